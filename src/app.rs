@@ -1,0 +1,223 @@
+//! Application assembly: shared state, the router of every domain, startup and shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::{SettingError, Settings};
+use crate::error::{AppError, ResultExt};
+use crate::telemetry::Metrics;
+use crate::web::{Lang, Views};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub views: Views,
+    pub metrics: Arc<Metrics>,
+    pub intake: Arc<crate::intake::IntakeGuards>,
+}
+
+impl AppState {
+    /// Whether cookies must carry `Secure` (the public address is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.settings.public_base_url.scheme() == "https"
+    }
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
+}
+
+/// Why the server could not start: a setting (exit status 2) or anything else (1).
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// Connects, migrates and seeds the database: what `serve` and every command needs first.
+pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    let db = crate::db::connect(settings).await?;
+    crate::db::migrate(&db).await?;
+    seed(&db).await?;
+    Ok(db)
+}
+
+/// Data every installation starts with: negative list v1 and the default SLA policy.
+async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if crate::negative_list::seed_default(db).await? {
+        tracing::info!("published the default negative list (version 1)");
+    }
+    if crate::sla::seed_default(db).await? {
+        tracing::info!(
+            "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
+        );
+    }
+    Ok(())
+}
+
+/// A server ready to run: database prepared, port bound.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    /// The one-time password of the `admin` account created on this start, if any.
+    pub first_admin_password: Option<String>,
+}
+
+impl Application {
+    /// Prepares the database, creates the first admin if there are no users, binds the port.
+    pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
+        let db = prepare_database(&settings).await?;
+        let first_admin_password = crate::auth::bootstrap_admin(&db).await?;
+        let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "is already in use".to_string(),
+                std::io::ErrorKind::PermissionDenied => "needs more privileges".to_string(),
+                _ => format!("cannot be bound: {e}"),
+            };
+            SettingError::new("JIANDUKA_BIND", format!("{} {why}", settings.bind))
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| anyhow::anyhow!("reading the bound address: {e}"))?;
+        // Port 0 (tests) means "any free port": QR codes must point at the real one.
+        if settings.public_base_url.port() == Some(0) {
+            let _ = settings.public_base_url.set_port(Some(local.port()));
+        }
+        settings.bind = local;
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            views: Views::load()?,
+            metrics: Arc::new(Metrics::default()),
+            intake: Arc::new(crate::intake::IntakeGuards::default()),
+        };
+        Ok(Self {
+            listener,
+            state,
+            first_admin_password,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.state.settings.bind
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    /// The shared state (tests use its database handle).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let router = router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Every route of the product.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .nest("/v1", crate::intake::api_router())
+        .route("/openapi.json", get(crate::openapi::document))
+        .layer(axum::middleware::from_fn(crate::error::api_json_errors));
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::telemetry::metrics_handler))
+        .merge(crate::auth::router())
+        .merge(crate::intake::router())
+        .merge(crate::cards::router())
+        .merge(crate::enterprises::router())
+        .nest("/api", api)
+        .merge(crate::web::static_router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::telemetry::track_requests,
+        ))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::web::security_headers))
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .with_state(state)
+}
+
+async fn home(State(state): State<AppState>, lang: Lang) -> Result<Html<String>, AppError> {
+    state
+        .views
+        .page(
+            "home.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                hotline => &state.settings.hotline,
+            },
+        )
+        .internal("rendering the home page")
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if crate::db::ping(&state.db).await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+async fn not_found(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .record_unmatched(StatusCode::NOT_FOUND.as_u16());
+    AppError::NotFound.into_response()
+}

@@ -1,0 +1,233 @@
+//! Staff accounts: roles, argon2id passwords, database sessions with CSRF tokens, lockout
+//! after repeated failures, and the first-run admin account.
+
+mod routes;
+mod session;
+
+pub use routes::router;
+pub use session::{CurrentUser, SESSION_COOKIE};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+
+use crate::entities::users;
+
+/// What a staff member may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Inspector,
+    PrintStaff,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Inspector => "inspector",
+            Role::PrintStaff => "print_staff",
+        }
+    }
+
+    /// Parses a stored or typed name (`print-staff` works too).
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().replace('-', "_").as_str() {
+            "admin" => Some(Role::Admin),
+            "supervisor" => Some(Role::Supervisor),
+            "inspector" => Some(Role::Inspector),
+            "print_staff" => Some(Role::PrintStaff),
+            _ => None,
+        }
+    }
+
+    /// The Chinese label shown in the staff UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Supervisor => "分管领导",
+            Role::Inspector => "办理人员",
+            Role::PrintStaff => "制卡员",
+        }
+    }
+}
+
+/// Failures after which an account is locked, and for how long.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Hashes `password` with argon2id and a random salt. CPU-heavy: call from `spawn_blocking`.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt_bytes = crate::crypto::random_bytes::<16>()?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
+}
+
+/// Whether `password` matches `hash`. CPU-heavy: call from `spawn_blocking`.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub password: String,
+    pub must_change_password: bool,
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("username '{0}' is already taken")]
+    Taken(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Creates an account after checking the username and password.
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+) -> Result<users::Model, CreateUserError> {
+    let username = new.username.trim().to_string();
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(CreateUserError::Invalid(
+            "username must be 1-64 letters, digits, '.', '_' or '-'".into(),
+        ));
+    }
+    if new.password.chars().count() < 10 {
+        return Err(CreateUserError::Invalid(
+            "password must be at least 10 characters".into(),
+        ));
+    }
+    let taken = users::Entity::find()
+        .filter(users::Column::Username.eq(&username))
+        .count(db)
+        .await
+        .map_err(anyhow::Error::new)?;
+    if taken > 0 {
+        return Err(CreateUserError::Taken(username));
+    }
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(anyhow::Error::new)??;
+    let user = users::ActiveModel {
+        username: Set(username),
+        display_name: Set(new.display_name),
+        email: Set(new.email),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().to_string()),
+        unit_id: Set(None),
+        totp_secret: Set(None),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        must_change_password: Set(new.must_change_password),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(anyhow::Error::new)?;
+    Ok(user)
+}
+
+/// A readable random password: 4 groups of 4 from an alphabet without look-alikes.
+pub fn generate_password() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let bytes = crate::crypto::random_bytes::<16>()?;
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// On a database with no users, creates `admin` with a one-time password and returns it.
+pub async fn bootstrap_admin(db: &impl ConnectionTrait) -> anyhow::Result<Option<String>> {
+    if users::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let password = generate_password()?;
+    create_user(
+        db,
+        NewUser {
+            username: "admin".into(),
+            display_name: "系统管理员".into(),
+            email: None,
+            role: Role::Admin,
+            password: password.clone(),
+            must_change_password: true,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    Ok(Some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_grouped() {
+        let p = generate_password().expect("password");
+        assert_eq!(p.len(), 19);
+        assert_eq!(p.matches('-').count(), 3);
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in [
+            Role::Admin,
+            Role::Supervisor,
+            Role::Inspector,
+            Role::PrintStaff,
+        ] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("print-staff"), Some(Role::PrintStaff));
+        assert_eq!(Role::parse("root"), None);
+    }
+}

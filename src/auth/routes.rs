@@ -1,0 +1,319 @@
+//! Login, logout, password change and the staff home page.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use serde::Deserialize;
+
+use super::session::{self, CurrentUser, SESSION_COOKIE};
+use super::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS, Role};
+use crate::app::AppState;
+use crate::audit::{Actor, AuditEvent};
+use crate::entities::users;
+use crate::error::{AppError, ResultExt};
+use crate::web::Lang;
+
+/// `/login`, `/logout`, `/account/password`, `/staff`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
+        .route("/staff", get(staff_home))
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/staff".to_string(),
+    }
+}
+
+fn render_login(
+    state: &AppState,
+    lang: Lang,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Html<String>, AppError> {
+    state
+        .views
+        .page(
+            "auth/login.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                next => next,
+                username => username,
+                error => error,
+            },
+        )
+        .internal("rendering the login page")
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Query(q): Query<NextQuery>,
+) -> Result<Html<String>, AppError> {
+    render_login(&state, lang, &safe_next(q.next.as_deref()), "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    lang: Lang,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim().to_string();
+    let refuse = |key: &str| -> Result<Response, AppError> {
+        let message = state.views.locales.t(lang, key).to_string();
+        let page = render_login(&state, lang, &next, &username, Some(&message))?;
+        Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
+    };
+    let user = users::Entity::find()
+        .filter(users::Column::Username.eq(&username))
+        .one(&state.db)
+        .await?;
+    let Some(user) = user.filter(|u| u.active) else {
+        // Same work and answer as a wrong password, so usernames cannot be probed.
+        let password = form.password.clone();
+        let _ = tokio::task::spawn_blocking(move || super::verify_password(&password, DUMMY_HASH))
+            .await;
+        return refuse("login_failed");
+    };
+    let now = Utc::now();
+    if user.locked_until.is_some_and(|until| until > now) {
+        return refuse("login_locked");
+    }
+    let password = form.password.clone();
+    let hash = user.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || super::verify_password(&password, &hash))
+        .await
+        .internal("verifying a password")?;
+    if !ok {
+        let failures = user.failed_logins + 1;
+        let mut active = user.into_active_model();
+        if failures >= MAX_FAILED_LOGINS {
+            active.failed_logins = Set(0);
+            active.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
+        } else {
+            active.failed_logins = Set(failures);
+        }
+        active.update(&state.db).await?;
+        return refuse(if failures >= MAX_FAILED_LOGINS {
+            "login_locked"
+        } else {
+            "login_failed"
+        });
+    }
+    let must_change = user.must_change_password;
+    let user_id = user.id;
+    let mut active = user.into_active_model();
+    active.failed_logins = Set(0);
+    active.locked_until = Set(None);
+    active.update(&state.db).await?;
+    let token = session::start(&state.db, state.settings.secret_key.expose(), user_id)
+        .await
+        .internal("starting a session")?;
+    crate::audit::append(
+        &state.db,
+        state.settings.secret_key.expose(),
+        AuditEvent::new(Actor::User(user_id), "login", "user", user_id),
+    )
+    .await
+    .internal("auditing a login")?;
+    let target = if must_change {
+        format!(
+            "/account/password?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
+    } else {
+        next
+    };
+    Ok((
+        [(
+            header::SET_COOKIE,
+            session::cookie(Some(&token), state.secure_cookies()),
+        )],
+        Redirect::to(&target),
+    )
+        .into_response())
+}
+
+/// An argon2id hash of a random string, checked against when the username is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2SbVMxnpxT1AGuyJyRqzJldSE7zkBEqcqDzPLP2ZPPE";
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
+        session::end(&state.db, state.settings.secret_key.expose(), &token)
+            .await
+            .internal("ending a session")?;
+    }
+    Ok((
+        [(
+            header::SET_COOKIE,
+            session::cookie(None, state.secure_cookies()),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+async fn password_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(q): Query<NextQuery>,
+) -> Result<Html<String>, AppError> {
+    render_password(&state, lang, &user, &safe_next(q.next.as_deref()), None)
+}
+
+fn render_password(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    next: &str,
+    error: Option<&str>,
+) -> Result<Html<String>, AppError> {
+    state
+        .views
+        .page(
+            "auth/password.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                me => staff_context(user),
+                csrf => &user.csrf,
+                next => next,
+                error => error,
+                must_change => user.user.must_change_password,
+            },
+        )
+        .internal("rendering the password page")
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    new_password: String,
+    confirm: String,
+    next: Option<String>,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let next = safe_next(form.next.as_deref());
+    let t = |key: &str| state.views.locales.t(lang, key).to_string();
+    let current = form.current.clone();
+    let hash = user.user.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || super::verify_password(&current, &hash))
+        .await
+        .internal("verifying a password")?;
+    let problem = if !ok {
+        Some(t("password_wrong_current"))
+    } else if form.new_password.chars().count() < 10 {
+        Some(t("password_too_short"))
+    } else if form.new_password != form.confirm {
+        Some(t("password_mismatch"))
+    } else if form.new_password == form.current {
+        Some(t("password_same"))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let page = render_password(&state, lang, &user, &next, Some(&problem))?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let new_password = form.new_password.clone();
+    let new_hash = tokio::task::spawn_blocking(move || super::hash_password(&new_password))
+        .await
+        .internal("hashing a password")?
+        .internal("hashing a password")?;
+    let user_id = user.user.id;
+    let mut active = user.user.into_active_model();
+    active.password_hash = Set(new_hash);
+    active.must_change_password = Set(false);
+    active.update(&state.db).await?;
+    crate::audit::append(
+        &state.db,
+        state.settings.secret_key.expose(),
+        AuditEvent::new(Actor::User(user_id), "password_changed", "user", user_id),
+    )
+    .await
+    .internal("auditing a password change")?;
+    Ok(Redirect::to(&next).into_response())
+}
+
+/// What every staff page shows of the logged-in user.
+pub fn staff_context(user: &CurrentUser) -> minijinja::Value {
+    minijinja::context! {
+        username => &user.user.username,
+        display_name => &user.user.display_name,
+        role => user.role.as_str(),
+        role_label => user.role.label(),
+        csrf => &user.csrf,
+        is_admin => user.role == Role::Admin,
+        can_print => matches!(user.role, Role::Admin | Role::PrintStaff),
+    }
+}
+
+async fn staff_home(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    if user.user.must_change_password {
+        return Ok(Redirect::to("/account/password").into_response());
+    }
+    Ok(state
+        .views
+        .page(
+            "staff/home.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                me => staff_context(&user),
+                csrf => &user.csrf,
+            },
+        )
+        .internal("rendering the staff home")?
+        .into_response())
+}

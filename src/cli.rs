@@ -1,0 +1,258 @@
+//! The command line: `jianduka [serve|migrate|config|users|enterprises|cards] …`.
+//! Each domain owns its subcommands; this file only parses and dispatches.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{Application, StartupError};
+use crate::config::{self, Overrides, Settings};
+
+/// Business-environment supervision cards: print, intake, cases, deadlines.
+#[derive(Debug, Parser)]
+#[command(name = "jianduka", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: DATA_DIR/jianduka.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the SQLite database, the secret key and outputs [default: ./data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply database migrations, or show their status.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Print the effective settings, secrets masked.
+    Config,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Import and list the enterprise register.
+    #[command(subcommand)]
+    Enterprises(crate::enterprises::cli::EnterprisesCommand),
+    /// Issue, render, revoke and reissue cards.
+    #[command(subcommand)]
+    Cards(crate::cards::cli::CardsCommand),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a staff account; prints a generated password unless --password-stdin is given.
+    Add {
+        /// Login name (letters, digits, '.', '_', '-').
+        username: String,
+        /// admin, supervisor, inspector or print-staff.
+        #[arg(long)]
+        role: String,
+        /// Name shown in the UI [default: the username].
+        #[arg(long)]
+        name: Option<String>,
+        /// Email address for reminders.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// A command's failure: one line on stderr, then exit status 2 for settings, 1 otherwise.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::Startup(StartupError::Other(e))
+    }
+}
+
+impl From<config::SettingError> for CliError {
+    fn from(e: config::SettingError) -> Self {
+        CliError::Startup(StartupError::Setting(e))
+    }
+}
+
+/// Parses the command line, runs the command and turns its outcome into an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(CliError::Startup(StartupError::Setting(e))) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Loads the settings the command line and environment describe.
+pub fn settings_for(cli: &Cli, bind: Option<String>) -> Result<Settings, config::SettingError> {
+    config::load(&Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        bind,
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let bind = match &cli.command {
+        Some(Command::Serve(args)) => args.bind.clone(),
+        _ => None,
+    };
+    let settings = settings_for(&cli, bind)?;
+    crate::telemetry::init(&settings.log);
+    match cli.command {
+        None => serve(settings).await,
+        Some(Command::Serve(_)) => serve(settings).await,
+        Some(Command::Migrate { action }) => migrate(settings, action).await,
+        Some(Command::Config) => {
+            print!("{}", settings.describe());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Users(command)) => users(settings, command).await,
+        Some(Command::Enterprises(command)) => {
+            crate::enterprises::cli::run(settings, command).await
+        }
+        Some(Command::Cards(command)) => crate::cards::cli::run(settings, command).await,
+    }
+}
+
+async fn serve(settings: Settings) -> Result<ExitCode, CliError> {
+    let app = Application::build(settings).await?;
+    if let Some(password) = &app.first_admin_password {
+        // Printed once, to the operator's terminal, never logged.
+        println!();
+        println!("  First run: created the administrator account.");
+        println!("    username: admin");
+        println!("    password: {password}");
+        println!("  Write it down now; it is not shown again. You will be asked to change it.");
+        println!();
+    }
+    println!(
+        "jianduka listening on http://{} (public address {})",
+        app.address(),
+        app.state().settings.base_url()
+    );
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<ExitCode, CliError> {
+    let db = crate::db::connect(&settings).await?;
+    match action.unwrap_or(MigrateAction::Up) {
+        MigrateAction::Up => {
+            crate::db::migrate(&db).await?;
+            for (name, _) in crate::db::migration_status(&db).await? {
+                println!("applied  {name}");
+            }
+        }
+        MigrateAction::Status => {
+            for (name, applied) in crate::db::migration_status(&db).await? {
+                println!("{}  {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn users(settings: Settings, command: UsersCommand) -> Result<ExitCode, CliError> {
+    let UsersCommand::Add {
+        username,
+        role,
+        name,
+        email,
+        password_stdin,
+    } = command;
+    let role = crate::auth::Role::parse(&role).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--role: '{role}' is not one of admin, supervisor, inspector, print-staff"
+        ))
+    })?;
+    let db = crate::app::prepare_database(&settings).await?;
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| CliError::Usage(format!("reading the password from stdin: {e}")))?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (crate::auth::generate_password()?, true)
+    };
+    let user = crate::auth::create_user(
+        &db,
+        crate::auth::NewUser {
+            display_name: name.unwrap_or_else(|| username.clone()),
+            username,
+            email,
+            role,
+            password: password.clone(),
+            must_change_password: generated,
+        },
+    )
+    .await
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    crate::audit::append(
+        &db,
+        settings.secret_key.expose(),
+        crate::audit::AuditEvent::new(
+            crate::audit::Actor::System("cli"),
+            "user_created",
+            "user",
+            user.id,
+        )
+        .with_detail(serde_json::json!({ "role": role.as_str() })),
+    )
+    .await?;
+    println!("created {} ({})", user.username, role.as_str());
+    if generated {
+        println!("password: {password}  (shown once; it must be changed at first login)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

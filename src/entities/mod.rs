@@ -1,0 +1,26 @@
+//! sea-orm entities, one per table, in the shape `sea-orm-cli generate entity` gives.
+//! Logic lives in the domain modules, never here.
+
+pub mod attachments;
+pub mod audit_log;
+pub mod calendar_days;
+pub mod calendar_years;
+pub mod card_batches;
+pub mod cards;
+pub mod case_events;
+pub mod cases;
+pub mod email_outbox;
+pub mod enterprises;
+pub mod extensions;
+pub mod internal_notes;
+pub mod messages;
+pub mod negative_list_items;
+pub mod negative_list_versions;
+pub mod report_items;
+pub mod reports;
+pub mod service_points;
+pub mod sessions;
+pub mod settings;
+pub mod sla_policies;
+pub mod units;
+pub mod users;

@@ -1,0 +1,20 @@
+//! `sla_policies` (SlaPolicy). Generated shape: columns only, no logic.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sla_policies")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub accept_days: i32,
+    pub conclude_days: i32,
+    pub feedback_days: i32,
+    pub effective_from: DateTimeUtc,
+    pub created_by: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

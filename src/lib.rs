@@ -1,0 +1,20 @@
+//! jianduka (监督卡): business-environment supervision cards, from the printed card through
+//! the anonymous report to the inspector's case and its deadlines.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cards;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod enterprises;
+pub mod entities;
+pub mod error;
+pub mod intake;
+pub mod negative_list;
+pub mod openapi;
+pub mod sla;
+pub mod telemetry;
+pub mod web;

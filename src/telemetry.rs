@@ -1,0 +1,177 @@
+//! Logging and metrics. Requests are recorded by route template (`/r/{token}`), never by raw
+//! path: paths carry card tokens. No IP address, user agent or query string is ever logged.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Installs the global subscriber. Database drivers are held at `warn` whatever the filter
+/// says, because their debug output contains statement parameters (tokens, query-code hashes).
+pub fn init(filter: &str) {
+    let filter = format!("{filter},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn");
+    let env_filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(env_filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct RouteStats {
+    statuses: BTreeMap<u16, u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// Request counts and latencies per (method, route template).
+#[derive(Default)]
+pub struct Metrics {
+    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        let stats = routes
+            .entry((method.to_string(), route.to_string()))
+            .or_default();
+        *stats.statuses.entry(status).or_default() += 1;
+        stats.count += 1;
+        stats.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                stats.buckets[i] += 1;
+            }
+        }
+    }
+
+    /// Counts a request that matched no route (recorded under one label, never its path).
+    pub fn record_unmatched(&self, status: u16) {
+        self.record("ANY", "(unmatched)", status, 0.0);
+    }
+
+    /// The Prometheus text exposition of everything recorded.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP jianduka_http_requests_total HTTP requests by route template and status.\n",
+        );
+        out.push_str("# TYPE jianduka_http_requests_total counter\n");
+        let Ok(routes) = self.routes.lock() else {
+            return out;
+        };
+        for ((method, route), stats) in routes.iter() {
+            for (status, n) in &stats.statuses {
+                let _ = writeln!(
+                    out,
+                    "jianduka_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP jianduka_http_request_duration_seconds HTTP request latency by route template.\n");
+        out.push_str("# TYPE jianduka_http_request_duration_seconds histogram\n");
+        for ((method, route), stats) in routes.iter() {
+            let labels = format!("method=\"{method}\",route=\"{route}\"");
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "jianduka_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
+                    stats.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "jianduka_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                stats.count
+            );
+            let _ = writeln!(
+                out,
+                "jianduka_http_request_duration_seconds_sum{{{labels}}} {}",
+                stats.sum
+            );
+            let _ = writeln!(
+                out,
+                "jianduka_http_request_duration_seconds_count{{{labels}}} {}",
+                stats.count
+            );
+        }
+        out
+    }
+}
+
+/// Logs and counts each request by its route template.
+pub async fn track_requests(
+    State(metrics): State<std::sync::Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "(unmatched)".to_string());
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    metrics.record(&method, &route, status, elapsed.as_secs_f64());
+    tracing::info!(
+        method,
+        route,
+        status,
+        latency_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+        "request"
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub async fn metrics_handler(State(metrics): State<std::sync::Arc<Metrics>>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_labelled_by_route_template() {
+        let m = Metrics::default();
+        m.record("GET", "/r/{token}", 200, 0.003);
+        m.record("GET", "/r/{token}", 200, 0.2);
+        let text = m.render();
+        assert!(text.contains(
+            "jianduka_http_requests_total{method=\"GET\",route=\"/r/{token}\",status=\"200\"} 2"
+        ));
+        assert!(text.contains("le=\"0.005\"} 1"));
+        assert!(text.contains("_count{method=\"GET\",route=\"/r/{token}\"} 2"));
+    }
+}

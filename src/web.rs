@@ -1,0 +1,331 @@
+//! What every HTML page shares: the embedded templates, the two locales, the language a
+//! visitor reads, and the security headers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// A language the public pages speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, as used in `<html lang>` and the locale file names.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses `zh`, `zh-CN`, `en`, `en-GB`…; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Lang> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language a request asks for: `?lang=`, then the `lang` cookie, then
+    /// `Accept-Language` (first supported tag by quality), then Chinese.
+    pub fn negotiate(query: Option<&str>, headers: &HeaderMap) -> Lang {
+        if let Some(lang) = query.and_then(query_lang) {
+            return lang;
+        }
+        if let Some(lang) = cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
+            return lang;
+        }
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(accept_language)
+            .unwrap_or(Lang::Zh)
+    }
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+fn accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or_default();
+        let quality = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if let Some(lang) = Lang::parse(tag)
+            && best.is_none_or(|(q, _)| quality > q)
+        {
+            best = Some((quality, lang));
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::negotiate(parts.uri.query(), &parts.headers))
+    }
+}
+
+/// The locale strings of one language, flat `key = "text"` pairs from `locales/*.toml`.
+pub type Texts = BTreeMap<String, String>;
+
+/// Both locales, parsed once.
+#[derive(Debug)]
+pub struct Locales {
+    zh: Texts,
+    en: Texts,
+    zh_value: Value,
+    en_value: Value,
+}
+
+impl Locales {
+    /// Parses the embedded locale files: every `locales/<tag>/*.toml` merged, one file per
+    /// domain. A key defined twice is an error.
+    pub fn load() -> anyhow::Result<Self> {
+        let parse = |tag: &str| -> anyhow::Result<Texts> {
+            let mut texts = Texts::new();
+            let prefix = format!("{tag}/");
+            for (file, text) in embedded::LOCALES {
+                if !file.starts_with(&prefix) || !file.ends_with(".toml") {
+                    continue;
+                }
+                let part: Texts =
+                    toml::from_str(text).map_err(|e| anyhow::anyhow!("locales/{file}: {e}"))?;
+                for (key, value) in part {
+                    if texts.insert(key.clone(), value).is_some() {
+                        anyhow::bail!("locales/{file}: key {key} is defined twice");
+                    }
+                }
+            }
+            Ok(texts)
+        };
+        let zh = parse("zh-CN")?;
+        let en = parse("en")?;
+        Ok(Self {
+            zh_value: Value::from_serialize(&zh),
+            en_value: Value::from_serialize(&en),
+            zh,
+            en,
+        })
+    }
+
+    /// The strings of `lang`.
+    pub fn texts(&self, lang: Lang) -> &Texts {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// One string; the key itself if it is missing (a test keeps both files complete).
+    pub fn t<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        self.texts(lang).get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// The strings of `lang` as a template value (cheap to clone).
+    pub fn value(&self, lang: Lang) -> Value {
+        match lang {
+            Lang::Zh => self.zh_value.clone(),
+            Lang::En => self.en_value.clone(),
+        }
+    }
+}
+
+/// The embedded templates, ready to render.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every embedded template; a syntax error is a startup error.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, source) in embedded::TEMPLATES {
+            if name.starts_with("static/") {
+                continue;
+            }
+            env.add_template(name, source)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Renders template `name` with `ctx`.
+    pub fn render(&self, name: &str, ctx: Value) -> anyhow::Result<String> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        template
+            .render(ctx)
+            .map_err(|e| anyhow::anyhow!("rendering {name}: {e:#}"))
+    }
+}
+
+/// The templates and locales together, shared by every handler.
+#[derive(Clone, Debug)]
+pub struct Views {
+    pub templates: Arc<Templates>,
+    pub locales: Arc<Locales>,
+}
+
+impl Views {
+    /// Loads both.
+    pub fn load() -> anyhow::Result<Self> {
+        Ok(Self {
+            templates: Arc::new(Templates::load()?),
+            locales: Arc::new(Locales::load()?),
+        })
+    }
+
+    /// Renders a page: `ctx` plus `t` (the strings of `lang`) and `lang`.
+    pub fn page(&self, name: &str, lang: Lang, ctx: Value) -> anyhow::Result<Html<String>> {
+        let full = minijinja::context! { t => self.locales.value(lang), lang => lang.tag(), ..ctx };
+        Ok(Html(self.templates.render(name, full)?))
+    }
+}
+
+/// Content-Security-Policy for every HTML page: nothing from anywhere but this origin, no
+/// inline script, no framing.
+pub const CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self'; \
+     script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds the security headers every response carries.
+pub async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// The shared stylesheet and the tiny optional script, served from this origin.
+pub fn static_router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+    use axum::routing::get;
+    axum::Router::new().route("/static/{file}", get(static_file))
+}
+
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let Some((_, body)) = embedded::TEMPLATES
+        .iter()
+        .find(|(name, _)| name.strip_prefix("static/") == Some(file.as_str()))
+    else {
+        return crate::error::AppError::NotFound.into_response();
+    };
+    let content_type = if file.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else if file.ends_with(".js") {
+        "text/javascript; charset=utf-8"
+    } else if file.ends_with(".svg") {
+        "image/svg+xml"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        *body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_locales_have_every_key() {
+        let locales = Locales::load().expect("locales parse");
+        let zh: Vec<_> = locales.zh.keys().collect();
+        let en: Vec<_> = locales.en.keys().collect();
+        let missing_en: Vec<_> = zh
+            .iter()
+            .filter(|k| !locales.en.contains_key(**k))
+            .collect();
+        let missing_zh: Vec<_> = en
+            .iter()
+            .filter(|k| !locales.zh.contains_key(**k))
+            .collect();
+        assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
+        assert!(
+            missing_zh.is_empty(),
+            "missing in zh-CN.toml: {missing_zh:?}"
+        );
+        assert!(zh.len() > 5);
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_tag() {
+        assert_eq!(accept_language("en-US,en;q=0.9,zh;q=0.8"), Some(Lang::En));
+        assert_eq!(accept_language("fr, zh-CN;q=0.5, en;q=0.4"), Some(Lang::Zh));
+        assert_eq!(accept_language("fr, de"), None);
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        Templates::load().expect("templates compile");
+    }
+}

@@ -1,0 +1,156 @@
+//! The server itself: health, readiness, metrics, errors, login, privacy of the logs.
+
+use crate::helpers::{on_each_database, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_answer_200() {
+    on_each_database(async |app| {
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status(), 200, "healthz on {}", app.backend);
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 200, "readyz on {}", app.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_default_negative_list_and_deadlines_are_seeded_once() {
+    on_each_database(async |app| {
+        let list = jianduka::negative_list::current(&app.db)
+            .await
+            .expect("list");
+        assert_eq!(list.version, 1);
+        assert_eq!(list.items.len(), 10);
+        assert_eq!(list.items[0].text_zh, "门难进、脸难看、话难听、事难办");
+        assert_eq!(list.items[9].position, 10);
+        // A second start on the same database changes nothing.
+        assert!(
+            !jianduka::negative_list::seed_default(&app.db)
+                .await
+                .expect("seed")
+        );
+        let policy = jianduka::sla::current(&app.db).await.expect("policy");
+        assert_eq!(
+            (
+                policy.accept_days,
+                policy.conclude_days,
+                policy.feedback_days
+            ),
+            (3, 15, 5)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_not_by_path() {
+    let app = spawn_app().await;
+    app.get("/healthz").await;
+    app.get("/no-such-page-secret-token-abc").await;
+    let text = app.get("/metrics").await.text().await.expect("body");
+    assert!(
+        text.contains("route=\"/healthz\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("route=\"(unmatched)\""), "{text}");
+    assert!(
+        !text.contains("secret-token-abc"),
+        "raw paths must not appear: {text}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_page_gets_a_plain_404_page() {
+    let app = spawn_app().await;
+    let response = app.get("/nowhere").await;
+    assert_eq!(response.status(), 404);
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .expect("CSP header")
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(csp.contains("default-src 'none'"));
+    let body = response.text().await.expect("body");
+    assert!(body.contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn the_first_admin_logs_in_changes_the_password_and_reaches_the_staff_home() {
+    on_each_database(async |app| {
+        // Before login the staff pages redirect to the login page.
+        let response = app.get("/staff").await;
+        assert_eq!(response.status(), 303);
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("/login")
+        );
+        app.login_as_admin().await;
+        let home = app.get("/staff").await;
+        assert_eq!(home.status(), 200, "staff home on {}", app.backend);
+        assert!(home.text().await.expect("body").contains("系统管理员"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account() {
+    on_each_database(async |app| {
+        for _ in 0..5 {
+            let response = app
+                .post_form(
+                    "/login",
+                    &[("username", "admin"), ("password", "wrong-password")],
+                )
+                .await;
+            assert_eq!(response.status(), 401);
+        }
+        // Now even the right password is refused for a while.
+        let response = app
+            .post_form(
+                "/login",
+                &[("username", "admin"), ("password", &app.admin_password)],
+            )
+            .await;
+        assert_eq!(response.status(), 401);
+        assert!(response.text().await.expect("body").contains("锁定"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_form_post_without_the_session_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    app.login_as_admin().await;
+    let response = app.post_form("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(response.status(), 403);
+    // Still logged in.
+    assert_eq!(app.get("/staff").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_audit_log_records_logins_and_detects_tampering() {
+    on_each_database(async |app| {
+        app.login_as_admin().await;
+        let key = app.settings.secret_key.expose();
+        let verdict = jianduka::audit::verify(&app.db, key).await.expect("verify");
+        assert_eq!(
+            verdict,
+            jianduka::audit::Verification::Intact { entries: 2 }
+        );
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE audit_log SET action = 'nothing' WHERE id = 1")
+            .await
+            .expect("tamper");
+        let verdict = jianduka::audit::verify(&app.db, key).await.expect("verify");
+        assert!(matches!(
+            verdict,
+            jianduka::audit::Verification::Broken { id: 1, .. }
+        ));
+    })
+    .await;
+}

@@ -1,0 +1,236 @@
+//! `spawn_app()` and friends.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+
+use jianduka::app::Application;
+use jianduka::config::{Overrides, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+/// A running server and a handle on its database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub port: u16,
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    /// A client that keeps cookies and does not follow redirects.
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    /// "sqlite" or "postgres", for assertion messages.
+    pub backend: &'static str,
+    /// The first admin's one-time password.
+    pub admin_password: String,
+}
+
+impl TestApp {
+    /// `GET {address}{path}`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// `POST {address}{path}` with a form body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Logs in as the first admin and sets a password of its own; returns the CSRF token.
+    pub async fn login_as_admin(&self) -> String {
+        let response = self
+            .post_form(
+                "/login",
+                &[
+                    ("username", "admin"),
+                    ("password", &self.admin_password),
+                    ("next", "/staff"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "admin login on {}", self.backend);
+        let page = self
+            .get("/account/password")
+            .await
+            .text()
+            .await
+            .expect("body");
+        let csrf = extract_csrf(&page);
+        let response = self
+            .post_form(
+                "/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", &self.admin_password),
+                    ("new_password", "a-new-admin-password"),
+                    ("confirm", "a-new-admin-password"),
+                    ("next", "/staff"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            303,
+            "password change on {}",
+            self.backend
+        );
+        csrf
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field in `html`.
+pub fn extract_csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a csrf field") + marker.len();
+    let end = html[start..].find('"').expect("csrf value ends") + start;
+    html[start..end].to_string()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Which database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// A PostgreSQL server URL; each test gets a new database on it.
+    Postgres(String),
+}
+
+/// A fresh folder under the system temp dir.
+pub fn temp_dir(prefix: &str) -> PathBuf {
+    let token = jianduka::crypto::random_token::<9>().expect("randomness");
+    let dir = std::env::temp_dir()
+        .join("jianduka-tests")
+        .join(format!("{prefix}-{}", token.replace(['-', '_'], "x")));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Settings for a test server: port 0, its own data dir, a fixed secret key.
+pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
+    let mut env = HashMap::new();
+    env.insert("JIANDUKA_BIND", "127.0.0.1:0".to_string());
+    env.insert("JIANDUKA_DATABASE_URL", database_url.to_string());
+    env.insert(
+        "JIANDUKA_SECRET_KEY",
+        "test-secret-key-0123456789abcdef-0123456789".to_string(),
+    );
+    env.insert("JIANDUKA_ORG_NAME", "诸暨市纪委监委".to_string());
+    env.insert("JIANDUKA_LOG", "warn".to_string());
+    jianduka::config::load_from(
+        &Overrides {
+            data_dir: Some(data_dir.to_path_buf()),
+            ..Default::default()
+        },
+        |key| env.get(key).cloned(),
+    )
+    .expect("test settings load")
+}
+
+/// Creates a new, empty database on the PostgreSQL server at `server_url`; returns its URL.
+pub async fn fresh_postgres_database(server_url: &str) -> String {
+    let admin = Database::connect(server_url)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    let token = jianduka::crypto::random_token::<9>().expect("randomness");
+    let name = format!("jd_test_{}", token.to_lowercase().replace(['-', '_'], "x"));
+    admin
+        .execute_raw(Statement::from_string(
+            admin.get_database_backend(),
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(server_url).expect("server URL parses");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Starts a server on `backend` and waits until it answers.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    let data_dir = temp_dir("app");
+    let (database_url, name) = match &backend {
+        Backend::Sqlite => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("jianduka.db").display()
+            ),
+            "sqlite",
+        ),
+        Backend::Postgres(server) => (fresh_postgres_database(server).await, "postgres"),
+    };
+    let settings = test_settings(&data_dir, &database_url);
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let db = app.state().db.clone();
+    let settings = app.state().settings.clone();
+    let admin_password = app
+        .first_admin_password
+        .clone()
+        .expect("a fresh database gets a first admin");
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client builds");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        settings,
+        client,
+        data_dir,
+        backend: name,
+        admin_password,
+    }
+}
+
+/// Starts a server on SQLite.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Backend::Sqlite).await
+}
+
+/// The databases to run each test on: SQLite, plus PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    let mut list = vec![Backend::Sqlite];
+    match std::env::var("JIANDUKA_TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => list.push(Backend::Postgres(url)),
+        _ => {
+            static SKIPPED: Once = Once::new();
+            SKIPPED.call_once(|| {
+                // Written straight to stderr: the test harness does not capture it.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: PostgreSQL skipped (set JIANDUKA_TEST_DATABASE_URL=postgres://… to run every database test on it too)"
+                );
+            });
+        }
+    }
+    list
+}
+
+/// Runs `test` against a fresh app on every configured database.
+pub async fn on_each_database(test: impl AsyncFn(TestApp)) {
+    for backend in backends() {
+        let app = spawn_app_on(backend).await;
+        test(app).await;
+    }
+}

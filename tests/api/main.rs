@@ -1,0 +1,7 @@
+//! Integration tests: one binary, a real server on port 0 and a fresh database per test,
+//! on SQLite always and on PostgreSQL when JIANDUKA_TEST_DATABASE_URL names a server.
+
+mod helpers;
+
+mod cli;
+mod foundation;
