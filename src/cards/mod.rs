@@ -1,6 +1,8 @@
 //! Cards: issuing batches, rendering them for print, revoking and reissuing.
 
 pub mod cli;
+pub mod fonts;
+pub mod print;
 
 use axum::Router;
 

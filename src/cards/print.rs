@@ -1,0 +1,42 @@
+//! What a renderer needs to print a batch: plain data, no database. The issuing side builds
+//! these from the database; the render side turns them into PDF, PNG or SVG.
+
+/// A card or a desk sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintKind {
+    /// An ID-1 card handed to an enterprise.
+    Card,
+    /// A larger stand-up sign for a service window.
+    DeskSign,
+}
+
+/// Everything that is the same on every card of a batch.
+#[derive(Clone, Debug)]
+pub struct PrintJob {
+    pub kind: PrintKind,
+    /// Template name: a folder or file under `print-assets/templates/`.
+    pub template: String,
+    /// Issuing body, e.g. 诸暨市纪委监委.
+    pub org_name: String,
+    pub hotline: String,
+    /// Title of the negative list version, e.g. 营商环境负面清单.
+    pub list_title: String,
+    /// The negative-list items in order (Chinese), as printed on the front.
+    pub items: Vec<String>,
+    /// Whether the holder's name (enterprise or window) is printed on the back.
+    pub show_holder_name: bool,
+}
+
+/// What differs from card to card.
+#[derive(Clone, Debug)]
+pub struct PrintCard {
+    /// Card serial number, printed small on the back.
+    pub serial: String,
+    /// What the QR code encodes: `{public_base_url}/r/{token}`.
+    pub url: String,
+    /// Enterprise name (cards) or window name (desk signs).
+    pub holder_name: Option<String>,
+    /// Second line for desk signs: the hall.
+    pub holder_detail: Option<String>,
+}
