@@ -4,7 +4,7 @@
 mod routes;
 mod session;
 
-pub use routes::router;
+pub use routes::{router, staff_context};
 pub use session::{CurrentUser, SESSION_COOKIE};
 
 use argon2::Argon2;

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod fonts;
 pub mod print;
+pub mod render;
 
 use axum::Router;
 
