@@ -56,7 +56,8 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
     Ok(db)
 }
 
-/// Data every installation starts with: negative list v1 and the default SLA policy.
+/// Data every installation starts with: negative list v1, the default SLA policy and the
+/// shipped working-day calendar.
 async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
     if crate::negative_list::seed_default(db).await? {
         tracing::info!("published the default negative list (version 1)");
@@ -65,6 +66,10 @@ async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
         tracing::info!(
             "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
         );
+    }
+    let years = crate::sla::calendar::seed(db).await?;
+    if !years.is_empty() {
+        tracing::info!(?years, "loaded the shipped working-day calendar");
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! Deadlines (SLA). This round ships the policy and its defaults; the working-day calendar,
-//! due-date computation and reminders build on it next.
+//! Deadlines (SLA): the policy (working days per stage) and the working-day calendar. Due
+//! dates, reminders and escalation build on these in the tracker round.
+
+pub mod calendar;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};

@@ -154,3 +154,19 @@ async fn the_audit_log_records_logins_and_detects_tampering() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_shipped_working_day_calendar_is_stored_with_next_year_marked_unpublished() {
+    on_each_database(async |app| {
+        let cal = jianduka::sla::calendar::load(&app.db)
+            .await
+            .expect("calendar");
+        assert!(cal.is_published(2026));
+        assert!(!cal.is_published(2027));
+        let national_day = chrono::NaiveDate::from_ymd_opt(2026, 10, 5).expect("date");
+        assert!(!cal.is_working_day(national_day));
+        let swapped = chrono::NaiveDate::from_ymd_opt(2026, 9, 20).expect("date");
+        assert!(cal.is_working_day(swapped));
+    })
+    .await;
+}
