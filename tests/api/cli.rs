@@ -150,3 +150,96 @@ fn migrate_then_serve_work_twice_on_the_same_database() {
     let output = jianduka(&["--data-dir", dir, "migrate", "status"], &[]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("applied  m20261129_000001_initial"));
 }
+
+/// Starts `jianduka serve` on a free port; returns the child and everything it printed
+/// up to and including the "listening" line.
+fn start_server(dir: &str, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    cmd.args(["--data-dir", dir, "serve", "--bind", "127.0.0.1:0"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JIANDUKA_") {
+            cmd.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.stdout(std::process::Stdio::piped());
+    cmd.stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("server starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut printed = String::new();
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).expect("read stdout");
+        assert!(n > 0, "server exited early; printed: {printed}");
+        printed.push_str(&line);
+        if let Some(rest) = line.strip_prefix("jianduka listening on ") {
+            let address = rest.split_whitespace().next().expect("address").to_string();
+            return (child, printed, address);
+        }
+    }
+}
+
+async fn serve_twice_and_check(dir: &str, env: &[(&str, &str)]) {
+    let migrate = jianduka(&["--data-dir", dir, "migrate"], env);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    for run in 0..2 {
+        let (mut child, printed, address) = start_server(dir, env);
+        if run == 0 {
+            assert!(
+                printed.contains("username: admin"),
+                "first run prints the admin: {printed}"
+            );
+            assert!(printed.contains("password: "));
+        } else {
+            assert!(
+                !printed.contains("password: "),
+                "the password is shown once: {printed}"
+            );
+        }
+        let ready = reqwest::get(format!("{address}/readyz"))
+            .await
+            .expect("readyz");
+        assert_eq!(ready.status(), 200);
+        let health = reqwest::get(format!("{address}/healthz"))
+            .await
+            .expect("healthz");
+        assert_eq!(health.status(), 200);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_the_first_admin_once_and_answers_health_checks_on_sqlite() {
+    let dir = temp_dir("serve");
+    serve_twice_and_check(dir.to_str().expect("utf-8"), &[]).await;
+}
+
+#[tokio::test]
+async fn migrate_then_serve_work_twice_on_an_empty_postgres_database() {
+    let Ok(server) = std::env::var("JIANDUKA_TEST_DATABASE_URL") else {
+        return;
+    };
+    let url = crate::helpers::fresh_postgres_database(&server).await;
+    let dir = temp_dir("serve-pg");
+    let dir = dir.to_str().expect("utf-8");
+    let env = [("JIANDUKA_DATABASE_URL", url.as_str())];
+    let first = jianduka(&["--data-dir", dir, "migrate"], &env);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    serve_twice_and_check(dir, &env).await;
+    let status = jianduka(&["--data-dir", dir, "migrate", "status"], &env);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("applied  m20261129_000001_initial"));
+    crate::helpers::drop_postgres_database(&server, &url).await;
+}

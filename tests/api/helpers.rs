@@ -227,10 +227,34 @@ pub fn backends() -> Vec<Backend> {
     list
 }
 
-/// Runs `test` against a fresh app on every configured database.
+/// Runs `test` against a fresh app on every configured database. A PostgreSQL test
+/// database is dropped once its test has passed (a failing one is kept for inspection).
 pub async fn on_each_database(test: impl AsyncFn(TestApp)) {
     for backend in backends() {
-        let app = spawn_app_on(backend).await;
+        let app = spawn_app_on(backend.clone()).await;
+        let database = app.settings.database_url.expose().clone();
         test(app).await;
+        if let Backend::Postgres(server) = backend {
+            drop_postgres_database(&server, &database).await;
+        }
+    }
+}
+
+/// Drops the database `database_url` names, closing its connections first.
+pub async fn drop_postgres_database(server_url: &str, database_url: &str) {
+    let Some(name) = url::Url::parse(database_url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_string())
+        .filter(|n| n.starts_with("jd_test_"))
+    else {
+        return;
+    };
+    if let Ok(admin) = Database::connect(server_url).await {
+        let _ = admin
+            .execute_raw(Statement::from_string(
+                admin.get_database_backend(),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            ))
+            .await;
     }
 }
