@@ -153,6 +153,8 @@ fn migrate_then_serve_work_twice_on_the_same_database() {
 
 /// Starts `jianduka serve` on a free port; returns the child and everything it printed
 /// up to and including the "listening" line.
+// The child is handed to the caller, which kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start_server(dir: &str, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
@@ -173,8 +175,12 @@ fn start_server(dir: &str, env: &[(&str, &str)]) -> (std::process::Child, String
     let mut printed = String::new();
     loop {
         let mut line = String::new();
-        let n = reader.read_line(&mut line).expect("read stdout");
-        assert!(n > 0, "server exited early; printed: {printed}");
+        let n = reader.read_line(&mut line).unwrap_or(0);
+        if n == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server exited early; printed: {printed}");
+        }
         printed.push_str(&line);
         if let Some(rest) = line.strip_prefix("jianduka listening on ") {
             let address = rest.split_whitespace().next().expect("address").to_string();
