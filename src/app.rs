@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .nest("/v1", crate::intake::api_router())
         .route("/openapi.json", get(crate::openapi::document))
+        .fallback(api_not_found)
         .layer(axum::middleware::from_fn(crate::error::api_json_errors));
     Router::new()
         .route("/", get(home))
@@ -218,6 +219,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
+}
+
+async fn api_not_found(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .record_unmatched(StatusCode::NOT_FOUND.as_u16());
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": "no such API endpoint" })),
+    )
+        .into_response()
 }
 
 async fn not_found(State(state): State<AppState>) -> Response {

@@ -170,3 +170,12 @@ async fn the_shipped_working_day_calendar_is_stored_with_next_year_marked_unpubl
     })
     .await;
 }
+
+#[tokio::test]
+async fn api_errors_are_json() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/no-such-endpoint").await;
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "no such API endpoint");
+}
