@@ -228,6 +228,7 @@ async fn card_page(
 
 #[derive(Deserialize)]
 struct RevokeForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     reason: String,
@@ -255,6 +256,7 @@ async fn revoke(
 
 #[derive(Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 
