@@ -127,7 +127,7 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
             let card = super::card_by_serial(&db, &serial).await?;
             let new = super::reissue(&db, key, card.id, &IssuedBy::cli()).await?;
             println!(
-                "revoked {}; new card {} in batch {}",
+                "replaced {} by new card {} (batch {})",
                 card.serial, new.serial, new.batch_id
             );
         }
@@ -170,36 +170,16 @@ async fn render(
         .out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    let create = |path: &PathBuf| {
-        std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))
-    };
-    let (rendered, format) = match args.format {
-        FormatArg::Pdf => {
-            let out = create(&args.out)?;
-            let (rendered, _) = super::render_batch_pdf(db, settings, args.batch, out).await?;
-            (rendered, "pdf")
-        }
-        FormatArg::Png | FormatArg::Svg => {
-            let (face, name) = match args.format {
-                FormatArg::Png => (FaceFormat::Png { dpi: args.dpi }, "png"),
-                _ => (FaceFormat::Svg, "svg"),
-            };
-            let rendered = if to_zip {
-                let sink = super::ZipSink::new(create(&args.out)?);
-                let (rendered, sink) =
-                    super::render_batch_faces(db, settings, args.batch, face, sink).await?;
-                sink.finish()?;
-                rendered
-            } else {
-                let sink = super::FolderSink::create(args.out.clone())
-                    .map_err(|e| CliError::Usage(format!("--out: {e:#}")))?;
-                super::render_batch_faces(db, settings, args.batch, face, sink)
-                    .await?
-                    .0
-            };
-            (rendered, name)
+    let to_file = to_zip || args.format == FormatArg::Pdf;
+    let existed = args.out.exists();
+    let (rendered, format) = match render_to(db, settings, &args, to_zip).await {
+        Ok(done) => done,
+        Err(e) => {
+            // No half-written PDF or ZIP left behind to be printed by mistake.
+            if to_file && !existed {
+                let _ = std::fs::remove_file(&args.out);
+            }
+            return Err(e);
         }
     };
     super::output::audit_render(
@@ -218,4 +198,45 @@ async fn render(
         args.out.display()
     );
     Ok(())
+}
+
+async fn render_to(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    args: &RenderArgs,
+    to_zip: bool,
+) -> Result<(super::Rendered, &'static str), CliError> {
+    let create = |path: &PathBuf| {
+        std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))
+    };
+    let face = match args.format {
+        FormatArg::Pdf => {
+            let out = create(&args.out)?;
+            let (rendered, _) = super::render_batch_pdf(db, settings, args.batch, out).await?;
+            return Ok((rendered, "pdf"));
+        }
+        FormatArg::Png => FaceFormat::Png { dpi: args.dpi },
+        FormatArg::Svg => FaceFormat::Svg,
+    };
+    let name = if args.format == FormatArg::Png {
+        "png"
+    } else {
+        "svg"
+    };
+    let rendered = if to_zip {
+        let sink = super::ZipSink::new(create(&args.out)?);
+        let (rendered, sink) =
+            super::render_batch_faces(db, settings, args.batch, face, sink).await?;
+        sink.finish()?;
+        rendered
+    } else {
+        let sink = super::FolderSink::create(args.out.clone())
+            .map_err(|e| CliError::Usage(format!("--out: {e:#}")))?;
+        super::render_batch_faces(db, settings, args.batch, face, sink)
+            .await?
+            .0
+    };
+    Ok((rendered, name))
 }

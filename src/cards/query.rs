@@ -88,11 +88,10 @@ async fn batch_rows(
         .map(|b| BatchRow {
             id: b.id,
             scope_kind: b.scope.split(':').next().unwrap_or_default().to_string(),
-            scope_value: b
-                .scope
-                .split_once(':')
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default(),
+            scope_value: match b.scope.split_once(':') {
+                Some((_, "all")) | None => String::new(),
+                Some((_, value)) => value.to_string(),
+            },
             list_version: versions.get(&b.list_version_id).copied().unwrap_or(0),
             kind: b.kind,
             channel: b.channel,

@@ -182,3 +182,25 @@ fn every_cards_command_has_help() {
         assert!(stdout(&output).contains("Usage"), "{args:?}");
     }
 }
+
+#[tokio::test]
+async fn a_failed_render_leaves_no_half_written_file() {
+    let dir = data_dir_with_register().await;
+    let output = jianduka(&dir, &["cards", "issue", "--all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = format!("{dir}/batch-1.pdf");
+    let output = jianduka(
+        &dir,
+        &[
+            "cards", "render", "--batch", "1", "--format", "pdf", "--out", &out,
+        ],
+    );
+    if output.status.success() {
+        let pdf = std::fs::read(&out).expect("the PDF is written");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    } else {
+        // Until the renderer is in: one line, and no empty file to print by mistake.
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+        assert!(!std::path::Path::new(&out).exists());
+    }
+}
