@@ -3,6 +3,7 @@
 mod cli;
 mod issuing;
 mod pages;
+mod streaming;
 
 use chrono::Utc;
 use jianduka::auth::{NewUser, Role};
