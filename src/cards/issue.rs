@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use super::print::PrintKind;
@@ -66,6 +66,7 @@ pub async fn issue(
     request: IssueRequest,
 ) -> Result<Issued, CardError> {
     let txn = db.begin().await?;
+    serialize_issuing(&txn).await?;
     let issued = issue_in(&txn, &request).await?;
     txn.commit().await?;
     crate::audit::append(
@@ -85,6 +86,20 @@ pub async fn issue(
     )
     .await?;
     Ok(issued)
+}
+
+/// Makes issuing transactions on PostgreSQL take turns, across server instances, so that two
+/// people issuing at once cannot both give the same enterprise a new card (or both reissue
+/// one card). SQLite serialises writers by itself.
+pub(super) async fn serialize_issuing(txn: &impl ConnectionTrait) -> Result<(), CardError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(7220003)",
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// Issues one batch on `db` (a transaction the caller owns).

@@ -52,6 +52,7 @@ pub async fn reissue(
     by: &IssuedBy,
 ) -> Result<cards::Model, CardError> {
     let txn = db.begin().await?;
+    super::issue::serialize_issuing(&txn).await?;
     let old = load(&txn, card_id).await?;
     if let Some(next) = old.replaced_by_card_id {
         return Err(CardError::Conflict(format!(

@@ -172,10 +172,8 @@ async fn cards_page(
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>, AppError> {
     print_staff(&user)?;
-    let form = IssueForm {
-        target: "all".into(),
-        ..Default::default()
-    };
+    // No target is preselected: issuing to every enterprise must be a deliberate choice.
+    let form = IssueForm::default();
     let q = query.q.unwrap_or_default();
     render_cards_page(&state, lang, &user, q.trim(), &form, None).await
 }

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use jianduka::entities::cards;
 use sea_orm::{Database, EntityTrait};
 
-use super::seed_register;
+use super::{seed_register, seed_service_points};
 use crate::helpers::temp_dir;
 
 fn jianduka(dir: &str, args: &[&str]) -> Output {
@@ -203,4 +203,32 @@ async fn a_failed_render_leaves_no_half_written_file() {
         assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
         assert!(!std::path::Path::new(&out).exists());
     }
+}
+
+#[tokio::test]
+async fn cards_issue_service_points_prints_desk_signs_for_every_window() {
+    let dir = data_dir_with_register().await;
+    let db = Database::connect(format!("sqlite://{dir}/jianduka.db?mode=rwc"))
+        .await
+        .expect("open the database");
+    let ids = seed_service_points(&db).await;
+    let output = jianduka(&dir, &["cards", "issue", "--service-points"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("batch 1: 2 issued"),
+        "{}",
+        stdout(&output)
+    );
+    let chosen = ids[0].to_string();
+    let output = jianduka(
+        &dir,
+        &["cards", "issue", "--service-points", &chosen, "--again"],
+    );
+    assert!(
+        stdout(&output).contains("batch 2: 1 issued"),
+        "{}",
+        stderr(&output)
+    );
+    let output = jianduka(&dir, &["cards", "issue", "--service-points", "999"]);
+    assert_usage_error(&output, "999");
 }
