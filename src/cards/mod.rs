@@ -14,15 +14,18 @@ pub mod print;
 mod query;
 pub mod render;
 mod routes;
+mod stats;
 mod stream;
+mod targets;
 
 pub use issue::{IssueRequest, Issued, Target, issue, issue_in, scope_of};
 pub use lifecycle::{reissue, revoke};
 pub use output::{FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf};
 pub use query::{
-    BatchRow, CardDetail, CardRow, Stats, batch_cards, card_by_id, card_by_serial, find_batch,
-    list_batches, search_cards, stats,
+    BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
+    find_batch, list_batches, search_cards, service_point_choices,
 };
+pub use stats::{Stats, districts, stats};
 pub use stream::{BatchCards, print_card_for, print_job};
 
 use axum::Router;

@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 
 use super::{Channel, IssueRequest, IssuedBy, Target};
@@ -138,12 +137,8 @@ async fn render_cards_page(
     form: &IssueForm,
     error: Option<String>,
 ) -> Result<Html<String>, AppError> {
-    let districts = super::query::districts(&state.db).await?;
-    let points = crate::entities::service_points::Entity::find()
-        .order_by_asc(crate::entities::service_points::Column::Hall)
-        .order_by_asc(crate::entities::service_points::Column::Name)
-        .all(&state.db)
-        .await?;
+    let districts = super::districts(&state.db).await?;
+    let points = super::service_point_choices(&state.db).await?;
     let results = super::search_cards(&state.db, q).await?;
     let enterprise_total: i64 = districts.iter().map(|(_, n, _)| n).sum();
     page(
@@ -156,9 +151,7 @@ async fn render_cards_page(
             results => results,
             districts => districts,
             enterprise_total => enterprise_total,
-            points => points.iter().map(|p| minijinja::context! {
-                id => p.id, name => &p.name, hall => &p.hall, active => p.active,
-            }).collect::<Vec<_>>(),
+            points => points,
             form => form,
             error => error,
         },
