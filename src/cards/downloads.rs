@@ -7,6 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use sea_orm::EntityTrait as _;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt as _;
@@ -239,4 +240,49 @@ async fn preview(
         .into_response())
 }
 
-use sea_orm::EntityTrait as _;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_channel_writer_delivers_every_byte_in_order_in_bounded_chunks() {
+        let (tx, mut rx) = mpsc::channel::<Chunk>(2);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut out = ChannelWriter::new(tx);
+            for i in 0..300_000u32 {
+                out.write_all(&[(i % 251) as u8])?;
+            }
+            out.flush()
+        });
+        let mut received = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            let chunk = chunk.expect("no error");
+            assert!(chunk.len() <= CHUNK);
+            received.extend_from_slice(&chunk);
+        }
+        writer.await.expect("joined").expect("written");
+        assert_eq!(received.len(), 300_000);
+        assert!(
+            received
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == (i % 251) as u8)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_channel_writer_stops_when_the_client_goes_away() {
+        let (tx, rx) = mpsc::channel::<Chunk>(1);
+        drop(rx);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut out = ChannelWriter::new(tx);
+            out.write_all(&vec![0u8; CHUNK * 2])
+        })
+        .await
+        .expect("joined");
+        assert_eq!(
+            result.expect_err("refused").kind(),
+            std::io::ErrorKind::BrokenPipe
+        );
+    }
+}

@@ -115,8 +115,11 @@ impl FolderSink {
 
 impl FaceSink for FolderSink {
     fn put(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let file_name = safe_name(name)?;
-        let path = self.dir.join(file_name);
+        let path = self.dir.join(safe_name(name)?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+        }
         std::fs::write(&path, bytes)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
     }
@@ -159,10 +162,11 @@ impl<W: Write> FaceSink for ZipSink<W> {
     }
 }
 
-/// A face file name must stay inside its folder or archive.
+/// A face file name must stay inside its folder or archive: relative, `/`-separated, no
+/// `..` or hidden components.
 fn safe_name(name: &str) -> anyhow::Result<&str> {
-    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.contains("..")
-    {
+    let unsafe_component = |c: &str| c.is_empty() || c.starts_with('.');
+    if name.contains('\\') || name.split('/').any(unsafe_component) {
         anyhow::bail!("the renderer proposed an unsafe file name {name:?}");
     }
     Ok(name)
@@ -185,7 +189,9 @@ mod tests {
     #[test]
     fn face_names_cannot_leave_their_folder() {
         assert!(safe_name("../x.png").is_err());
-        assert!(safe_name("a/b.png").is_err());
+        assert!(safe_name("/etc/x.png").is_err());
+        assert!(safe_name("a\\b.png").is_err());
+        assert!(safe_name("C0001-00001/front.png").is_ok());
         assert!(safe_name("C0001-00001-front.png").is_ok());
     }
 }

@@ -264,6 +264,9 @@ async fn reissue(
     Ok(Redirect::to(&format!("/staff/cards/{}", new.id)))
 }
 
+/// Pages past this are refused quietly (shown empty) rather than overflowing an offset.
+const MAX_PAGE: u64 = 1_000_000;
+
 #[derive(Deserialize, Default)]
 struct PageQuery {
     page: Option<u64>,
@@ -276,7 +279,7 @@ async fn batches_page(
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     print_staff(&user)?;
-    let current = query.page.unwrap_or(1).max(1);
+    let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (batches, pages) = super::list_batches(&state.db, current - 1).await?;
     let stats = super::stats(&state.db).await?;
     page(
@@ -297,7 +300,7 @@ async fn batch_page(
 ) -> Result<Html<String>, AppError> {
     print_staff(&user)?;
     let batch = super::find_batch(&state.db, id).await?;
-    let current = query.page.unwrap_or(1).max(1);
+    let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (cards, pages) = super::batch_cards(&state.db, id, current - 1).await?;
     page(
         &state,
