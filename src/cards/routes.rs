@@ -95,8 +95,26 @@ impl IssueForm {
         form
     }
 
+    /// The chosen target; without JavaScript a person may fill in a field and forget its
+    /// radio button, so an unticked form counts when exactly one field is filled in.
+    fn chosen_target(&self) -> &str {
+        if !self.target.is_empty() {
+            return &self.target;
+        }
+        let filled = [
+            ("district", !self.district.trim().is_empty()),
+            ("enterprises", !self.usccs.trim().is_empty()),
+            ("service_points", !self.service_points.is_empty()),
+        ];
+        let mut chosen = filled.iter().filter(|(_, yes)| *yes);
+        match (chosen.next(), chosen.next()) {
+            (Some((name, _)), None) => name,
+            _ => "",
+        }
+    }
+
     fn request(&self, by: IssuedBy) -> Result<IssueRequest, AppError> {
-        let target = match self.target.as_str() {
+        let target = match self.chosen_target() {
             "all" => Target::AllEnterprises,
             "district" => Target::District(self.district.clone()),
             "enterprises" => Target::Enterprises(
@@ -188,9 +206,11 @@ async fn issue(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(issued) => {
-            Ok(Redirect::to(&format!("/staff/batches/{}", issued.batch_id)).into_response())
-        }
+        Ok(issued) => Ok(Redirect::to(&format!(
+            "/staff/batches/{}?issued={}&skipped={}",
+            issued.batch_id, issued.count, issued.skipped
+        ))
+        .into_response()),
         Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
             let page =
                 render_cards_page(&state, lang, &user, "", &form, Some(e.to_string())).await?;
@@ -270,6 +290,9 @@ const MAX_PAGE: u64 = 1_000_000;
 #[derive(Deserialize, Default)]
 struct PageQuery {
     page: Option<u64>,
+    /// Set by the redirect after issuing: what the new batch holds and whom it skipped.
+    issued: Option<u64>,
+    skipped: Option<u64>,
 }
 
 async fn batches_page(
@@ -307,6 +330,9 @@ async fn batch_page(
         lang,
         &user,
         "cards/batch.html",
-        minijinja::context! { batch, cards, page => current, pages },
+        minijinja::context! {
+            batch, cards, page => current, pages,
+            issued => query.issued, skipped => query.skipped,
+        },
     )
 }

@@ -116,6 +116,7 @@ pub fn batch_id_of(response: &reqwest::Response) -> i64 {
         .expect("a location");
     location
         .strip_prefix("/staff/batches/")
+        .and_then(|rest| rest.split('?').next())
         .and_then(|id| id.parse().ok())
         .expect("location names the batch")
 }

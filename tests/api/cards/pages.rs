@@ -35,11 +35,17 @@ async fn print_staff_see_the_issue_form_batches_and_cards() {
         assert!(batches.contains("format=png") && batches.contains("format=svg"));
         assert!(batches.contains("上门发放"), "statistics by channel");
 
-        let detail = app.get(&format!("/staff/batches/{batch_id}")).await;
+        let detail = app
+            .get(&format!("/staff/batches/{batch_id}?issued=3&skipped=0"))
+            .await;
         assert_eq!(detail.status(), 200);
         let detail = detail.text().await.expect("body");
         assert!(detail.contains(&card.serial));
         assert!(detail.contains("诸暨市鑫垚机械有限公司"));
+        assert!(
+            detail.contains("发卡 3 张"),
+            "the issue outcome is confirmed"
+        );
 
         let page = app.get(&format!("/staff/cards/{}", card.id)).await;
         assert_eq!(page.status(), 200);
@@ -310,6 +316,24 @@ async fn downloads_are_attachments_of_the_right_type_or_a_clean_error() {
         } else {
             assert_eq!(preview.status(), 500);
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_district_picked_without_its_radio_button_still_issues_to_that_district() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let response = post_issue(&app, &csrf, &[("district", "店口镇")]).await;
+        assert_eq!(cards_of(&app, batch_id_of(&response)).await.len(), 1);
+        let ambiguous = post_issue(
+            &app,
+            &csrf,
+            &[("district", "暨阳街道"), ("usccs", "91330681MA2B000001")],
+        )
+        .await;
+        assert_eq!(ambiguous.status(), 422, "two fields and no choice: ask");
     })
     .await;
 }
