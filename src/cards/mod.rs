@@ -1,15 +1,215 @@
 //! Cards: issuing batches, rendering them for print, revoking and reissuing.
+//!
+//! A card belongs to one batch and one holder: an enterprise (an ID-1 card) or a service
+//! point (a desk sign). Its serial reads `C0012-00034` (kind letter, batch id, position in
+//! the batch), so staff can find the batch of a card from the serial alone.
 
 pub mod cli;
+mod downloads;
 pub mod fonts;
+mod issue;
+mod lifecycle;
+mod output;
 pub mod print;
+mod query;
 pub mod render;
+mod routes;
+mod stats;
+mod stream;
+mod targets;
+
+pub use issue::{IssueRequest, Issued, Target, issue, issue_in, scope_of};
+pub use lifecycle::{reissue, revoke};
+pub use output::{FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf};
+pub use query::{
+    BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
+    find_batch, list_batches, search_cards, service_point_choices,
+};
+pub use stats::{Stats, districts, stats};
+pub use stream::{BatchCards, print_card_for, print_job};
 
 use axum::Router;
 
 use crate::app::AppState;
+use crate::audit::Actor;
+use crate::error::AppError;
+use print::PrintKind;
+
+/// `cards.status` of a card that opens the report form with full provenance.
+pub const STATUS_ACTIVE: &str = "active";
+/// `cards.status` of a lost or replaced card; its token still opens the form, flagged.
+pub const STATUS_REVOKED: &str = "revoked";
 
 /// Print-staff pages for cards and batches.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes::router()
+}
+
+/// How cards reach their holders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Handed out door to door.
+    Visit,
+    /// Stood at a window of the service hall.
+    Window,
+}
+
+impl Channel {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Visit => "visit",
+            Channel::Window => "window",
+        }
+    }
+
+    /// Parses `visit` or `window`.
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text.trim() {
+            "visit" => Some(Channel::Visit),
+            "window" => Some(Channel::Window),
+            _ => None,
+        }
+    }
+}
+
+/// Who holds a card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Holder {
+    Enterprise(i64),
+    ServicePoint(i64),
+}
+
+/// Who issued a batch or changed a card: a staff account or the command line.
+#[derive(Clone, Debug)]
+pub struct IssuedBy {
+    pub user_id: Option<i64>,
+    /// Username, or `cli`.
+    pub label: String,
+}
+
+impl IssuedBy {
+    /// The command-line operator.
+    pub fn cli() -> Self {
+        Self {
+            user_id: None,
+            label: "cli".into(),
+        }
+    }
+
+    /// A staff account.
+    pub fn user(id: i64, username: &str) -> Self {
+        Self {
+            user_id: Some(id),
+            label: username.to_string(),
+        }
+    }
+
+    /// The audit-log actor.
+    pub fn actor(&self) -> Actor {
+        match self.user_id {
+            Some(id) => Actor::User(id),
+            None => Actor::System("cli"),
+        }
+    }
+}
+
+/// Why a card operation did not happen. The text of the first three is for the person.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// The request makes no sense for the data (unknown USCC, empty selection…).
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The card is not in a state that allows this (already revoked, already replaced).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<CardError> for AppError {
+    fn from(e: CardError) -> Self {
+        match e {
+            CardError::Refused(m) => AppError::Unprocessable(m),
+            CardError::NotFound(_) => AppError::NotFound,
+            CardError::Conflict(m) => AppError::Conflict(m),
+            CardError::Db(e) => AppError::Internal(anyhow::Error::new(e)),
+            CardError::Other(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<CardError> for crate::cli::CliError {
+    fn from(e: CardError) -> Self {
+        match e {
+            CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
+                crate::cli::CliError::Usage(m)
+            }
+            CardError::Db(e) => anyhow::Error::new(e).into(),
+            CardError::Other(e) => e.into(),
+        }
+    }
+}
+
+/// `card` or `desk_sign`, as stored in `card_batches.kind`.
+pub fn kind_name(kind: PrintKind) -> &'static str {
+    match kind {
+        PrintKind::Card => "card",
+        PrintKind::DeskSign => "desk_sign",
+    }
+}
+
+/// Parses a stored batch kind.
+pub fn parse_kind(text: &str) -> Option<PrintKind> {
+    match text {
+        "card" => Some(PrintKind::Card),
+        "desk_sign" => Some(PrintKind::DeskSign),
+        _ => None,
+    }
+}
+
+/// The print template a new batch of `kind` uses.
+pub fn template_for(kind: PrintKind) -> &'static str {
+    match kind {
+        PrintKind::Card => "id1",
+        PrintKind::DeskSign => "desk-sign",
+    }
+}
+
+/// `C0012-00034`: kind letter (C card, D desk sign), batch id, position in the batch.
+/// Unique because (batch, position) is; short enough to read out on the phone.
+pub fn serial_for(kind: PrintKind, batch_id: i64, position: i32) -> String {
+    let letter = match kind {
+        PrintKind::Card => 'C',
+        PrintKind::DeskSign => 'D',
+    };
+    format!("{letter}{batch_id:04}-{position:05}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_name_the_kind_batch_and_position() {
+        assert_eq!(serial_for(PrintKind::Card, 12, 34), "C0012-00034");
+        assert_eq!(serial_for(PrintKind::DeskSign, 3, 1), "D0003-00001");
+        assert_eq!(
+            serial_for(PrintKind::Card, 123456, 100001),
+            "C123456-100001"
+        );
+    }
+
+    #[test]
+    fn channels_round_trip_through_their_names() {
+        for channel in [Channel::Visit, Channel::Window] {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
+        assert_eq!(Channel::parse("post"), None);
+    }
 }

@@ -3,5 +3,6 @@
 
 mod helpers;
 
+mod cards;
 mod cli;
 mod foundation;

@@ -1,0 +1,224 @@
+//! Issuing a batch: deciding who gets a new card, then writing the batch row and one card per
+//! holder in a single transaction.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, Statement,
+    TransactionTrait,
+};
+
+use super::print::PrintKind;
+use super::targets::{candidates, holders_with_active_cards};
+use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, serial_for};
+use crate::entities::{card_batches, cards};
+
+/// Rows per `INSERT`: well under the bind-parameter limits of SQLite and PostgreSQL.
+pub(super) const CHUNK: usize = 500;
+
+/// Who a batch is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every enterprise in the register.
+    AllEnterprises,
+    /// Every enterprise of one district (镇街).
+    District(String),
+    /// Chosen enterprises, by USCC.
+    Enterprises(Vec<String>),
+    /// Desk signs: every active service point (`None`) or the chosen ids.
+    ServicePoints(Option<Vec<i64>>),
+}
+
+impl Target {
+    /// Cards for enterprises, desk signs for service points.
+    pub fn kind(&self) -> PrintKind {
+        match self {
+            Target::ServicePoints(_) => PrintKind::DeskSign,
+            _ => PrintKind::Card,
+        }
+    }
+}
+
+/// A request to issue one batch.
+#[derive(Clone, Debug)]
+pub struct IssueRequest {
+    pub target: Target,
+    /// Default: visit for cards, window for desk signs.
+    pub channel: Option<Channel>,
+    /// Issue again to holders that already have an active card.
+    pub again: bool,
+    pub issued_by: IssuedBy,
+}
+
+/// What an issue produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    pub batch_id: i64,
+    pub count: usize,
+    /// Holders left out because they already have an active card.
+    pub skipped: usize,
+}
+
+/// Issues one batch in one transaction, then records it in the audit log.
+pub async fn issue(
+    db: &DatabaseConnection,
+    audit_key: &[u8],
+    request: IssueRequest,
+) -> Result<Issued, CardError> {
+    let txn = db.begin().await?;
+    serialize_issuing(&txn).await?;
+    let issued = issue_in(&txn, &request).await?;
+    txn.commit().await?;
+    crate::audit::append(
+        db,
+        audit_key,
+        crate::audit::AuditEvent::new(
+            request.issued_by.actor(),
+            "cards_issued",
+            "card_batch",
+            issued.batch_id,
+        )
+        .with_detail(serde_json::json!({
+            "count": issued.count,
+            "skipped": issued.skipped,
+            "scope": scope_of(&request.target),
+        })),
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// Makes issuing transactions on PostgreSQL take turns, across server instances, so that two
+/// people issuing at once cannot both give the same enterprise a new card (or both reissue
+/// one card). SQLite serialises writers by itself.
+pub(super) async fn serialize_issuing(txn: &impl ConnectionTrait) -> Result<(), CardError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(7220003)",
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Issues one batch on `db` (a transaction the caller owns).
+pub async fn issue_in(
+    db: &impl ConnectionTrait,
+    request: &IssueRequest,
+) -> Result<Issued, CardError> {
+    let candidates = candidates(db, &request.target).await?;
+    let total = candidates.len();
+    let holders: Vec<Holder> = if request.again {
+        candidates
+    } else {
+        let active = holders_with_active_cards(db, request.target.kind()).await?;
+        candidates
+            .into_iter()
+            .filter(|h| !active.contains(h))
+            .collect()
+    };
+    if holders.is_empty() {
+        return Err(CardError::Refused(format!(
+            "全部 {total} 个对象已有有效卡，未发卡；如需重新发卡请勾选“再次发卡” · \
+             All {total} already hold an active card; nothing was issued (ask to issue again)"
+        )));
+    }
+    let kind = request.target.kind();
+    let channel = request.channel.unwrap_or(match kind {
+        PrintKind::Card => Channel::Visit,
+        PrintKind::DeskSign => Channel::Window,
+    });
+    let batch = insert_batch(
+        db,
+        kind,
+        channel,
+        &scope_of(&request.target),
+        holders.len(),
+        &request.issued_by,
+    )
+    .await?;
+    insert_cards(db, &batch, kind, &holders).await?;
+    Ok(Issued {
+        batch_id: batch.id,
+        count: holders.len(),
+        skipped: total - holders.len(),
+    })
+}
+
+/// The batch row; its id numbers the serials of its cards.
+pub(super) async fn insert_batch(
+    db: &impl ConnectionTrait,
+    kind: PrintKind,
+    channel: Channel,
+    scope: &str,
+    count: usize,
+    by: &IssuedBy,
+) -> Result<card_batches::Model, CardError> {
+    let list = crate::negative_list::current(db).await?;
+    Ok(card_batches::ActiveModel {
+        kind: Set(super::kind_name(kind).to_string()),
+        channel: Set(channel.as_str().to_string()),
+        template: Set(super::template_for(kind).to_string()),
+        list_version_id: Set(list.id),
+        scope: Set(scope.to_string()),
+        card_count: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+        created_by: Set(by.user_id),
+        created_by_label: Set(by.label.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// One new card per holder, numbered from 1 in the given order, inserted in chunks.
+pub(super) async fn insert_cards(
+    db: &impl ConnectionTrait,
+    batch: &card_batches::Model,
+    kind: PrintKind,
+    holders: &[Holder],
+) -> Result<(), CardError> {
+    let now = Utc::now();
+    for (chunk_index, chunk) in holders.chunks(CHUNK).enumerate() {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (i, holder) in chunk.iter().enumerate() {
+            let position = (chunk_index * CHUNK + i + 1) as i32;
+            let (enterprise_id, service_point_id) = match holder {
+                Holder::Enterprise(id) => (Some(*id), None),
+                Holder::ServicePoint(id) => (None, Some(*id)),
+            };
+            rows.push(cards::ActiveModel {
+                serial: Set(serial_for(kind, batch.id, position)),
+                token: Set(crate::crypto::random_token::<16>()?),
+                batch_id: Set(batch.id),
+                position_in_batch: Set(position),
+                enterprise_id: Set(enterprise_id),
+                service_point_id: Set(service_point_id),
+                status: Set(STATUS_ACTIVE.to_string()),
+                issued_at: Set(now),
+                revoked_at: Set(None),
+                revoked_reason: Set(None),
+                replaced_by_card_id: Set(None),
+                ..Default::default()
+            });
+        }
+        cards::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How a batch's scope is stored: short, readable, and shown in the batch list.
+pub fn scope_of(target: &Target) -> String {
+    match target {
+        Target::AllEnterprises => "all".into(),
+        Target::District(name) => format!("district:{}", name.trim()),
+        Target::Enterprises(list) => format!("enterprises:{}", list.len()),
+        Target::ServicePoints(None) => "service_points:all".into(),
+        Target::ServicePoints(Some(ids)) => format!(
+            "service_points:{}",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+    }
+}

@@ -1,0 +1,197 @@
+//! Rendering a whole batch off the async executor, into a file, a folder, a ZIP or a stream.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use sea_orm::DatabaseConnection;
+
+use super::render::{self, FaceFormat, FaceSink, RenderSummary};
+use super::stream::{BatchCards, print_job};
+use super::{CardError, IssuedBy};
+use crate::config::Settings;
+
+/// What a render produced, for the audit log and the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub batch_id: i64,
+    pub summary: RenderSummary,
+}
+
+/// Renders batch `batch_id` as one PDF into `out`; returns the writer, flushed.
+pub async fn render_batch_pdf<W: Write + Send + 'static>(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch_id: i64,
+    out: W,
+) -> Result<(Rendered, W), CardError> {
+    let (_, job) = print_job(db, settings, batch_id).await?;
+    let mut cards = BatchCards::new(
+        tokio::runtime::Handle::current(),
+        db.clone(),
+        settings,
+        batch_id,
+    );
+    let assets_dir = settings.print_assets.clone();
+    let font = settings.card_font.clone();
+    let (summary, out) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let assets = render::Assets::load(&assets_dir, font.as_deref())?;
+        let mut out = out;
+        let summary = render::render_pdf(&assets, &job, &mut cards, &mut out)?;
+        out.flush()?;
+        Ok((summary, out))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the PDF render task failed: {e}"))??;
+    Ok((Rendered { batch_id, summary }, out))
+}
+
+/// Renders every face of batch `batch_id` as PNG or SVG files into `sink`; returns the sink.
+pub async fn render_batch_faces<S: FaceSink + Send + 'static>(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch_id: i64,
+    format: FaceFormat,
+    sink: S,
+) -> Result<(Rendered, S), CardError> {
+    let (_, job) = print_job(db, settings, batch_id).await?;
+    let mut cards = BatchCards::new(
+        tokio::runtime::Handle::current(),
+        db.clone(),
+        settings,
+        batch_id,
+    );
+    let assets_dir = settings.print_assets.clone();
+    let font = settings.card_font.clone();
+    let (summary, sink) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let assets = render::Assets::load(&assets_dir, font.as_deref())?;
+        let mut sink = sink;
+        let summary = render::render_faces(&assets, &job, &mut cards, format, &mut sink)?;
+        Ok((summary, sink))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the face render task failed: {e}"))??;
+    Ok((Rendered { batch_id, summary }, sink))
+}
+
+/// Records a finished render in the audit log.
+pub async fn audit_render(
+    db: &DatabaseConnection,
+    audit_key: &[u8],
+    by: &IssuedBy,
+    rendered: Rendered,
+    format: &str,
+) -> anyhow::Result<()> {
+    crate::audit::append(
+        db,
+        audit_key,
+        crate::audit::AuditEvent::new(
+            by.actor(),
+            "batch_rendered",
+            "card_batch",
+            rendered.batch_id,
+        )
+        .with_detail(serde_json::json!({
+            "format": format,
+            "cards": rendered.summary.cards,
+            "pages": rendered.summary.pages,
+        })),
+    )
+    .await
+}
+
+/// Face files written into a folder (created if missing).
+pub struct FolderSink {
+    dir: PathBuf,
+}
+
+impl FolderSink {
+    /// A sink writing into `dir`.
+    pub fn create(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        Ok(Self { dir })
+    }
+}
+
+impl FaceSink for FolderSink {
+    fn put(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.dir.join(safe_name(name)?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    }
+}
+
+/// Face files written into a ZIP streamed to `W` (no seeking: works on a socket too).
+pub struct ZipSink<W: Write> {
+    zip: zip::ZipWriter<zip::write::StreamWriter<W>>,
+}
+
+impl<W: Write> ZipSink<W> {
+    /// A ZIP written to `out`.
+    pub fn new(out: W) -> Self {
+        Self {
+            zip: zip::ZipWriter::new_stream(out),
+        }
+    }
+
+    /// Writes the central directory and returns the writer.
+    pub fn finish(self) -> anyhow::Result<W> {
+        let mut out = self.zip.finish()?.into_inner();
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+impl<W: Write> FaceSink for ZipSink<W> {
+    fn put(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let name = safe_name(name)?;
+        // PNG is compressed already; SVG text deflates well.
+        let method = if name.ends_with(".png") {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        self.zip.start_file(name, options)?;
+        self.zip.write_all(bytes)?;
+        Ok(())
+    }
+}
+
+/// A face file name must stay inside its folder or archive: relative, `/`-separated, no
+/// `..` or hidden components.
+fn safe_name(name: &str) -> anyhow::Result<&str> {
+    let unsafe_component = |c: &str| c.is_empty() || c.starts_with('.');
+    if name.contains('\\') || name.split('/').any(unsafe_component) {
+        anyhow::bail!("the renderer proposed an unsafe file name {name:?}");
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zip_sink_writes_a_readable_archive_without_seeking() {
+        let mut sink = ZipSink::new(Vec::new());
+        sink.put("C0001-00001-front.svg", b"<svg/>").expect("put");
+        sink.put("C0001-00001-back.png", b"\x89PNG").expect("put");
+        let bytes = sink.finish().expect("finish");
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("readable");
+        assert_eq!(archive.len(), 2);
+    }
+
+    #[test]
+    fn face_names_cannot_leave_their_folder() {
+        assert!(safe_name("../x.png").is_err());
+        assert!(safe_name("/etc/x.png").is_err());
+        assert!(safe_name("a\\b.png").is_err());
+        assert!(safe_name("C0001-00001/front.png").is_ok());
+        assert!(safe_name("C0001-00001-front.png").is_ok());
+    }
+}

@@ -1,0 +1,338 @@
+//! Print-staff pages: issue form and card search, card detail with revoke and reissue,
+//! batch list with statistics, batch detail. Downloads and previews are in `downloads.rs`.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Channel, IssueRequest, IssuedBy, Target};
+use crate::app::AppState;
+use crate::auth::{CurrentUser, Role, staff_context};
+use crate::error::{AppError, ResultExt};
+use crate::web::Lang;
+
+/// `/staff/cards…` and `/staff/batches…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/cards", get(cards_page))
+        .route("/staff/cards/issue", post(issue))
+        .route("/staff/cards/{id}", get(card_page))
+        .route("/staff/cards/{id}/revoke", post(revoke))
+        .route("/staff/cards/{id}/reissue", post(reissue))
+        .route("/staff/cards/{id}/front.png", get(super::downloads::front))
+        .route("/staff/cards/{id}/back.png", get(super::downloads::back))
+        .route("/staff/batches", get(batches_page))
+        .route("/staff/batches/{id}", get(batch_page))
+        .route(
+            "/staff/batches/{id}/download",
+            get(super::downloads::download),
+        )
+}
+
+/// Print staff and admins only.
+pub(super) fn print_staff(user: &CurrentUser) -> Result<(), AppError> {
+    user.require(&[Role::PrintStaff])
+}
+
+fn page(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Result<Html<String>, AppError> {
+    let full = minijinja::context! {
+        org_name => &state.settings.org_name,
+        me => staff_context(user),
+        csrf => &user.csrf,
+        ..ctx
+    };
+    state
+        .views
+        .page(template, lang, full)
+        .internal("rendering a cards page")
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+/// What the issue form was filled in with, kept when it comes back with an error.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+struct IssueForm {
+    csrf: String,
+    target: String,
+    district: String,
+    usccs: String,
+    service_points: Vec<i64>,
+    channel: String,
+    again: bool,
+}
+
+impl IssueForm {
+    fn parse(body: &[u8]) -> Self {
+        let mut form = IssueForm::default();
+        for (key, value) in url::form_urlencoded::parse(body) {
+            match key.as_ref() {
+                "csrf" => form.csrf = value.into_owned(),
+                "target" => form.target = value.into_owned(),
+                "district" => form.district = value.into_owned(),
+                "usccs" => form.usccs = value.into_owned(),
+                "service_point" => {
+                    if let Ok(id) = value.trim().parse() {
+                        form.service_points.push(id);
+                    }
+                }
+                "channel" => form.channel = value.into_owned(),
+                "again" => form.again = !value.is_empty(),
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// The chosen target; without JavaScript a person may fill in a field and forget its
+    /// radio button, so an unticked form counts when exactly one field is filled in.
+    fn chosen_target(&self) -> &str {
+        if !self.target.is_empty() {
+            return &self.target;
+        }
+        let filled = [
+            ("district", !self.district.trim().is_empty()),
+            ("enterprises", !self.usccs.trim().is_empty()),
+            ("service_points", !self.service_points.is_empty()),
+        ];
+        let mut chosen = filled.iter().filter(|(_, yes)| *yes);
+        match (chosen.next(), chosen.next()) {
+            (Some((name, _)), None) => name,
+            _ => "",
+        }
+    }
+
+    fn request(&self, by: IssuedBy) -> Result<IssueRequest, AppError> {
+        let target = match self.chosen_target() {
+            "all" => Target::AllEnterprises,
+            "district" => Target::District(self.district.clone()),
+            "enterprises" => Target::Enterprises(
+                self.usccs
+                    .split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            "service_points" if self.service_points.is_empty() => Target::ServicePoints(None),
+            "service_points" => Target::ServicePoints(Some(self.service_points.clone())),
+            _ => {
+                return Err(AppError::Unprocessable(
+                    "请选择发卡范围 · Choose who gets cards".into(),
+                ));
+            }
+        };
+        let channel = match self.channel.trim() {
+            "" => None,
+            other => Some(Channel::parse(other).ok_or_else(|| {
+                AppError::Unprocessable(format!("未知的发放渠道 · Unknown channel '{other}'"))
+            })?),
+        };
+        Ok(IssueRequest {
+            target,
+            channel,
+            again: self.again,
+            issued_by: by,
+        })
+    }
+}
+
+async fn render_cards_page(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    q: &str,
+    form: &IssueForm,
+    error: Option<String>,
+) -> Result<Html<String>, AppError> {
+    let districts = super::districts(&state.db).await?;
+    let points = super::service_point_choices(&state.db).await?;
+    let results = super::search_cards(&state.db, q).await?;
+    let enterprise_total: i64 = districts.iter().map(|(_, n, _)| n).sum();
+    page(
+        state,
+        lang,
+        user,
+        "cards/cards.html",
+        minijinja::context! {
+            q => q,
+            results => results,
+            districts => districts,
+            enterprise_total => enterprise_total,
+            points => points,
+            form => form,
+            error => error,
+        },
+    )
+}
+
+async fn cards_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>, AppError> {
+    print_staff(&user)?;
+    // No target is preselected: issuing to every enterprise must be a deliberate choice.
+    let form = IssueForm::default();
+    let q = query.q.unwrap_or_default();
+    render_cards_page(&state, lang, &user, q.trim(), &form, None).await
+}
+
+async fn issue(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    print_staff(&user)?;
+    let form = IssueForm::parse(&body);
+    user.check_csrf(&form.csrf)?;
+    let by = IssuedBy::user(user.user.id, &user.user.username);
+    let outcome = match form.request(by) {
+        Ok(request) => super::issue(&state.db, state.settings.secret_key.expose(), request)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(issued) => Ok(Redirect::to(&format!(
+            "/staff/batches/{}?issued={}&skipped={}",
+            issued.batch_id, issued.count, issued.skipped
+        ))
+        .into_response()),
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
+            let page =
+                render_cards_page(&state, lang, &user, "", &form, Some(e.to_string())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn card_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    print_staff(&user)?;
+    let detail = super::card_by_id(&state.db, id).await?;
+    page(
+        &state,
+        lang,
+        &user,
+        "cards/card.html",
+        minijinja::context! { d => detail },
+    )
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<RevokeForm>,
+) -> Result<Redirect, AppError> {
+    print_staff(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let by = IssuedBy::user(user.user.id, &user.user.username);
+    super::revoke(
+        &state.db,
+        state.settings.secret_key.expose(),
+        id,
+        &form.reason,
+        &by,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/staff/cards/{id}")))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn reissue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    print_staff(&user)?;
+    user.check_csrf(&form.csrf)?;
+    let by = IssuedBy::user(user.user.id, &user.user.username);
+    let new = super::reissue(&state.db, state.settings.secret_key.expose(), id, &by).await?;
+    Ok(Redirect::to(&format!("/staff/cards/{}", new.id)))
+}
+
+/// Pages past this are refused quietly (shown empty) rather than overflowing an offset.
+const MAX_PAGE: u64 = 1_000_000;
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    page: Option<u64>,
+    /// Set by the redirect after issuing: what the new batch holds and whom it skipped.
+    issued: Option<u64>,
+    skipped: Option<u64>,
+}
+
+async fn batches_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, AppError> {
+    print_staff(&user)?;
+    let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let (batches, pages) = super::list_batches(&state.db, current - 1).await?;
+    let stats = super::stats(&state.db).await?;
+    page(
+        &state,
+        lang,
+        &user,
+        "cards/batches.html",
+        minijinja::context! { batches, stats, page => current, pages },
+    )
+}
+
+async fn batch_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
+) -> Result<Html<String>, AppError> {
+    print_staff(&user)?;
+    let batch = super::find_batch(&state.db, id).await?;
+    let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
+    let (cards, pages) = super::batch_cards(&state.db, id, current - 1).await?;
+    page(
+        &state,
+        lang,
+        &user,
+        "cards/batch.html",
+        minijinja::context! {
+            batch, cards, page => current, pages,
+            issued => query.issued, skipped => query.skipped,
+        },
+    )
+}

@@ -1,0 +1,322 @@
+//! Issuing batches, skipping holders of an active card, revoking and reissuing.
+
+use std::collections::HashSet;
+
+use jianduka::auth::Role;
+use jianduka::entities::{audit_log, cards, enterprises};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::{
+    REGISTER, add_enterprise, batch, batch_id_of, cards_of, login_as, post_issue, seed_register,
+    seed_service_points,
+};
+use crate::helpers::on_each_database;
+
+fn assert_distinct_tokens(list: &[cards::Model]) {
+    let tokens: HashSet<_> = list.iter().map(|c| c.token.as_str()).collect();
+    assert_eq!(tokens.len(), list.len(), "one token per card");
+    for card in list {
+        assert_eq!(card.token.len(), 22, "128 bits as 22 base64url characters");
+        assert!(
+            card.token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
+}
+
+#[tokio::test]
+async fn issuing_to_all_gives_every_enterprise_one_card_in_a_new_batch() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let response = post_issue(&app, &csrf, &[("target", "all")]).await;
+        let batch_id = batch_id_of(&response);
+        let list = cards_of(&app, batch_id).await;
+        assert_eq!(list.len(), 3, "on {}", app.backend);
+        assert_distinct_tokens(&list);
+        assert!(list.iter().all(|c| c.status == "active"));
+        assert_eq!(list[0].serial, format!("C{batch_id:04}-00001"));
+        let row = batch(&app, batch_id).await;
+        assert_eq!(
+            (
+                row.kind.as_str(),
+                row.channel.as_str(),
+                row.template.as_str()
+            ),
+            ("card", "visit", "id1")
+        );
+        assert_eq!(row.card_count, 3);
+        assert_eq!(row.created_by_label, "printer");
+        assert!(row.created_by.is_some());
+        let list_version = jianduka::negative_list::current(&app.db)
+            .await
+            .expect("list");
+        assert_eq!(row.list_version_id, list_version.id);
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("cards_issued"))
+            .count(&app.db)
+            .await
+            .expect("audit");
+        assert_eq!(audited, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn issuing_to_a_district_reaches_only_its_enterprises() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let response = post_issue(
+            &app,
+            &csrf,
+            &[
+                ("target", "district"),
+                ("district", "店口镇"),
+                ("channel", "window"),
+            ],
+        )
+        .await;
+        let batch_id = batch_id_of(&response);
+        let list = cards_of(&app, batch_id).await;
+        assert_eq!(list.len(), 1);
+        let holder = enterprises::Entity::find_by_id(list[0].enterprise_id.expect("enterprise"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("holder");
+        assert_eq!(holder.name, "浙江翀彧科技有限公司");
+        let row = batch(&app, batch_id).await;
+        assert_eq!(row.channel, "window");
+        assert_eq!(row.scope, "district:店口镇");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn issuing_to_chosen_usccs_reaches_exactly_those_enterprises() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        // Pasted with blank lines, stray spaces and lower case, as people paste.
+        let pasted = format!(
+            "\n {}\r\n\n{}\n",
+            REGISTER[2].0.to_lowercase(),
+            REGISTER[0].0
+        );
+        let response = post_issue(
+            &app,
+            &csrf,
+            &[("target", "enterprises"), ("usccs", &pasted)],
+        )
+        .await;
+        let list = cards_of(&app, batch_id_of(&response)).await;
+        assert_eq!(list.len(), 2);
+        assert_distinct_tokens(&list);
+        let mut names = Vec::new();
+        for card in &list {
+            let e = enterprises::Entity::find_by_id(card.enterprise_id.expect("holder"))
+                .one(&app.db)
+                .await
+                .expect("query")
+                .expect("holder");
+            names.push(e.uscc);
+        }
+        assert_eq!(
+            names,
+            vec![REGISTER[2].0, REGISTER[0].0],
+            "in the order pasted"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_issue_skips_enterprises_that_hold_an_active_card_unless_asked() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        batch_id_of(&post_issue(&app, &csrf, &[("target", "all")]).await);
+
+        let refused = post_issue(&app, &csrf, &[("target", "all")]).await;
+        assert_eq!(refused.status(), 422);
+        let page = refused.text().await.expect("body");
+        assert!(page.contains("已有有效卡"), "says why: {page}");
+
+        add_enterprise(
+            &app.db,
+            "91330681MA2B000009",
+            "诸暨市犇犇农业有限公司",
+            "店口镇",
+        )
+        .await;
+        let only_new = post_issue(&app, &csrf, &[("target", "all")]).await;
+        assert_eq!(cards_of(&app, batch_id_of(&only_new)).await.len(), 1);
+
+        let again = post_issue(&app, &csrf, &[("target", "all"), ("again", "1")]).await;
+        let list = cards_of(&app, batch_id_of(&again)).await;
+        assert_eq!(list.len(), 4);
+        let all = cards::Entity::find().all(&app.db).await.expect("cards");
+        assert_distinct_tokens(&all);
+        assert_eq!(all.len(), 8);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn desk_signs_go_to_service_windows_through_the_window_channel() {
+    on_each_database(async |app| {
+        let ids = seed_service_points(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let response = post_issue(&app, &csrf, &[("target", "service_points")]).await;
+        let batch_id = batch_id_of(&response);
+        let list = cards_of(&app, batch_id).await;
+        assert_eq!(list.len(), 2);
+        assert!(list.iter().all(|c| c.serial.starts_with('D')));
+        assert!(list.iter().all(|c| c.enterprise_id.is_none()));
+        let row = batch(&app, batch_id).await;
+        assert_eq!(
+            (
+                row.kind.as_str(),
+                row.channel.as_str(),
+                row.template.as_str()
+            ),
+            ("desk_sign", "window", "desk-sign")
+        );
+        let chosen = ids[1].to_string();
+        let one = post_issue(
+            &app,
+            &csrf,
+            &[
+                ("target", "service_points"),
+                ("service_point", &chosen),
+                ("again", "1"),
+            ],
+        )
+        .await;
+        let list = cards_of(&app, batch_id_of(&one)).await;
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].service_point_id, Some(ids[1]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let batch_id = batch_id_of(&post_issue(&app, &csrf, &[("target", "all")]).await);
+        let old = cards_of(&app, batch_id).await.remove(0);
+
+        let revoked = app
+            .post_form(
+                &format!("/staff/cards/{}/revoke", old.id),
+                &[("csrf", &csrf), ("reason", "企业报失")],
+            )
+            .await;
+        assert_eq!(revoked.status(), 303);
+        let again = app
+            .post_form(
+                &format!("/staff/cards/{}/revoke", old.id),
+                &[("csrf", &csrf), ("reason", "twice")],
+            )
+            .await;
+        assert_eq!(
+            again.status(),
+            409,
+            "a revoked card cannot be revoked again"
+        );
+
+        let reissued = app
+            .post_form(
+                &format!("/staff/cards/{}/reissue", old.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(reissued.status(), 303);
+        let location = reissued.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        let new_id: i64 = location
+            .strip_prefix("/staff/cards/")
+            .and_then(|id| id.parse().ok())
+            .expect("redirects to the new card");
+
+        let old = cards::Entity::find_by_id(old.id)
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("old");
+        let new = cards::Entity::find_by_id(new_id)
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("new");
+        assert_eq!(old.status, "revoked");
+        assert_eq!(old.revoked_reason.as_deref(), Some("企业报失"));
+        assert_eq!(old.replaced_by_card_id, Some(new.id));
+        assert_eq!(new.status, "active");
+        assert_ne!(new.token, old.token);
+        assert_eq!(new.token.len(), 22);
+        assert_eq!(new.enterprise_id, old.enterprise_id);
+        assert_ne!(new.batch_id, old.batch_id, "a reissue is its own batch");
+        let row = batch(&app, new.batch_id).await;
+        assert_eq!(row.card_count, 1);
+        assert_eq!(row.scope, format!("reissue:{}", old.serial));
+
+        let twice = app
+            .post_form(
+                &format!("/staff/cards/{}/reissue", old.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(twice.status(), 409, "a replaced card is not reissued twice");
+        let page = app
+            .get(&format!("/staff/cards/{}", old.id))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            page.contains(&new.serial),
+            "the old card links to its replacement"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_live_reissue_of_an_active_card_revokes_it_first() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let batch_id = batch_id_of(&post_issue(&app, &csrf, &[("target", "all")]).await);
+        let old = cards_of(&app, batch_id).await.remove(1);
+        let reissued = app
+            .post_form(
+                &format!("/staff/cards/{}/reissue", old.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(reissued.status(), 303);
+        let old = cards::Entity::find_by_id(old.id)
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("old");
+        assert_eq!(old.status, "revoked");
+        assert!(old.replaced_by_card_id.is_some());
+        // The enterprise now holds exactly one active card.
+        let active = cards::Entity::find()
+            .filter(cards::Column::EnterpriseId.eq(old.enterprise_id))
+            .filter(cards::Column::Status.eq("active"))
+            .count(&app.db)
+            .await
+            .expect("count");
+        assert_eq!(active, 1);
+    })
+    .await;
+}

@@ -1,0 +1,141 @@
+//! Cards: issuing, revoke and reissue, the print-staff pages and the `cards` commands.
+
+mod cli;
+mod issuing;
+mod pages;
+mod streaming;
+
+use chrono::Utc;
+use jianduka::auth::{NewUser, Role};
+use jianduka::entities::{card_batches, cards, enterprises, service_points};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::helpers::{TestApp, extract_csrf};
+
+/// (USCC, name, district) of the register the tests issue to.
+pub const REGISTER: [(&str, &str, &str); 3] = [
+    ("91330681MA2B000001", "诸暨市鑫垚机械有限公司", "暨阳街道"),
+    ("91330681MA2B000002", "诸暨市淼燊纺织有限公司", "暨阳街道"),
+    ("91330681MA2B000003", "浙江翀彧科技有限公司", "店口镇"),
+];
+
+/// Puts the test register in the database, as an import would.
+pub async fn seed_register(db: &impl sea_orm::ConnectionTrait) {
+    for (uscc, name, district) in REGISTER {
+        add_enterprise(db, uscc, name, district).await;
+    }
+}
+
+/// One more enterprise.
+pub async fn add_enterprise(
+    db: &impl sea_orm::ConnectionTrait,
+    uscc: &str,
+    name: &str,
+    district: &str,
+) -> enterprises::Model {
+    enterprises::ActiveModel {
+        uscc: Set(uscc.into()),
+        name: Set(name.into()),
+        district: Set(district.into()),
+        address: Set(None),
+        contact_name: Set(None),
+        contact_phone: Set(None),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("enterprise inserted")
+}
+
+/// Two windows of the service hall.
+pub async fn seed_service_points(db: &impl sea_orm::ConnectionTrait) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for name in ["1号窗口 企业开办", "2号窗口 工程建设"] {
+        let point = service_points::ActiveModel {
+            name: Set(name.into()),
+            hall: Set("市民中心一楼".into()),
+            district: Set(Some("暨阳街道".into())),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("service point inserted");
+        ids.push(point.id);
+    }
+    ids
+}
+
+/// Creates an account with `role` and logs the app's client in as it; returns the CSRF token.
+pub async fn login_as(app: &TestApp, username: &str, role: Role) -> String {
+    jianduka::auth::create_user(
+        &app.db,
+        NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            email: None,
+            role,
+            password: "a-long-test-password".into(),
+            must_change_password: false,
+        },
+    )
+    .await
+    .expect("user created");
+    let response = app
+        .post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", "a-long-test-password"),
+                ("next", "/staff"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "login on {}", app.backend);
+    let home = app.get("/staff").await.text().await.expect("body");
+    extract_csrf(&home)
+}
+
+/// Posts the issue form; returns the response.
+pub async fn post_issue(app: &TestApp, csrf: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    app.post_form("/staff/cards/issue", &form).await
+}
+
+/// The batch id a successful issue redirected to.
+pub fn batch_id_of(response: &reqwest::Response) -> i64 {
+    assert_eq!(response.status(), 303, "issue redirects to its batch");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a location");
+    location
+        .strip_prefix("/staff/batches/")
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|id| id.parse().ok())
+        .expect("location names the batch")
+}
+
+/// The cards of a batch in print order.
+pub async fn cards_of(app: &TestApp, batch_id: i64) -> Vec<cards::Model> {
+    cards::Entity::find()
+        .filter(cards::Column::BatchId.eq(batch_id))
+        .order_by_asc(cards::Column::PositionInBatch)
+        .all(&app.db)
+        .await
+        .expect("cards")
+}
+
+/// A batch row.
+pub async fn batch(app: &TestApp, batch_id: i64) -> card_batches::Model {
+    card_batches::Entity::find_by_id(batch_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the batch exists")
+}
