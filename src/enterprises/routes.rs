@@ -55,9 +55,21 @@ async fn register_page(
             .unwrap_or(1),
     };
     let page = register::search(&state.db, &search).await?;
-    let counts = register::district_counts(&state.db).await?;
-    let total: i64 = counts.iter().map(|c| c.enterprises).sum();
-    let with_card: i64 = counts.iter().map(|c| c.with_active_card).sum();
+    let counts: Vec<_> = register::district_counts(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let link = register_link("", &c.district, 1);
+            minijinja::context! { link => link, ..minijinja::Value::from_serialize(&c) }
+        })
+        .collect();
+    let q = query.q.as_deref().unwrap_or("");
+    let district = query.district.as_deref().unwrap_or("");
+    let prev = (page.page > 1).then(|| register_link(q, district, page.page - 1));
+    let next = (page.page < page.pages).then(|| register_link(q, district, page.page + 1));
+    let totals = register::district_counts(&state.db).await?;
+    let total: i64 = totals.iter().map(|c| c.enterprises).sum();
+    let with_card: i64 = totals.iter().map(|c| c.with_active_card).sum();
     let rows: Vec<_> = page
         .enterprises
         .iter()
@@ -77,8 +89,10 @@ async fn register_page(
             minijinja::context! {
                 org_name => &state.settings.org_name,
                 me => staff_context(&user),
-                q => query.q.as_deref().unwrap_or(""),
-                district => query.district.as_deref().unwrap_or(""),
+                q => q,
+                district => district,
+                prev => prev,
+                next => next,
                 rows => rows,
                 found => page.total,
                 page => page.page,
@@ -89,6 +103,21 @@ async fn register_page(
             },
         )
         .internal("rendering the register")
+}
+
+/// `/staff/enterprises?…` for a search, a district and a page.
+fn register_link(q: &str, district: &str, page: u64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    if !district.is_empty() {
+        query.append_pair("district", district);
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    format!("/staff/enterprises?{}", query.finish())
 }
 
 async fn import_page(

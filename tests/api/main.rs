@@ -4,4 +4,6 @@
 mod helpers;
 
 mod cli;
+mod enterprises;
 mod foundation;
+mod service_points;
