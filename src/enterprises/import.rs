@@ -122,38 +122,64 @@ fn list(columns: &[Column]) -> String {
 pub enum Reason {
     Missing(Column),
     BadUscc(UsccError),
-    DuplicateInFile { first_line: u64 },
-    Unprintable(String),
+    DuplicateInFile {
+        first_line: u64,
+    },
+    Unprintable(Vec<char>),
     TooLong(Column),
-    TooManyFields { found: usize, expected: usize },
-    Malformed(String),
+    TooManyFields {
+        found: usize,
+        expected: usize,
+    },
+    /// A value runs over several lines: a quote opened and never closed.
+    Multiline(Column),
+    /// The CSV parser could not read the row at all.
+    Unreadable,
 }
 
 impl Reason {
-    /// The locale key of the reason (`ent_reason_*`), for the web page.
+    /// The locale key of the reason (`ent_reason_*`); its text has `{a}` and `{b}` for
+    /// [`Reason::args`].
     pub fn key(&self) -> &'static str {
         match self {
             Reason::Missing(_) => "ent_reason_missing",
-            Reason::BadUscc(_) => "ent_reason_bad_uscc",
+            Reason::BadUscc(UsccError::Length(_)) => "ent_reason_uscc_length",
+            Reason::BadUscc(UsccError::Character(_)) => "ent_reason_uscc_char",
+            Reason::BadUscc(UsccError::CheckCharacter { .. }) => "ent_reason_uscc_check",
             Reason::DuplicateInFile { .. } => "ent_reason_duplicate",
             Reason::Unprintable(_) => "ent_reason_unprintable",
             Reason::TooLong(_) => "ent_reason_too_long",
             Reason::TooManyFields { .. } => "ent_reason_too_many_fields",
-            Reason::Malformed(_) => "ent_reason_malformed",
+            Reason::Multiline(_) => "ent_reason_multiline",
+            Reason::Unreadable => "ent_reason_unreadable",
         }
     }
 
-    /// What goes after the translated reason: the column, the characters, the line…
-    pub fn detail(&self) -> String {
+    /// The values the translated text refers to as `{a}` and `{b}`.
+    pub fn args(&self) -> (String, String) {
         match self {
-            Reason::Missing(c) | Reason::TooLong(c) => c.to_string(),
-            Reason::BadUscc(e) => e.to_string(),
-            Reason::DuplicateInFile { first_line } => first_line.to_string(),
-            Reason::Unprintable(chars) => chars.clone(),
-            Reason::TooManyFields { found, expected } => format!("{found} / {expected}"),
-            Reason::Malformed(why) => why.clone(),
+            Reason::Missing(c) | Reason::Multiline(c) => (c.to_string(), String::new()),
+            Reason::TooLong(c) => (c.to_string(), c.max_chars().to_string()),
+            Reason::BadUscc(UsccError::Length(n)) => (n.to_string(), String::new()),
+            Reason::BadUscc(UsccError::Character(c)) => (c.to_string(), String::new()),
+            Reason::BadUscc(UsccError::CheckCharacter { expected, found }) => {
+                (expected.to_string(), found.to_string())
+            }
+            Reason::DuplicateInFile { first_line } => (first_line.to_string(), String::new()),
+            Reason::Unprintable(chars) => (code_points(chars), String::new()),
+            Reason::TooManyFields { found, expected } => (found.to_string(), expected.to_string()),
+            Reason::Unreadable => (String::new(), String::new()),
         }
     }
+}
+
+/// `𠀀 (U+20000)`: the character, and its code point for when the page cannot show it either.
+fn code_points(chars: &[char]) -> String {
+    chars
+        .iter()
+        .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl fmt::Display for Reason {
@@ -164,13 +190,19 @@ impl fmt::Display for Reason {
             Reason::DuplicateInFile { first_line } => {
                 write!(f, "duplicate USCC: already on line {first_line}")
             }
-            Reason::Unprintable(chars) => write!(f, "name would print as empty boxes: {chars}"),
+            Reason::Unprintable(chars) => {
+                write!(f, "name would print as empty boxes: {}", code_points(chars))
+            }
             Reason::TooLong(c) => write!(f, "{c} is longer than {} characters", c.max_chars()),
             Reason::TooManyFields { found, expected } => write!(
                 f,
                 "{found} fields but the header has {expected} (an unquoted comma or a stray quote?)"
             ),
-            Reason::Malformed(why) => f.write_str(why),
+            Reason::Multiline(c) => write!(
+                f,
+                "{c} runs over several lines (a quote opened and never closed?)"
+            ),
+            Reason::Unreadable => f.write_str("the row cannot be read as CSV"),
         }
     }
 }
@@ -238,9 +270,7 @@ impl ColumnMap {
             .filter(|f| !f.is_empty());
         match value {
             Some(v) if v.chars().count() > column.max_chars() => Err(Reason::TooLong(column)),
-            Some(v) if v.contains(['\n', '\r']) => Err(Reason::Malformed(format!(
-                "{column} spans several lines (a stray quote?)"
-            ))),
+            Some(v) if v.contains(['\n', '\r']) => Err(Reason::Multiline(column)),
             other => Ok(other),
         }
     }
@@ -257,10 +287,10 @@ pub fn check(table: RawTable, fonts: &FontCoverage) -> Result<Checked, ImportErr
     let expected = table.headers.len();
     let mut checked = Checked::default();
     let mut seen: HashMap<Uscc, u64> = HashMap::new();
-    for (line, why) in table.broken {
+    for line in table.broken {
         checked.rejected.push(Rejection {
             line,
-            reason: Reason::Malformed(why),
+            reason: Reason::Unreadable,
         });
     }
     for row in table.rows {
@@ -305,7 +335,7 @@ fn check_row(
     let district = map.required(fields, Column::District)?;
     let missing = fonts.missing(name);
     if !missing.is_empty() {
-        return Err(Reason::Unprintable(missing.into_iter().collect()));
+        return Err(Reason::Unprintable(missing));
     }
     let optional = |column| map.value(fields, column).map(|v| v.map(str::to_string));
     Ok(NewEnterprise {
@@ -391,4 +421,78 @@ pub async fn store(
         report.imported += chunk.len();
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enterprises::table::RawRow;
+
+    fn fonts() -> FontCoverage {
+        FontCoverage::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets"),
+            None,
+        )
+        .expect("shipped font loads")
+    }
+
+    fn table(headers: &[&str], rows: &[&[&str]]) -> RawTable {
+        RawTable {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RawRow {
+                    line: i as u64 + 2,
+                    fields: r.iter().map(|f| f.to_string()).collect(),
+                })
+                .collect(),
+            broken: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn headers_with_full_width_spaces_bom_and_required_marks_are_recognised() {
+        let t = table(
+            &[
+                "\u{feff}*企业名称",
+                "　统一社会信用代码　",
+                " District ",
+                "联系电话",
+            ],
+            &[&[
+                "诸暨市鑫垚犇贸易有限公司",
+                "91330100799655058b",
+                "暨阳街道",
+                "13800000000",
+            ]],
+        );
+        let checked = check(t, &fonts()).expect("header maps");
+        assert!(checked.rejected.is_empty(), "{:?}", checked.rejected);
+        let (_, e) = &checked.good[0];
+        assert_eq!(e.uscc.as_str(), "91330100799655058B");
+        assert_eq!(e.contact_phone.as_deref(), Some("13800000000"));
+        assert_eq!(e.address, None);
+    }
+
+    #[test]
+    fn a_header_without_the_required_columns_names_what_is_missing() {
+        let err = check(table(&["企业名称", "地址"], &[]), &fonts())
+            .err()
+            .expect("refused");
+        let message = err.to_string();
+        assert!(message.contains("uscc (统一社会信用代码)"), "{message}");
+        assert!(message.contains("district (所属镇街)"), "{message}");
+        assert!(message.contains("企业名称, 地址"), "{message}");
+    }
+
+    #[test]
+    fn a_value_spanning_lines_is_reported_as_an_unclosed_quote() {
+        let t = table(
+            &["name", "uscc", "district"],
+            &[&["诸暨市\n某公司", "91330100799655058B", "暨阳街道"]],
+        );
+        let checked = check(t, &fonts()).expect("header maps");
+        assert_eq!(checked.rejected[0].reason, Reason::Multiline(Column::Name));
+    }
 }

@@ -140,7 +140,10 @@ fn render_import(
         let rejected: Vec<_> = r
             .rejected
             .iter()
-            .map(|x| minijinja::context! { line => x.line, key => x.reason.key(), detail => x.reason.detail() })
+            .map(|x| {
+                let (a, b) = x.reason.args();
+                minijinja::context! { line => x.line, key => x.reason.key(), a => a, b => b }
+            })
             .collect();
         minijinja::context! {
             imported => r.imported, updated => r.updated, unchanged => r.unchanged,

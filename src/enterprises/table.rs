@@ -30,8 +30,8 @@ pub struct RawRow {
 pub struct RawTable {
     pub headers: Vec<String>,
     pub rows: Vec<RawRow>,
-    /// Rows the CSV parser could not read at all, with the reason.
-    pub broken: Vec<(u64, String)>,
+    /// Lines of rows the CSV parser could not read at all.
+    pub broken: Vec<u64>,
 }
 
 /// Why nothing at all could be read from a file.
@@ -164,9 +164,7 @@ fn read_csv(text: &str) -> Result<RawTable, ReadError> {
             }
             Err(e) => {
                 let line = e.position().map_or(line, |p| p.line());
-                table
-                    .broken
-                    .push((line, "the row cannot be read as CSV".into()));
+                table.broken.push(line);
                 if table.broken.len() > MAX_ROWS {
                     return Err(ReadError::TooManyRows);
                 }
