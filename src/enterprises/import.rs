@@ -477,9 +477,7 @@ mod tests {
 
     #[test]
     fn a_header_without_the_required_columns_names_what_is_missing() {
-        let err = check(table(&["企业名称", "地址"], &[]), &fonts())
-            .err()
-            .expect("refused");
+        let err = check(table(&["企业名称", "地址"], &[]), &fonts()).expect_err("refused");
         let message = err.to_string();
         assert!(message.contains("uscc (统一社会信用代码)"), "{message}");
         assert!(message.contains("district (所属镇街)"), "{message}");
