@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod import;
+mod reason;
 pub mod register;
 mod routes;
 mod service_point_routes;

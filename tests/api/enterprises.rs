@@ -234,7 +234,7 @@ async fn hostile_uploads_get_a_4xx_with_a_message_and_change_nothing() {
         assert!(page.contains("无法导入此文件"), "{name}: {page}");
         assert!(page.contains(message), "{name}: {page}");
     }
-    let big = vec![b'a'; 11 * 1024 * 1024];
+    let big = vec![b'a'; 50 * 1024 * 1024];
     let response = upload(&app, "big.csv", big).await;
     assert_eq!(response.status(), 413);
     assert!(response.text().await.expect("body").contains("MB"));

@@ -5,5 +5,6 @@ mod helpers;
 
 mod cli;
 mod enterprises;
+mod enterprises_access;
 mod foundation;
 mod service_points;
