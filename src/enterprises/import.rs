@@ -2,7 +2,6 @@
 //! transaction, updating enterprises whose USCC is already known.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use chrono::Utc;
 use sea_orm::{
@@ -10,90 +9,13 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
+pub use super::columns::Column;
+use super::columns::ColumnMap;
 pub use super::reason::{Reason, Rejection};
 use super::table::{RawTable, clean};
 use super::uscc::Uscc;
 use crate::cards::fonts::FontCoverage;
 use crate::entities::enterprises;
-
-/// A column of the register, with the English and Chinese header names it is known by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Column {
-    Name,
-    Uscc,
-    District,
-    Address,
-    ContactName,
-    ContactPhone,
-}
-
-impl Column {
-    const ALL: [Column; 6] = [
-        Column::Name,
-        Column::Uscc,
-        Column::District,
-        Column::Address,
-        Column::ContactName,
-        Column::ContactPhone,
-    ];
-
-    /// The English header name.
-    pub fn english(self) -> &'static str {
-        match self {
-            Column::Name => "name",
-            Column::Uscc => "uscc",
-            Column::District => "district",
-            Column::Address => "address",
-            Column::ContactName => "contact_name",
-            Column::ContactPhone => "contact_phone",
-        }
-    }
-
-    /// The Chinese header name.
-    pub fn chinese(self) -> &'static str {
-        match self {
-            Column::Name => "企业名称",
-            Column::Uscc => "统一社会信用代码",
-            Column::District => "所属镇街",
-            Column::Address => "地址",
-            Column::ContactName => "联系人",
-            Column::ContactPhone => "联系电话",
-        }
-    }
-
-    fn required(self) -> bool {
-        matches!(self, Column::Name | Column::Uscc | Column::District)
-    }
-
-    /// The most characters a value may have.
-    pub fn max_chars(self) -> usize {
-        match self {
-            Column::Name | Column::Address => 200,
-            Column::Uscc => 18,
-            Column::District | Column::ContactName | Column::ContactPhone => 50,
-        }
-    }
-
-    /// Recognises a header cell: either name, any case, spaces of any width and a leading
-    /// `*` (Excel templates mark required columns so) ignored.
-    fn from_header(text: &str) -> Option<Column> {
-        let text: String = clean(text)
-            .trim_start_matches(['*', '＊'])
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
-        Column::ALL
-            .into_iter()
-            .find(|c| text == c.english() || text == c.chinese())
-    }
-}
-
-impl fmt::Display for Column {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.english(), self.chinese())
-    }
-}
 
 /// Why a file was not imported at all.
 #[derive(Debug, thiserror::Error)]
@@ -136,59 +58,10 @@ pub struct Checked {
     pub rejected: Vec<Rejection>,
 }
 
-/// Where each column is in the file.
-struct ColumnMap([Option<usize>; 6]);
-
-impl ColumnMap {
-    fn from_headers(headers: &[String]) -> Result<Self, ImportError> {
-        let mut map = [None; 6];
-        for (i, header) in headers.iter().enumerate() {
-            if let Some(column) = Column::from_header(header) {
-                let slot = &mut map[column as usize];
-                if slot.is_some() {
-                    return Err(ImportError::DuplicateColumn(column));
-                }
-                *slot = Some(i);
-            }
-        }
-        let missing: Vec<Column> = Column::ALL
-            .into_iter()
-            .filter(|c| c.required() && map[*c as usize].is_none())
-            .collect();
-        if !missing.is_empty() {
-            let found = headers
-                .iter()
-                .map(|h| clean(h))
-                .filter(|h| !h.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(ImportError::MissingColumns { missing, found });
-        }
-        Ok(Self(map))
-    }
-
-    fn value<'a>(&self, fields: &'a [String], column: Column) -> Result<Option<&'a str>, Reason> {
-        let value = self.0[column as usize]
-            .and_then(|i| fields.get(i))
-            .map(|f| clean(f))
-            .filter(|f| !f.is_empty());
-        match value {
-            Some(v) if v.chars().count() > column.max_chars() => Err(Reason::TooLong(column)),
-            Some(v) if v.contains(['\n', '\r']) => Err(Reason::Multiline(column)),
-            other => Ok(other),
-        }
-    }
-
-    fn required<'a>(&self, fields: &'a [String], column: Column) -> Result<&'a str, Reason> {
-        self.value(fields, column)?.ok_or(Reason::Missing(column))
-    }
-}
-
 /// Checks every row of `table`: header mapping, required values, USCC, duplicates within the
 /// file, and names the card fonts cannot print.
 pub fn check(table: RawTable, fonts: &FontCoverage) -> Result<Checked, ImportError> {
-    let map = ColumnMap::from_headers(&table.headers)?;
-    let expected = table.headers.len();
+    let (map, expected, skip) = find_header(&table)?;
     let mut checked = Checked::default();
     let mut seen: HashMap<Uscc, u64> = HashMap::new();
     for line in table.broken {
@@ -197,7 +70,7 @@ pub fn check(table: RawTable, fonts: &FontCoverage) -> Result<Checked, ImportErr
             reason: Reason::Unreadable,
         });
     }
-    for row in table.rows {
+    for row in table.rows.into_iter().skip(skip) {
         let extra = row
             .fields
             .iter()
@@ -227,6 +100,23 @@ pub fn check(table: RawTable, fonts: &FontCoverage) -> Result<Checked, ImportErr
     }
     checked.rejected.sort_by_key(|r| r.line);
     Ok(checked)
+}
+
+/// Rows above the header that a spreadsheet may carry (a title such as "2026年企业名录", a
+/// date) are skipped: the header is the first of the first few rows that names the required
+/// columns. Returns the column map, the header's width and how many data rows to skip.
+fn find_header(table: &RawTable) -> Result<(ColumnMap, usize, usize), ImportError> {
+    const LOOK_AHEAD: usize = 10;
+    let first = match ColumnMap::from_headers(&table.headers) {
+        Ok(map) => return Ok((map, table.headers.len(), 0)),
+        Err(e) => e,
+    };
+    for (i, row) in table.rows.iter().take(LOOK_AHEAD).enumerate() {
+        if let Ok(map) = ColumnMap::from_headers(&row.fields) {
+            return Ok((map, row.fields.len(), i + 1));
+        }
+    }
+    Err(first)
 }
 
 fn check_row(
@@ -386,6 +276,20 @@ mod tests {
         assert!(message.contains("uscc (统一社会信用代码)"), "{message}");
         assert!(message.contains("district (所属镇街)"), "{message}");
         assert!(message.contains("企业名称, 地址"), "{message}");
+    }
+
+    #[test]
+    fn title_rows_above_the_header_are_skipped_and_line_numbers_kept() {
+        let t = table(
+            &["诸暨市企业名录（2026年）", "", ""],
+            &[
+                &["企业名称", "统一社会信用代码", "所属镇街"],
+                &["诸暨市某公司", "91330100799655058B", "暨阳街道"],
+            ],
+        );
+        let checked = check(t, &fonts()).expect("header found");
+        assert_eq!(checked.good.len(), 1);
+        assert_eq!(checked.good[0].0, 3);
     }
 
     #[test]

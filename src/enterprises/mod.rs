@@ -2,6 +2,7 @@
 //! (windows of the service hall) that get desk signs.
 
 pub mod cli;
+mod columns;
 pub mod import;
 mod reason;
 pub mod register;
