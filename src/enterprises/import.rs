@@ -32,6 +32,44 @@ pub enum ImportError {
     Other(#[from] anyhow::Error),
 }
 
+impl ImportError {
+    /// The locale key of the message (`ent_error_*`); its text has `{a}` and `{b}` for
+    /// [`ImportError::args`].
+    pub fn key(&self) -> &'static str {
+        use super::table::ReadError as R;
+        match self {
+            ImportError::Read(R::Empty) => "ent_error_empty",
+            ImportError::Read(R::TooLarge) => "ent_error_too_large",
+            ImportError::Read(R::TooManyRows) => "ent_error_too_many_rows",
+            ImportError::Read(R::OldExcel) => "ent_error_old_excel",
+            ImportError::Read(R::Binary) => "ent_error_binary",
+            ImportError::Read(R::Encoding) => "ent_error_encoding",
+            ImportError::Read(R::Workbook(_)) => "ent_error_workbook",
+            ImportError::Read(R::Unpacked) => "ent_error_unpacked",
+            ImportError::Read(R::NoHeader) => "ent_error_no_header",
+            ImportError::MissingColumns { .. } => "ent_error_missing_columns",
+            ImportError::DuplicateColumn(_) => "ent_error_duplicate_column",
+            ImportError::Busy => "ent_error_busy",
+            ImportError::Other(_) => "ent_error_other",
+        }
+    }
+
+    /// The values the translated text refers to as `{a}` and `{b}`.
+    pub fn args(&self) -> (String, String) {
+        use super::table::{MAX_FILE_BYTES, MAX_ROWS, ReadError as R};
+        match self {
+            ImportError::Read(R::TooLarge) => {
+                ((MAX_FILE_BYTES / 1024 / 1024).to_string(), String::new())
+            }
+            ImportError::Read(R::TooManyRows) => (MAX_ROWS.to_string(), String::new()),
+            ImportError::Read(R::Workbook(why)) => (why.clone(), String::new()),
+            ImportError::MissingColumns { missing, found } => (list(missing), found.clone()),
+            ImportError::DuplicateColumn(c) => (c.to_string(), String::new()),
+            _ => (String::new(), String::new()),
+        }
+    }
+}
+
 fn list(columns: &[Column]) -> String {
     columns
         .iter()

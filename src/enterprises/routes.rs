@@ -232,7 +232,17 @@ async fn import_upload(
                 ImportError::Busy => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            let message = format!("{} {e}", state.views.locales.t(lang, "ent_import_failed"));
+            let (a, b) = e.args();
+            let message = format!(
+                "{}{}",
+                state.views.locales.t(lang, "ent_import_failed"),
+                state
+                    .views
+                    .locales
+                    .t(lang, e.key())
+                    .replace("{a}", &a)
+                    .replace("{b}", &b)
+            );
             let page = render_import(&state, lang, &user, None, Some(&message))?;
             Ok((status, page).into_response())
         }

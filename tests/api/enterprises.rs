@@ -205,21 +205,21 @@ async fn hostile_uploads_get_a_4xx_with_a_message_and_change_nothing() {
     let mut binary = vec![0u8, 159, 146, 150, 255, 0, 1, 2];
     binary.extend(std::iter::repeat_n(0xC8u8, 4096));
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("garbage.csv", binary, 422, "binary"),
-        ("bomb.xlsx", zip_bomb(), 422, "unpacks to more than"),
+        ("garbage.csv", binary, 422, "不是 CSV 或 XLSX 文件"),
+        ("bomb.xlsx", zip_bomb(), 422, "解压后过大"),
         (
             "fake.xlsx",
             b"PK\x03\x04 this is not a zip".to_vec(),
             422,
-            "XLSX",
+            "无法读取此 XLSX 工作簿",
         ),
         (
             "old.xls",
             vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
             422,
-            ".xls",
+            "旧版 Excel（.xls）",
         ),
-        ("empty.csv", Vec::new(), 422, "empty"),
+        ("empty.csv", Vec::new(), 422, "文件是空的"),
         (
             "wrong.csv",
             "公司,代码\n甲,乙\n".as_bytes().to_vec(),
