@@ -90,12 +90,18 @@ pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
             Ok(text.into_owned())
         };
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (bytes, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
     if bytes.contains(&0) {
         return Err(ReadError::Binary);
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_string());
+    match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.to_string()),
+        // A file that announces UTF-8 and then breaks it is damaged, not GB18030.
+        Err(_) if bom => return Err(ReadError::Encoding),
+        Err(_) => {}
     }
     encoding_rs::GB18030
         .decode_without_bom_handling_and_without_replacement(bytes)
@@ -289,6 +295,14 @@ mod tests {
         assert_eq!(decode(text.as_bytes()).expect("utf-8"), text);
         assert_eq!(decode(&bom).expect("bom"), text);
         assert_eq!(decode(&gb).expect("gb18030"), text);
+    }
+
+    #[test]
+    fn a_utf8_bom_followed_by_invalid_utf8_is_refused_not_guessed() {
+        assert!(matches!(
+            decode(b"\xEF\xBB\xBFname\xC4\xE3"),
+            Err(ReadError::Encoding)
+        ));
     }
 
     #[test]

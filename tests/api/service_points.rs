@@ -156,3 +156,25 @@ fn cli_adds_and_lists_service_points_and_refuses_a_duplicate() {
         "{stdout}"
     );
 }
+
+#[test]
+fn register_and_service_point_commands_have_help() {
+    for args in [
+        vec!["enterprises", "import", "--help"],
+        vec!["enterprises", "list", "--help"],
+        vec!["service-points", "add", "--help"],
+        vec!["service-points", "list", "--help"],
+        vec!["service-points", "rename", "--help"],
+        vec!["service-points", "deactivate", "--help"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_jianduka"))
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
