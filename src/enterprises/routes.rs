@@ -55,21 +55,31 @@ async fn register_page(
             .unwrap_or(1),
     };
     let page = register::search(&state.db, &search).await?;
-    let counts: Vec<_> = register::district_counts(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| {
-            let link = register_link("", &c.district, 1);
-            minijinja::context! { link => link, ..minijinja::Value::from_serialize(&c) }
-        })
-        .collect();
+    let counts = register::district_counts(&state.db).await?;
     let q = query.q.as_deref().unwrap_or("");
     let district = query.district.as_deref().unwrap_or("");
-    let prev = (page.page > 1).then(|| register_link(q, district, page.page - 1));
-    let next = (page.page < page.pages).then(|| register_link(q, district, page.page + 1));
-    let totals = register::district_counts(&state.db).await?;
-    let total: i64 = totals.iter().map(|c| c.enterprises).sum();
-    let with_card: i64 = totals.iter().map(|c| c.with_active_card).sum();
+    let view = register_view(&page, &counts, q, district);
+    state
+        .views
+        .page(
+            "enterprises/register.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                me => staff_context(&user),
+                ..view
+            },
+        )
+        .internal("rendering the register")
+}
+
+/// What the register template shows: the page of rows, its links, the district table.
+fn register_view(
+    page: &register::Page,
+    counts: &[register::DistrictCount],
+    q: &str,
+    district: &str,
+) -> minijinja::Value {
     let rows: Vec<_> = page
         .enterprises
         .iter()
@@ -81,28 +91,26 @@ async fn register_page(
             }
         })
         .collect();
-    state
-        .views
-        .page(
-            "enterprises/register.html",
-            lang,
-            minijinja::context! {
-                org_name => &state.settings.org_name,
-                me => staff_context(&user),
-                q => q,
-                district => district,
-                prev => prev,
-                next => next,
-                rows => rows,
-                found => page.total,
-                page => page.page,
-                pages => page.pages,
-                counts => counts,
-                total => total,
-                with_card => with_card,
-            },
-        )
-        .internal("rendering the register")
+    let districts: Vec<_> = counts
+        .iter()
+        .map(|c| {
+            let link = register_link("", &c.district, 1);
+            minijinja::context! { link => link, ..minijinja::Value::from_serialize(c) }
+        })
+        .collect();
+    minijinja::context! {
+        q => q,
+        district => district,
+        rows => rows,
+        found => page.total,
+        page => page.page,
+        pages => page.pages,
+        prev => (page.page > 1).then(|| register_link(q, district, page.page - 1)),
+        next => (page.page < page.pages).then(|| register_link(q, district, page.page + 1)),
+        counts => districts,
+        total => counts.iter().map(|c| c.enterprises).sum::<i64>(),
+        with_card => counts.iter().map(|c| c.with_active_card).sum::<i64>(),
+    }
 }
 
 /// `/staff/enterprises?…` for a search, a district and a page.

@@ -106,3 +106,44 @@ async fn print_staff_may_import_and_the_audit_log_keeps_counts_but_no_contact_da
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_long_register_is_paginated_with_links_that_keep_the_filter() {
+    let app = crate::helpers::spawn_app().await;
+    let mut csv = String::from("企业名称,统一社会信用代码,所属镇街\n");
+    for i in 0..120 {
+        let code =
+            jianduka::enterprises::Uscc::complete(&format!("91330681MA2{i:06}")).expect("code");
+        csv.push_str(&format!("诸暨市测试{i:03}有限公司,{code},店口镇\n"));
+    }
+    let report = jianduka::enterprises::import_file(
+        &app.db,
+        &app.settings,
+        jianduka::audit::Actor::System("test"),
+        csv.into_bytes(),
+    )
+    .await
+    .expect("imports");
+    assert_eq!(report.imported, 120);
+    login_as(&app, "printer2", Role::PrintStaff).await;
+    let first = app
+        .get("/staff/enterprises?district=%E5%BA%97%E5%8F%A3%E9%95%87")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(first.contains("第 1 / 3"), "{first}");
+    assert!(
+        // minijinja escapes "/" as "&#x2f;"; a browser reads it back.
+        first.contains("?district=%E5%BA%97%E5%8F%A3%E9%95%87&amp;page=2\">下一页</a>"),
+        "{first}"
+    );
+    let last = app
+        .get("/staff/enterprises?district=%E5%BA%97%E5%8F%A3%E9%95%87&page=3")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(last.matches("<td class=\"mono\">").count(), 20);
+    assert!(last.contains("诸暨市测试119有限公司"));
+}
