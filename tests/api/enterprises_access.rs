@@ -147,3 +147,82 @@ async fn a_long_register_is_paginated_with_links_that_keep_the_filter() {
     assert_eq!(last.matches("<td class=\"mono\">").count(), 20);
     assert!(last.contains("诸暨市测试119有限公司"));
 }
+
+#[tokio::test]
+async fn district_counts_include_enterprises_holding_an_active_card_only() {
+    use jianduka::entities::{card_batches, cards, enterprises};
+    use sea_orm::{ActiveModelTrait, Set};
+    on_each_database(async |app| {
+        let csv = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/register-utf8.csv"),
+        )
+        .expect("fixture");
+        jianduka::enterprises::import_file(
+            &app.db,
+            &app.settings,
+            jianduka::audit::Actor::System("test"),
+            csv,
+        )
+        .await
+        .expect("imports");
+        let list = jianduka::negative_list::current(&app.db)
+            .await
+            .expect("list");
+        let now = chrono::Utc::now();
+        let batch = card_batches::ActiveModel {
+            kind: Set("enterprise".into()),
+            channel: Set("visit".into()),
+            template: Set("default".into()),
+            list_version_id: Set(list.id),
+            scope: Set("district:店口镇".into()),
+            card_count: Set(2),
+            created_by: Set(None),
+            created_by_label: Set("test".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("batch");
+        let in_diankou = enterprises::Entity::find()
+            .filter(enterprises::Column::District.eq("店口镇"))
+            .all(&app.db)
+            .await
+            .expect("enterprises");
+        for (i, (enterprise, status)) in in_diankou.iter().zip(["active", "revoked"]).enumerate() {
+            cards::ActiveModel {
+                serial: Set(format!("T-{i}")),
+                token: Set(format!("token-{i}")),
+                batch_id: Set(batch.id),
+                position_in_batch: Set(i as i32),
+                enterprise_id: Set(Some(enterprise.id)),
+                service_point_id: Set(None),
+                status: Set(status.into()),
+                issued_at: Set(now),
+                revoked_at: Set(None),
+                revoked_reason: Set(None),
+                replaced_by_card_id: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("card");
+        }
+        let counts = jianduka::enterprises::register::district_counts(&app.db)
+            .await
+            .expect("counts");
+        let diankou = counts
+            .iter()
+            .find(|c| c.district == "店口镇")
+            .expect("店口镇");
+        assert_eq!(
+            (diankou.enterprises, diankou.with_active_card),
+            (2, 1),
+            "on {}",
+            app.backend
+        );
+        assert_eq!(counts.iter().map(|c| c.with_active_card).sum::<i64>(), 1);
+    })
+    .await;
+}
