@@ -226,3 +226,43 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_register_file_of_several_megabytes_is_accepted() {
+    let app = crate::helpers::spawn_app().await;
+    login_as(&app, "printer3", Role::PrintStaff).await;
+    let page = app
+        .get("/staff/enterprises/import")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let csrf = crate::helpers::extract_csrf(&page);
+    // The global 2 MB body limit must not apply to this page: a 6 MB file with a long notes
+    // column (not a register column, so ignored).
+    let mut csv = String::from("name,uscc,district,备注\n");
+    let notes = "备".repeat(200_000);
+    for i in 0..10 {
+        let code =
+            jianduka::enterprises::Uscc::complete(&format!("91330681MA2{i:06}")).expect("code");
+        csv.push_str(&format!("诸暨市大文件{i}有限公司,{code},次坞镇,{notes}\n"));
+    }
+    assert!(csv.len() > 5 * 1024 * 1024);
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
+    );
+    let response = app
+        .client
+        .post(format!("{}/staff/enterprises/import", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("body");
+    assert!(
+        page.contains("<th>新增</th><td class=\"num\">10</td>"),
+        "{page}"
+    );
+}
