@@ -40,7 +40,11 @@ pub async fn import_file(
         import::check(table, &fonts)
     })
     .await
-    .map_err(|e| anyhow::anyhow!("import worker stopped: {e}"))??;
+    .map_err(|e| {
+        // A reader library that panics on a malformed file must not turn into a 500.
+        tracing::warn!(error = %e, "the import worker stopped on a malformed file");
+        ImportError::Read(table::ReadError::Workbook("the file is malformed".into()))
+    })??;
     let good_rows = checked.good.len();
     let txn = db.begin().await.map_err(anyhow::Error::new)?;
     let mut report = import::store(&txn, checked.good)

@@ -328,6 +328,33 @@ mod tests {
         assert!(matches!(read(b" \r\n\r\n"), Err(ReadError::NoHeader)));
     }
 
+    /// Damaged copies of the fixture workbook and CSV are refused or read, never a panic.
+    #[test]
+    fn damaged_files_never_panic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut seed: u64 = 0x5eed;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for name in ["register.xlsx", "register-gb18030.csv"] {
+            let original = std::fs::read(dir.join(name)).expect("fixture");
+            for _ in 0..300 {
+                let mut bytes = original.clone();
+                for _ in 0..(1 + next() % 8) {
+                    let at = next() % bytes.len();
+                    bytes[at] = (next() % 256) as u8;
+                }
+                if next() % 4 == 0 {
+                    bytes.truncate(next() % bytes.len());
+                }
+                let _ = read(&bytes);
+            }
+        }
+    }
+
     #[test]
     fn tab_separated_text_is_read_too() {
         let table = read("name\tuscc\tdistrict\na\tb\tc\n".as_bytes()).expect("reads");
