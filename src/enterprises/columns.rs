@@ -66,7 +66,7 @@ impl Column {
 
     /// Recognises a header cell: either name, any case, spaces of any width and a leading
     /// `*` (Excel templates mark required columns so) ignored.
-    fn from_header(text: &str) -> Option<Column> {
+    pub(super) fn from_header(text: &str) -> Option<Column> {
         let text: String = clean(text)
             .trim_start_matches(['*', '＊'])
             .chars()

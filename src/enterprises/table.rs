@@ -232,17 +232,44 @@ fn cell_text(value: &DataRef<'_>) -> String {
     }
 }
 
+/// The first worksheet that has the register's header in its first rows (a workbook may open
+/// with an instructions sheet), else the first worksheet.
 fn read_xlsx(bytes: &[u8]) -> Result<RawTable, ReadError> {
+    const MAX_SHEETS: usize = 32;
     check_zip(bytes)?;
     let mut workbook =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Workbook(e.to_string()))?;
-    let first = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| ReadError::Workbook("it has no worksheet".into()))?;
+    let names = workbook.sheet_names();
+    let mut first = None;
+    for name in names.iter().take(MAX_SHEETS) {
+        let rows = read_sheet(&mut workbook, name)?;
+        let has_header = rows.iter().take(11).any(|row| {
+            row.fields
+                .iter()
+                .any(|f| super::columns::Column::from_header(f).is_some())
+        });
+        if has_header {
+            first = Some(rows);
+            break;
+        }
+        if first.is_none() {
+            first = Some(rows);
+        }
+    }
+    let rows = first.ok_or_else(|| ReadError::Workbook("it has no worksheet".into()))?;
+    let mut rows = rows.into_iter();
+    let header = rows.next().ok_or(ReadError::NoHeader)?;
+    Ok(RawTable {
+        headers: header.fields,
+        rows: rows.collect(),
+        broken: Vec::new(),
+    })
+}
+
+/// The non-empty rows of one worksheet, read cell by cell (no full grid in memory).
+fn read_sheet(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<RawRow>, ReadError> {
     let mut cells = workbook
-        .worksheet_cells_reader(&first)
+        .worksheet_cells_reader(name)
         .map_err(|e| ReadError::Workbook(e.to_string()))?;
     // Cells arrive row by row, left to right; only used cells are listed.
     let mut rows: Vec<RawRow> = Vec::new();
@@ -273,13 +300,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<RawTable, ReadError> {
         }
     }
     rows.retain(|r| r.fields.iter().any(|f| !clean(f).is_empty()));
-    let mut rows = rows.into_iter();
-    let header = rows.next().ok_or(ReadError::NoHeader)?;
-    Ok(RawTable {
-        headers: header.fields,
-        rows: rows.collect(),
-        broken: Vec::new(),
-    })
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ async fn gb18030_csv_bom_csv_and_xlsx_import_exactly_the_enterprises_of_the_utf8
             "register-gb18030.csv",
             "register-utf8-bom.csv",
             "register.xlsx",
+            "register-two-sheets.xlsx",
         ] {
             let report = import(&app, fixture_bytes(file)).await;
             // Same enterprises, same details: nothing new, nothing changed.
