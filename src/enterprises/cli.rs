@@ -11,6 +11,7 @@ use crate::audit::{Actor, AuditEvent};
 use crate::cli::CliError;
 use crate::config::Settings;
 
+/// `jianduka enterprises …`: the register.
 #[derive(Debug, Subcommand)]
 pub enum EnterprisesCommand {
     /// Import the register from a CSV (UTF-8 or GB18030) or XLSX file; known USCCs are updated.
@@ -93,6 +94,7 @@ async fn list(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `jianduka service-points …`: the windows that get desk signs.
 #[derive(Debug, Subcommand)]
 pub enum ServicePointsCommand {
     /// Add a window of a service hall (it can then get a desk sign).
@@ -110,12 +112,16 @@ pub enum ServicePointsCommand {
     List,
     /// Rename a service point.
     Rename {
+        /// The id `list` shows.
         id: i64,
         /// The new name.
         name: String,
     },
     /// Deactivate a service point: no new desk signs; printed ones keep working.
-    Deactivate { id: i64 },
+    Deactivate {
+        /// The id `list` shows.
+        id: i64,
+    },
 }
 
 /// Runs one `service-points` subcommand.

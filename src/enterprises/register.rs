@@ -25,17 +25,24 @@ pub struct Search {
 /// One page of search results.
 #[derive(Clone, Debug)]
 pub struct Page {
+    /// The rows of this page.
     pub enterprises: Vec<enterprises::Model>,
+    /// How many enterprises match in all.
     pub total: u64,
+    /// This page, from 1.
     pub page: u64,
+    /// How many pages there are (at least 1).
     pub pages: u64,
 }
 
 /// Enterprises and active cards of one district.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct DistrictCount {
+    /// The district (镇街) as the register spells it.
     pub district: String,
+    /// Enterprises registered in it.
     pub enterprises: i64,
+    /// Of those, how many hold a card whose status is active.
     pub with_active_card: i64,
 }
 

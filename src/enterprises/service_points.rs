@@ -15,8 +15,11 @@ const MAX_CHARS: usize = 60;
 /// A window to create.
 #[derive(Clone, Debug, Default)]
 pub struct NewServicePoint {
+    /// The window, e.g. 企业开办综合窗口.
     pub name: String,
+    /// The hall it is in, e.g. 诸暨市行政服务中心.
     pub hall: String,
+    /// The district it serves, if one.
     pub district: Option<String>,
 }
 

@@ -21,14 +21,18 @@ const MAX_COLUMNS: usize = 64;
 /// header as 1, and its fields as text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRow {
+    /// Where the row starts in the file, from 1.
     pub line: u64,
+    /// The cells, left to right, as text.
     pub fields: Vec<String>,
 }
 
 /// The header and the data rows of a register file.
 #[derive(Clone, Debug, Default)]
 pub struct RawTable {
+    /// The first non-empty row.
     pub headers: Vec<String>,
+    /// Every later non-empty row.
     pub rows: Vec<RawRow>,
     /// Lines of rows the CSV parser could not read at all.
     pub broken: Vec<u64>,
