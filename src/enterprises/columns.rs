@@ -51,6 +51,9 @@ impl Column {
         }
     }
 
+    /// The columns a file may leave out.
+    pub const OPTIONAL: [Column; 3] = [Column::Address, Column::ContactName, Column::ContactPhone];
+
     fn required(self) -> bool {
         matches!(self, Column::Name | Column::Uscc | Column::District)
     }
@@ -89,6 +92,11 @@ impl fmt::Display for Column {
 pub(super) struct ColumnMap([Option<usize>; 6]);
 
 impl ColumnMap {
+    /// Whether the file has `column`.
+    pub(super) fn has(&self, column: Column) -> bool {
+        self.0[column as usize].is_some()
+    }
+
     pub(super) fn from_headers(headers: &[String]) -> Result<Self, ImportError> {
         let mut map = [None; 6];
         for (i, header) in headers.iter().enumerate() {

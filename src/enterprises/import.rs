@@ -92,15 +92,25 @@ pub struct NewEnterprise {
 /// The rows of a file sorted into good and rejected.
 #[derive(Clone, Debug, Default)]
 pub struct Checked {
+    /// Rows to store, with their line numbers.
     pub good: Vec<(u64, NewEnterprise)>,
+    /// Rows left out, by line.
     pub rejected: Vec<Rejection>,
+    /// Optional columns the file does not have: stored values of these are kept, not erased.
+    pub absent: Vec<Column>,
 }
 
 /// Checks every row of `table`: header mapping, required values, USCC, duplicates within the
 /// file, and names the card fonts cannot print.
 pub fn check(table: RawTable, fonts: &FontCoverage) -> Result<Checked, ImportError> {
     let (map, expected, skip) = find_header(&table)?;
-    let mut checked = Checked::default();
+    let mut checked = Checked {
+        absent: Column::OPTIONAL
+            .into_iter()
+            .filter(|c| !map.has(*c))
+            .collect(),
+        ..Checked::default()
+    };
     let mut seen: HashMap<Uscc, u64> = HashMap::new();
     for line in table.broken {
         checked.rejected.push(Rejection {
@@ -180,6 +190,21 @@ fn check_row(
     })
 }
 
+/// `new` with the stored values of the columns the file does not have.
+fn keep_absent(new: &NewEnterprise, old: &enterprises::Model, absent: &[Column]) -> NewEnterprise {
+    let mut new = new.clone();
+    if absent.contains(&Column::Address) {
+        new.address.clone_from(&old.address);
+    }
+    if absent.contains(&Column::ContactName) {
+        new.contact_name.clone_from(&old.contact_name);
+    }
+    if absent.contains(&Column::ContactPhone) {
+        new.contact_phone.clone_from(&old.contact_phone);
+    }
+    new
+}
+
 /// What an import did.
 #[derive(Clone, Debug, Default)]
 pub struct ImportReport {
@@ -193,10 +218,12 @@ pub struct ImportReport {
     pub rejected: Vec<Rejection>,
 }
 
-/// Stores the good rows: inserts new USCCs, updates known ones. Call inside a transaction.
+/// Stores the good rows: inserts new USCCs, updates known ones, keeping their values of the
+/// `absent` columns. Call inside a transaction.
 pub async fn store(
     db: &impl ConnectionTrait,
     good: Vec<(u64, NewEnterprise)>,
+    absent: &[Column],
 ) -> Result<ImportReport, DbErr> {
     let mut report = ImportReport::default();
     let now = Utc::now();
@@ -215,6 +242,7 @@ pub async fn store(
                 fresh.push(new);
                 continue;
             };
+            let new = keep_absent(new, old, absent);
             let same = old.name == new.name
                 && old.district == new.district
                 && old.address == new.address

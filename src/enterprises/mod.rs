@@ -47,7 +47,7 @@ pub async fn import_file(
     })??;
     let good_rows = checked.good.len();
     let txn = db.begin().await.map_err(anyhow::Error::new)?;
-    let mut report = import::store(&txn, checked.good)
+    let mut report = import::store(&txn, checked.good, &checked.absent)
         .await
         .map_err(busy_or_other)?;
     txn.commit().await.map_err(busy_or_other)?;

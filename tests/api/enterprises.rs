@@ -144,6 +144,31 @@ async fn reimporting_changed_details_updates_by_uscc_instead_of_duplicating() {
 }
 
 #[tokio::test]
+async fn a_file_without_the_contact_columns_keeps_the_stored_contacts() {
+    on_each_database(async |app| {
+        import(&app, fixture_bytes("register-utf8.csv")).await;
+        let before = stored(&app).await;
+        let short: String = before
+            .iter()
+            .map(|e| format!("{},{},{}\n", e[1], e[0], e[2]))
+            .collect();
+        let report = import(
+            &app,
+            format!("企业名称,统一社会信用代码,所属镇街\n{short}").into_bytes(),
+        )
+        .await;
+        assert_eq!(
+            (report.updated, report.unchanged),
+            (0, 8),
+            "on {}",
+            app.backend
+        );
+        assert_eq!(stored(&app).await, before, "on {}", app.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn bad_rows_come_back_with_line_numbers_and_reasons_while_good_rows_go_in() {
     on_each_database(async |app| {
         app.login_as_admin().await;
