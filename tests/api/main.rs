@@ -6,5 +6,6 @@ mod helpers;
 mod cli;
 mod enterprises;
 mod enterprises_access;
+mod enterprises_cli;
 mod foundation;
 mod service_points;
