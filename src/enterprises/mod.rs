@@ -46,7 +46,7 @@ pub async fn import_file(
         ImportError::Read(table::ReadError::Workbook("the file is malformed".into()))
     })??;
     let good_rows = checked.good.len();
-    let txn = db.begin().await.map_err(anyhow::Error::new)?;
+    let txn = db.begin().await.map_err(busy_or_other)?;
     let mut report = import::store(&txn, checked.good, &checked.absent)
         .await
         .map_err(busy_or_other)?;
@@ -74,10 +74,11 @@ pub async fn import_file(
 }
 
 /// A unique-constraint violation during an import means a concurrent import inserted the same
-/// USCC first.
+/// USCC first; a locked SQLite database means one is still writing.
 fn busy_or_other(e: sea_orm::DbErr) -> ImportError {
     match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ImportError::Busy,
+        _ if e.to_string().contains("database is locked") => ImportError::Busy,
         _ => ImportError::Other(anyhow::Error::new(e).context("storing the register")),
     }
 }
