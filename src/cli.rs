@@ -43,6 +43,9 @@ pub enum Command {
     /// Issue, render, revoke and reissue cards.
     #[command(subcommand)]
     Cards(crate::cards::cli::CardsCommand),
+    /// Manage the service hall's windows that get desk signs.
+    #[command(subcommand)]
+    ServicePoints(crate::enterprises::cli::ServicePointsCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -161,6 +164,9 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             crate::enterprises::cli::run(settings, command).await
         }
         Some(Command::Cards(command)) => crate::cards::cli::run(settings, command).await,
+        Some(Command::ServicePoints(command)) => {
+            crate::enterprises::cli::run_service_points(settings, command).await
+        }
     }
 }
 

@@ -5,4 +5,8 @@ mod helpers;
 
 mod cards;
 mod cli;
+mod enterprises;
+mod enterprises_access;
+mod enterprises_cli;
 mod foundation;
+mod service_points;

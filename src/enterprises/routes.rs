@@ -1,0 +1,258 @@
+//! Print-staff pages: the register (search, counts per district) and its import.
+
+use axum::Router;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::import::{ImportError, ImportReport};
+use super::register::{self, Search};
+use super::table::{MAX_FILE_BYTES, ReadError};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::{CurrentUser, Role, staff_context};
+use crate::error::{AppError, ResultExt};
+use crate::web::Lang;
+
+/// `/staff/enterprises`, `/staff/enterprises/import` and the service-point pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/enterprises", get(register_page))
+        .route(
+            "/staff/enterprises/import",
+            get(import_page)
+                .post(import_upload)
+                // Room for the file plus the form around it; larger uploads get a 413.
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .merge(super::service_point_routes::router())
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterQuery {
+    q: Option<String>,
+    district: Option<String>,
+    page: Option<String>,
+}
+
+async fn register_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(query): Query<RegisterQuery>,
+) -> Result<Html<String>, AppError> {
+    user.require(&[Role::PrintStaff])?;
+    let search = Search {
+        text: query.q.clone(),
+        district: query.district.clone(),
+        page: query
+            .page
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1),
+    };
+    let page = register::search(&state.db, &search).await?;
+    let counts = register::district_counts(&state.db).await?;
+    let q = query.q.as_deref().unwrap_or("");
+    let district = query.district.as_deref().unwrap_or("");
+    let view = register_view(&page, &counts, q, district);
+    state
+        .views
+        .page(
+            "enterprises/register.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                me => staff_context(&user),
+                ..view
+            },
+        )
+        .internal("rendering the register")
+}
+
+/// What the register template shows: the page of rows, its links, the district table.
+fn register_view(
+    page: &register::Page,
+    counts: &[register::DistrictCount],
+    q: &str,
+    district: &str,
+) -> minijinja::Value {
+    let rows: Vec<_> = page
+        .enterprises
+        .iter()
+        .map(|e| {
+            minijinja::context! {
+                name => &e.name, uscc => &e.uscc, district => &e.district,
+                address => &e.address, contact_name => &e.contact_name,
+                contact_phone => &e.contact_phone,
+            }
+        })
+        .collect();
+    let districts: Vec<_> = counts
+        .iter()
+        .map(|c| {
+            let link = register_link("", &c.district, 1);
+            minijinja::context! { link => link, ..minijinja::Value::from_serialize(c) }
+        })
+        .collect();
+    minijinja::context! {
+        q => q,
+        district => district,
+        rows => rows,
+        found => page.total,
+        page => page.page,
+        pages => page.pages,
+        prev => (page.page > 1).then(|| register_link(q, district, page.page - 1)),
+        next => (page.page < page.pages).then(|| register_link(q, district, page.page + 1)),
+        counts => districts,
+        total => counts.iter().map(|c| c.enterprises).sum::<i64>(),
+        with_card => counts.iter().map(|c| c.with_active_card).sum::<i64>(),
+    }
+}
+
+/// `/staff/enterprises?…` for a search, a district and a page.
+fn register_link(q: &str, district: &str, page: u64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    if !district.is_empty() {
+        query.append_pair("district", district);
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    format!("/staff/enterprises?{}", query.finish())
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+) -> Result<Html<String>, AppError> {
+    user.require(&[Role::PrintStaff])?;
+    render_import(&state, lang, &user, None, None)
+}
+
+fn render_import(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    report: Option<&ImportReport>,
+    error: Option<&str>,
+) -> Result<Html<String>, AppError> {
+    let report = report.map(|r| {
+        let rejected: Vec<_> = r
+            .rejected
+            .iter()
+            .map(|x| {
+                let (a, b) = x.reason.args();
+                minijinja::context! { line => x.line, key => x.reason.key(), a => a, b => b }
+            })
+            .collect();
+        minijinja::context! {
+            imported => r.imported, updated => r.updated, unchanged => r.unchanged,
+            rejected_count => r.rejected.len(), rejected => rejected,
+        }
+    });
+    state
+        .views
+        .page(
+            "enterprises/import.html",
+            lang,
+            minijinja::context! {
+                org_name => &state.settings.org_name,
+                me => staff_context(user),
+                max_mb => MAX_FILE_BYTES / 1024 / 1024,
+                report => report,
+                error => error,
+            },
+        )
+        .internal("rendering the import page")
+}
+
+fn upload_error(e: &MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        AppError::BadRequest(
+            "上传不完整，请重新选择文件 · The upload was incomplete; please try again".into(),
+        )
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "文件超过 {0} MB · The file is larger than {0} MB",
+        MAX_FILE_BYTES / 1024 / 1024
+    ))
+}
+
+/// The CSRF token and the file of an upload form.
+async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|e| upload_error(&e))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|e| upload_error(&e))?,
+            Some("file") => file = Some(field.bytes().await.map_err(|e| upload_error(&e))?),
+            _ => {}
+        }
+    }
+    let file = file.ok_or_else(|| {
+        AppError::BadRequest("请选择要导入的文件 · Choose a file to import".into())
+    })?;
+    Ok((csrf, file.to_vec()))
+}
+
+async fn import_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    user.require(&[Role::PrintStaff])?;
+    // Refuse an announced oversize body before reading any of it.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > MAX_FILE_BYTES + 64 * 1024) {
+        return Err(too_large());
+    }
+    let multipart = multipart.map_err(|_| {
+        AppError::BadRequest(
+            "请通过导入页面上传文件 · Upload the file through the import form".into(),
+        )
+    })?;
+    let (csrf, bytes) = read_upload(multipart).await?;
+    user.check_csrf(&csrf)?;
+    let actor = Actor::User(user.user.id);
+    match super::import_file(&state.db, &state.settings, actor, bytes).await {
+        Ok(report) => Ok(render_import(&state, lang, &user, Some(&report), None)?.into_response()),
+        Err(ImportError::Other(e)) => Err(AppError::Internal(e)),
+        Err(ImportError::Read(ReadError::TooLarge)) => Err(too_large()),
+        Err(e) => {
+            let status = match e {
+                ImportError::Busy => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let (a, b) = e.args();
+            let message = format!(
+                "{}{}",
+                state.views.locales.t(lang, "ent_import_failed"),
+                state
+                    .views
+                    .locales
+                    .t(lang, e.key())
+                    .replace("{a}", &a)
+                    .replace("{b}", &b)
+            );
+            let page = render_import(&state, lang, &user, None, Some(&message))?;
+            Ok((status, page).into_response())
+        }
+    }
+}
