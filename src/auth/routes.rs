@@ -300,9 +300,6 @@ async fn staff_home(
     lang: Lang,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    if user.user.must_change_password {
-        return Ok(Redirect::to("/account/password").into_response());
-    }
     Ok(state
         .views
         .page(

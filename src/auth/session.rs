@@ -96,6 +96,8 @@ impl CurrentUser {
 /// Why a request has no user: pages redirect to the login page, the API answers 401.
 pub enum NotLoggedIn {
     Redirect(String),
+    /// Logged in with a one-time password that must be replaced first.
+    ChangePassword,
     Unauthorized,
     Error(AppError),
 }
@@ -108,6 +110,7 @@ impl IntoResponse for NotLoggedIn {
                     url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>();
                 Redirect::to(&format!("/login?next={next}")).into_response()
             }
+            NotLoggedIn::ChangePassword => Redirect::to("/account/password").into_response(),
             NotLoggedIn::Unauthorized => AppError::Unauthorized.into_response(),
             NotLoggedIn::Error(e) => e.into_response(),
         }
@@ -158,6 +161,15 @@ impl FromRequestParts<AppState> for CurrentUser {
         let Some(role) = Role::parse(&user.role) else {
             return Err(reject());
         };
+        // A one-time password opens nothing but the page that replaces it.
+        let path = parts.uri.path();
+        if user.must_change_password && path != "/account/password" && path != "/logout" {
+            return Err(if path.starts_with("/api/") {
+                NotLoggedIn::Unauthorized
+            } else {
+                NotLoggedIn::ChangePassword
+            });
+        }
         Ok(CurrentUser {
             user,
             role,

@@ -179,3 +179,25 @@ async fn api_errors_are_json() {
     let body: serde_json::Value = response.json().await.expect("a JSON body");
     assert_eq!(body["error"], "no such API endpoint");
 }
+
+#[tokio::test]
+async fn a_one_time_password_opens_only_the_password_page() {
+    let app = spawn_app().await;
+    let response = app
+        .post_form(
+            "/login",
+            &[("username", "admin"), ("password", &app.admin_password)],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    for page in ["/staff", "/staff/enterprises", "/staff/batches"] {
+        let response = app.get(page).await;
+        assert_eq!(response.status(), 303, "{page}");
+        assert_eq!(
+            response.headers()["location"],
+            "/account/password",
+            "{page}"
+        );
+    }
+    assert_eq!(app.get("/account/password").await.status(), 200);
+}
