@@ -13,6 +13,18 @@ use crate::error::{AppError, ResultExt};
 use crate::negative_list::NegativeListVersion;
 use crate::web::Lang;
 
+/// The fields a message can stand next to.
+const FIELDS: [&str; 8] = [
+    "items",
+    "description",
+    "occurred_on",
+    "department",
+    "attachments",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+];
+
 /// One form page to render.
 pub struct FormPage<'a> {
     /// Where the form posts (and where the language links point).
@@ -50,10 +62,13 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
             }
         })
         .collect();
-    let errors: std::collections::BTreeMap<&str, &str> = page
-        .errors
+    // Every field is present (empty when fine): templates are strict about undefined values.
+    let errors: std::collections::BTreeMap<&str, &str> = FIELDS
         .iter()
-        .map(|(field, key)| (*field, locales.t(lang, key)))
+        .map(|field| {
+            let message = page.errors.get(field).map(|key| locales.t(lang, key));
+            (*field, message.unwrap_or_default())
+        })
         .collect();
     let html = state
         .views

@@ -5,3 +5,5 @@ mod helpers;
 
 mod cli;
 mod foundation;
+mod intake;
+mod intake_support;
