@@ -137,7 +137,10 @@ pub async fn open_for_report(
 }
 
 /// A case by id.
-pub async fn reload(db: &impl ConnectionTrait, case_id: i64) -> Result<Option<cases::Model>, DbErr> {
+pub async fn reload(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Option<cases::Model>, DbErr> {
     cases::Entity::find_by_id(case_id).one(db).await
 }
 

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set, TransactionSession,
+    TransactionTrait,
 };
 
 use super::{CaseStatus, record_event};
@@ -118,7 +119,12 @@ pub async fn rate(
     let now = Utc::now();
     let mut active: cases::ActiveModel = case.into();
     active.rating = Set(Some(
-        if satisfied { "satisfied" } else { "not_satisfied" }.to_string(),
+        if satisfied {
+            "satisfied"
+        } else {
+            "not_satisfied"
+        }
+        .to_string(),
     ));
     active.rating_comment = Set(comment);
     active.rated_at = Set(Some(now));

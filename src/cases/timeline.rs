@@ -53,7 +53,10 @@ pub struct PublicView {
 /// Times are shown in China Standard Time, where every reader is.
 pub fn beijing(at: DateTime<Utc>) -> String {
     match FixedOffset::east_opt(8 * 3600) {
-        Some(offset) => at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string(),
+        Some(offset) => at
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         None => at.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }

@@ -102,7 +102,11 @@ pub async fn create(
     }
     if !state.intake.report_allowed(&limits) {
         return Err(AppError::TooManyRequests(
-            state.views.locales.t(lang, "intake_error_rate_limited").into(),
+            state
+                .views
+                .locales
+                .t(lang, "intake_error_rate_limited")
+                .into(),
         ));
     }
     let version = state
@@ -118,19 +122,30 @@ pub async fn create(
         occurred_on: body.occurred_on.unwrap_or_default(),
         department: body.department.unwrap_or_default(),
         with_contact: contact.is_some(),
-        contact_name: contact.as_ref().and_then(|c| c.name.clone()).unwrap_or_default(),
-        contact_phone: contact.as_ref().and_then(|c| c.phone.clone()).unwrap_or_default(),
-        contact_email: contact.as_ref().and_then(|c| c.email.clone()).unwrap_or_default(),
+        contact_name: contact
+            .as_ref()
+            .and_then(|c| c.name.clone())
+            .unwrap_or_default(),
+        contact_phone: contact
+            .as_ref()
+            .and_then(|c| c.phone.clone())
+            .unwrap_or_default(),
+        contact_email: contact
+            .as_ref()
+            .and_then(|c| c.email.clone())
+            .unwrap_or_default(),
         identify: body.identify,
     };
-    let valid = draft.validate(&version, today_in_china()).map_err(|errors| {
-        let text = errors
-            .iter()
-            .map(|(field, key)| format!("{field}: {}", state.views.locales.t(lang, key)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        AppError::Unprocessable(text)
-    })?;
+    let valid = draft
+        .validate(&version, today_in_china())
+        .map_err(|errors| {
+            let text = errors
+                .iter()
+                .map(|(field, key)| format!("{field}: {}", state.views.locales.t(lang, key)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            AppError::Unprocessable(text)
+        })?;
     let receipt = submit::store(&state, valid, &provenance, lang, Vec::new()).await?;
     let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
     state.intake.report_stored(&keys);

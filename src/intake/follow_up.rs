@@ -78,9 +78,13 @@ pub async fn lookup(
     lang: Lang,
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
-    with_case(&state, lang, peer.ip(), field(&fields, "code"), async |_| {
-        Ok((StatusCode::OK, None))
-    })
+    with_case(
+        &state,
+        lang,
+        peer.ip(),
+        field(&fields, "code"),
+        async |_| Ok((StatusCode::OK, None)),
+    )
     .await
 }
 
@@ -93,16 +97,25 @@ pub async fn reply(
 ) -> Result<Response, AppError> {
     let body = field(&fields, "body").trim().to_string();
     let db = state.db.clone();
-    with_case(&state, lang, peer.ip(), field(&fields, "code"), async |case| {
-        let length = body.chars().count();
-        if !(2..=2000).contains(&length) {
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Some(("intake_error_reply", false))));
-        }
-        cases::add_reporter_reply(&db, case.id, &body)
-            .await
-            .internal("storing a reply")?;
-        Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
-    })
+    with_case(
+        &state,
+        lang,
+        peer.ip(),
+        field(&fields, "code"),
+        async |case| {
+            let length = body.chars().count();
+            if !(2..=2000).contains(&length) {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(("intake_error_reply", false)),
+                ));
+            }
+            cases::add_reporter_reply(&db, case.id, &body)
+                .await
+                .internal("storing a reply")?;
+            Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
+        },
+    )
     .await
 }
 
@@ -115,7 +128,11 @@ pub async fn evidence(
 ) -> Result<Response, AppError> {
     let submission = match multipart {
         Ok(multipart) => form::read(multipart).await,
-        Err(_) => return Err(AppError::BadRequest("表单无法读取 · The form could not be read".into())),
+        Err(_) => {
+            return Err(AppError::BadRequest(
+                "表单无法读取 · The form could not be read".into(),
+            ));
+        }
     };
     let code = submission.text("code").to_string();
     let problem = submission.file_problem;
@@ -165,19 +182,33 @@ pub async fn rate(
     };
     let comment = field(&fields, "comment").trim().to_string();
     let db = state.db.clone();
-    with_case(&state, lang, peer.ip(), field(&fields, "code"), async |case| {
-        let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Some(("intake_error_rating", false))));
-        };
-        let comment = (!comment.is_empty()).then(|| comment.clone());
-        match cases::rate(&db, case.id, satisfied, comment)
-            .await
-            .internal("storing a rating")?
-        {
-            RatingOutcome::Recorded => Ok((StatusCode::OK, Some(("intake_rating_thanks", true)))),
-            RatingOutcome::NotOpen => Ok((StatusCode::CONFLICT, Some(("intake_error_rating_closed", false)))),
-        }
-    })
+    with_case(
+        &state,
+        lang,
+        peer.ip(),
+        field(&fields, "code"),
+        async |case| {
+            let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(("intake_error_rating", false)),
+                ));
+            };
+            let comment = (!comment.is_empty()).then(|| comment.clone());
+            match cases::rate(&db, case.id, satisfied, comment)
+                .await
+                .internal("storing a rating")?
+            {
+                RatingOutcome::Recorded => {
+                    Ok((StatusCode::OK, Some(("intake_rating_thanks", true))))
+                }
+                RatingOutcome::NotOpen => Ok((
+                    StatusCode::CONFLICT,
+                    Some(("intake_error_rating_closed", false)),
+                )),
+            }
+        },
+    )
     .await
 }
 
@@ -218,4 +249,3 @@ async fn with_case(
         }
     }
 }
-

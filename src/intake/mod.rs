@@ -56,7 +56,8 @@ pub fn router() -> Router<AppState> {
 
 /// JSON API under `/api/v1`.
 pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/reports", post(api::create))
-        .route("/reports/status", get(api::status_by_header).post(api::status_by_body))
+    Router::new().route("/reports", post(api::create)).route(
+        "/reports/status",
+        get(api::status_by_header).post(api::status_by_body),
+    )
 }

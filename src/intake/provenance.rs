@@ -58,7 +58,9 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
     else {
         return Ok(Provenance::without_card("unknown_card"));
     };
-    let batch = card_batches::Entity::find_by_id(card.batch_id).one(db).await?;
+    let batch = card_batches::Entity::find_by_id(card.batch_id)
+        .one(db)
+        .await?;
     let revoked = card.status == "revoked" || card.revoked_at.is_some();
     let mut provenance = Provenance {
         source: if revoked {
@@ -81,7 +83,9 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
             .await?
             .and_then(|p| p.district);
     } else if let Some(enterprise_id) = card.enterprise_id
-        && let Some(enterprise) = enterprises::Entity::find_by_id(enterprise_id).one(db).await?
+        && let Some(enterprise) = enterprises::Entity::find_by_id(enterprise_id)
+            .one(db)
+            .await?
     {
         provenance.district = Some(enterprise.district);
         provenance.enterprise_id = Some(enterprise.id);

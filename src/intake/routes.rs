@@ -32,7 +32,13 @@ pub async fn card_form(
 
 /// `GET /report`: the form with no card.
 pub async fn plain_form(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    show_blank(&state, lang, "/report".into(), &Provenance::without_card("web")).await
+    show_blank(
+        &state,
+        lang,
+        "/report".into(),
+        &Provenance::without_card("web"),
+    )
+    .await
 }
 
 /// `POST /r/{token}`.
@@ -48,7 +54,16 @@ pub async fn card_submit(
         .internal("looking up a card")?;
     let submission = read(multipart).await?;
     let card = Some(card_key(state.settings.secret_key.expose(), &token));
-    submit(&state, lang, peer.ip(), card, card_path(&token), provenance, submission).await
+    submit(
+        &state,
+        lang,
+        peer.ip(),
+        card,
+        card_path(&token),
+        provenance,
+        submission,
+    )
+    .await
 }
 
 /// `POST /report`.
@@ -60,7 +75,16 @@ pub async fn plain_submit(
 ) -> Result<Response, AppError> {
     let submission = read(multipart).await?;
     let provenance = Provenance::without_card("web");
-    submit(&state, lang, peer.ip(), None, "/report".into(), provenance, submission).await
+    submit(
+        &state,
+        lang,
+        peer.ip(),
+        None,
+        "/report".into(),
+        provenance,
+        submission,
+    )
+    .await
 }
 
 /// Where the form for `token` posts: the same URL, unless the token is not a token at all.

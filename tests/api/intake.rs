@@ -16,9 +16,15 @@ async fn a_card_opens_the_form_in_chinese_with_the_promise_before_the_first_fiel
         let html = response.text().await.expect("body");
         let promise = html.find("严格保密").expect("promise shown");
         let first_field = html.find("name=\"item\"").expect("items offered");
-        assert!(promise < first_field, "promise comes before the first field");
+        assert!(
+            promise < first_field,
+            "promise comes before the first field"
+        );
         assert!(html.contains("吃拿卡要"));
-        assert!(html.contains("告诉办理人员我是哪家企业"), "enterprise cards offer to identify");
+        assert!(
+            html.contains("告诉办理人员我是哪家企业"),
+            "enterprise cards offer to identify"
+        );
         assert!(html.len() < 50 * 1024, "page is {} bytes", html.len());
         assert!(!html.contains("<script>") && !html.contains("style=\""));
     })
@@ -60,9 +66,16 @@ async fn an_unknown_token_still_opens_the_form_and_stores_no_provenance() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 200);
-        let report = reports::Entity::find().one(&app.db).await.expect("query").expect("stored");
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
         assert_eq!(report.source, "unknown_card");
-        assert_eq!((report.district, report.batch_id, report.enterprise_id), (None, None, None));
+        assert_eq!(
+            (report.district, report.batch_id, report.enterprise_id),
+            (None, None, None)
+        );
     })
     .await;
 }
@@ -83,7 +96,11 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
         assert!(html.contains("已收到您的反映") && html.contains("只显示这一次"));
         let code = query_code_in(&html);
         assert_eq!(code.len(), 16);
-        let report = reports::Entity::find().one(&app.db).await.expect("query").expect("stored");
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
         assert_eq!(report.district.as_deref(), Some("暨阳街道"));
         assert_eq!(report.batch_id, Some(card.batch_id));
         assert_eq!(report.channel.as_deref(), Some("door_to_door"));
@@ -91,7 +108,11 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
         assert!(report.anonymous && !report.from_revoked_card);
         assert!(!report.query_code_hash.contains(&code));
         assert_eq!(count(&app.db, "report_items").await, 2);
-        let case = case_rows::Entity::find().one(&app.db).await.expect("query").expect("case");
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
         assert_eq!(case.status, "new");
         assert_eq!(count(&app.db, "case_events").await, 1);
     })
@@ -111,7 +132,11 @@ async fn a_reporter_who_opts_in_is_linked_to_their_enterprise() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 200);
-        let report = reports::Entity::find().one(&app.db).await.expect("query").expect("stored");
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
         assert_eq!(report.enterprise_id, card.enterprise_id);
         assert!(!report.anonymous);
     })
@@ -130,7 +155,11 @@ async fn revoked_card_still_accepts_a_report_which_is_flagged() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 200);
-        let report = reports::Entity::find().one(&app.db).await.expect("query").expect("stored");
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
         assert!(report.from_revoked_card);
     })
     .await;
@@ -140,7 +169,12 @@ async fn revoked_card_still_accepts_a_report_which_is_flagged() {
 async fn a_desk_sign_report_records_the_window_district_and_channel() {
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::DeskSign).await;
-        let html = app.get(&format!("/r/{}", card.token)).await.text().await.expect("body");
+        let html = app
+            .get(&format!("/r/{}", card.token))
+            .await
+            .text()
+            .await
+            .expect("body");
         assert!(html.contains("监督桌牌"));
         let response = app
             .client
@@ -150,7 +184,11 @@ async fn a_desk_sign_report_records_the_window_district_and_channel() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 200);
-        let report = reports::Entity::find().one(&app.db).await.expect("query").expect("stored");
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
         assert_eq!(report.source, "desk_sign");
         assert_eq!(report.district.as_deref(), Some("浣东街道"));
         assert_eq!(report.channel.as_deref(), Some("service_window"));
@@ -196,7 +234,13 @@ async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
             .await
             .expect("sent");
         assert_eq!(response.status(), 422);
-        assert!(response.text().await.expect("body").contains("请至少选择一类问题"));
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("请至少选择一类问题")
+        );
         assert_eq!(count(&app.db, "cases").await, 0);
     })
     .await;
@@ -218,18 +262,31 @@ async fn submit_and_get_code(app: &crate::helpers::TestApp) -> String {
 async fn the_query_code_shows_the_timeline_and_the_office_message() {
     on_each_database(async |app| {
         let code = submit_and_get_code(&app).await;
-        let case = case_rows::Entity::find().one(&app.db).await.expect("query").expect("case");
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
         cases::change_status(&app.db, case.id, None, CaseStatus::Accepted, None)
             .await
             .expect("accepted");
         cases::post_office_message(&app.db, case.id, None, "请问具体是哪一天？")
             .await
             .expect("message");
-        let grouped = format!("{} {}-{} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
+        let grouped = format!(
+            "{} {}-{} {}",
+            &code[..4],
+            &code[4..8],
+            &code[8..12],
+            &code[12..]
+        );
         let response = app.post_form("/q", &[("code", &grouped)]).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
-            response.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
             Some("no-store, max-age=0")
         );
         let html = response.text().await.expect("body");
@@ -246,28 +303,59 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
     on_each_database(async |app| {
         let code = submit_and_get_code(&app).await;
         let response = app
-            .post_form("/q/reply", &[("code", &code), ("body", "是 11 月 3 日上午。")])
+            .post_form(
+                "/q/reply",
+                &[("code", &code), ("body", "是 11 月 3 日上午。")],
+            )
             .await;
         assert_eq!(response.status(), 200);
-        assert!(response.text().await.expect("body").contains("是 11 月 3 日上午。"));
-        let case = case_rows::Entity::find().one(&app.db).await.expect("query").expect("case");
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("是 11 月 3 日上午。")
+        );
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
         for (to, note) in [
             (CaseStatus::Accepted, None),
-            (CaseStatus::Concluded, Some("经查属实，已责令整改。".to_string())),
+            (
+                CaseStatus::Concluded,
+                Some("经查属实，已责令整改。".to_string()),
+            ),
             (CaseStatus::Closed, None),
         ] {
-            cases::change_status(&app.db, case.id, None, to, note).await.expect("moved");
+            cases::change_status(&app.db, case.id, None, to, note)
+                .await
+                .expect("moved");
         }
-        let html = app.post_form("/q", &[("code", &code)]).await.text().await.expect("body");
+        let html = app
+            .post_form("/q", &[("code", &code)])
+            .await
+            .text()
+            .await
+            .expect("body");
         assert!(html.contains("经查属实") && html.contains("对办理结果是否满意"));
         let response = app
             .post_form(
                 "/q/rate",
-                &[("code", &code), ("rating", "not_satisfied"), ("comment", "整改不到位")],
+                &[
+                    ("code", &code),
+                    ("rating", "not_satisfied"),
+                    ("comment", "整改不到位"),
+                ],
             )
             .await;
         assert_eq!(response.status(), 200);
-        let case = case_rows::Entity::find_by_id(case.id).one(&app.db).await.expect("q").expect("case");
+        let case = case_rows::Entity::find_by_id(case.id)
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("case");
         assert_eq!(case.rating.as_deref(), Some("not_satisfied"));
         assert!(case.needs_supervisor);
     })
@@ -278,7 +366,9 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
 async fn a_wrong_code_gets_the_same_answer_whatever_the_reason() {
     on_each_database(async |app| {
         submit_and_get_code(&app).await;
-        let unknown = app.post_form("/q", &[("code", "0000 0000 0000 0001")]).await;
+        let unknown = app
+            .post_form("/q", &[("code", "0000 0000 0000 0001")])
+            .await;
         let status = unknown.status();
         let unknown = unknown.text().await.expect("body");
         let malformed = app.post_form("/q", &[("code", "12ab")]).await;
@@ -296,13 +386,24 @@ async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code()
         let code = submit_and_get_code(&app).await;
         let started = std::time::Instant::now();
         for _ in 0..8 {
-            let response = app.post_form("/q", &[("code", "9999 9999 9999 9999")]).await;
+            let response = app
+                .post_form("/q", &[("code", "9999 9999 9999 9999")])
+                .await;
             assert_eq!(response.status(), 404);
         }
-        assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "slowed down");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(1500),
+            "slowed down"
+        );
         let response = app.post_form("/q", &[("code", &code)]).await;
         assert_eq!(response.status(), 429);
-        assert!(response.text().await.expect("body").contains("15 分钟后再试"));
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("15 分钟后再试")
+        );
     })
     .await;
 }

@@ -141,7 +141,10 @@ pub fn query_code_in(html: &str) -> String {
     let marker = "id=\"query-code\">";
     let start = html.find(marker).expect("page shows a query code") + marker.len();
     let end = html[start..].find('<').expect("code ends") + start;
-    html[start..end].chars().filter(char::is_ascii_digit).collect()
+    html[start..end]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// Rows in `table`.
@@ -205,7 +208,9 @@ pub fn png_claiming(w: u32, h: u32) -> Vec<u8> {
     out.extend_from_slice(&ihdr);
     out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
     // An IDAT with a little zlib data and IEND, so only the size is wrong.
-    let idat = [b'I', b'D', b'A', b'T', 0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01];
+    let idat = [
+        b'I', b'D', b'A', b'T', 0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01,
+    ];
     out.extend_from_slice(&8u32.to_be_bytes());
     out.extend_from_slice(&idat);
     out.extend_from_slice(&crc32(&idat).to_be_bytes());
@@ -249,4 +254,5 @@ pub fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// A description long enough to pass.
-pub const STORY: &str = "我们去市场监管窗口办理营业执照变更，窗口工作人员暗示要请吃饭才能加快办理。";
+pub const STORY: &str =
+    "我们去市场监管窗口办理营业执照变更，窗口工作人员暗示要请吃饭才能加快办理。";

@@ -6,4 +6,6 @@ mod helpers;
 mod cli;
 mod foundation;
 mod intake;
+mod intake_files;
+mod intake_privacy;
 mod intake_support;
