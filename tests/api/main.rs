@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod foundation;
 mod intake;
+mod intake_api;
 mod intake_files;
 mod intake_privacy;
 mod intake_support;
