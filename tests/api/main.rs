@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod e2e;
 mod foundation;
 mod intake;
 mod intake_api;

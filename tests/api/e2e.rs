@@ -1,0 +1,271 @@
+//! End to end in headless Chromium at a phone's size: scan a card, report in Chinese with a
+//! photo, read the query code, and follow the case with it. Driven over W3C WebDriver by a
+//! tiny client on reqwest; skipped (one line) when chromedriver is not installed.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, temp_dir};
+use crate::intake_support::{CardKind, count, insert_card, jpeg_with_exif_and_gps};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The key WebDriver uses for element references.
+const ELEMENT: &str = "element-6066-11e4-a52f-4a6bb4ad0eaa";
+
+/// One chromedriver process and one browser session.
+struct Browser {
+    driver: Child,
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    shots: PathBuf,
+    shot_count: usize,
+    _profile: PathBuf,
+}
+
+impl Browser {
+    async fn start(shots: PathBuf) -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            let ready = http.get(format!("{base}/status")).send().await;
+            if let Ok(response) = ready
+                && let Ok(body) = response.json::<Value>().await
+                && body["value"]["ready"] == true
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = temp_dir("e2e-profile");
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--lang=zh-CN",
+            "--window-size=390,844",
+            &format!("--user-data-dir={}", profile.display()),
+        ];
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": args,
+                "prefs": { "intl.accept_languages": "zh-CN,zh" }
+            }
+        } } });
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session json");
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a session id in {created}"))
+            .to_string();
+        let mut browser = Browser {
+            driver,
+            http,
+            base,
+            session,
+            shots,
+            shot_count: 0,
+            _profile: profile,
+        };
+        browser.window(390, 844).await;
+        browser
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let value: Value = request
+            .send()
+            .await
+            .expect("webdriver call")
+            .json()
+            .await
+            .expect("webdriver json");
+        if value["value"]["error"].is_string() {
+            panic!("webdriver {path}: {}", value["value"]);
+        }
+        value["value"].clone()
+    }
+
+    async fn window(&mut self, width: u32, height: u32) {
+        let rect = json!({ "width": width, "height": height });
+        self.call(reqwest::Method::POST, "/window/rect", Some(rect)).await;
+    }
+
+    async fn go(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        // The W3C key, or whatever single key this driver uses for element references.
+        found
+            .get(ELEMENT)
+            .or_else(|| found.as_object().and_then(|o| o.values().next()))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{css}: {found}"))
+            .to_string()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})))
+            .await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        let value = self
+            .call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await;
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn source(&self) -> String {
+        let value = self.call(reqwest::Method::GET, "/source", None).await;
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Saves the viewport, then the whole page (by stretching the window), as PNGs.
+    async fn screenshot(&mut self, name: &str) {
+        self.shot_count += 1;
+        let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        self.save(&format!("{:02}-{name}.png", self.shot_count), &shot);
+        let height = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": "return document.documentElement.scrollHeight;", "args": [] })),
+            )
+            .await
+            .as_u64()
+            .unwrap_or(844)
+            .clamp(844, 4000) as u32;
+        self.window(390, height + 90).await;
+        let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        self.save(&format!("{:02}-{name}-full.png", self.shot_count), &shot);
+        self.window(390, 844).await;
+    }
+
+    fn save(&self, file: &str, shot: &Value) {
+        let bytes = data_encoding::BASE64
+            .decode(shot.as_str().unwrap_or_default().as_bytes())
+            .expect("base64 screenshot");
+        std::fs::write(self.shots.join(file), bytes).expect("save screenshot");
+    }
+
+    async fn quit(mut self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.http.delete(url).send().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn installed(path: &str) -> bool {
+    Path::new(path).exists()
+}
+
+#[tokio::test]
+async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_the_code() {
+    if !installed(CHROMEDRIVER) || !installed(CHROMIUM) {
+        eprintln!("e2e skipped: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let app = spawn_app().await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-screenshots");
+    let photo = shots.join("现场照片.jpg");
+    std::fs::write(&photo, jpeg_with_exif_and_gps(640, 480)).expect("photo");
+    let mut browser = Browser::start(shots.clone()).await;
+
+    browser.go(&format!("{}/r/{}", app.address, card.token)).await;
+    let heading = browser.text("h1").await;
+    assert_eq!(heading, "反映问题", "the form speaks Chinese");
+    browser.screenshot("form").await;
+
+    browser.click("input[name=item][value='2']").await;
+    browser.click("input[name=item][value='5']").await;
+    browser
+        .type_into(
+            "#description",
+            "上周去办理环评审批，窗口工作人员暗示要请客吃饭才能加快，否则材料一直“不齐全”。",
+        )
+        .await;
+    browser.type_into("#department", "某区行政服务中心环保窗口").await;
+    browser
+        .type_into("#attachment", photo.to_str().expect("utf-8 path"))
+        .await;
+    browser.screenshot("form-filled").await;
+    browser.click("button[type=submit]").await;
+
+    let title = browser.text("h1").await;
+    assert_eq!(title, "已收到您的反映");
+    let code = browser.text("#query-code").await;
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 16, "a 16-digit code is shown: {code}");
+    browser.screenshot("receipt").await;
+    assert_eq!(count(&app.db, "attachments").await, 1);
+
+    browser.go(&format!("{}/q", app.address)).await;
+    browser.screenshot("query").await;
+    browser.type_into("#code", &code).await;
+    browser.click("button[type=submit]").await;
+    let page = browser.source().await;
+    assert!(page.contains("办理进度") && page.contains("待受理") && page.contains("JD"));
+    browser.screenshot("case").await;
+    browser.quit().await;
+    eprintln!("e2e screenshots: {}", shots.display());
+}
