@@ -124,7 +124,8 @@ impl Browser {
 
     async fn window(&mut self, width: u32, height: u32) {
         let rect = json!({ "width": width, "height": height });
-        self.call(reqwest::Method::POST, "/window/rect", Some(rect)).await;
+        self.call(reqwest::Method::POST, "/window/rect", Some(rect))
+            .await;
     }
 
     async fn go(&self, url: &str) {
@@ -151,8 +152,12 @@ impl Browser {
 
     async fn click(&self, css: &str) {
         let id = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})))
-            .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -171,6 +176,57 @@ impl Browser {
             .call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
             .await;
         value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits (up to 15 s) until the first `css` element reads `expected`: a click that
+    /// submits a form returns before the next page has loaded.
+    async fn wait_for_text(&self, css: &str, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..150 {
+            let found = self
+                .call_raw(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({ "using": "css selector", "value": css }),
+                )
+                .await;
+            let id = found["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(id) = id {
+                // The page may go stale between the two calls: just try again.
+                let text = self
+                    .call_raw(
+                        reqwest::Method::GET,
+                        &format!("/element/{id}/text"),
+                        Value::Null,
+                    )
+                    .await;
+                if let Some(text) = text["value"].as_str() {
+                    last = text.to_string();
+                    if last == expected {
+                        return last;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never read {expected:?}; last {last:?}");
+    }
+
+    async fn call_raw(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let mut request = self.http.request(method, url);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await;
+        match response {
+            Ok(r) => r.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
     }
 
     async fn source(&self) -> String {
@@ -221,7 +277,9 @@ fn installed(path: &str) -> bool {
 #[tokio::test]
 async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_the_code() {
     if !installed(CHROMEDRIVER) || !installed(CHROMIUM) {
-        eprintln!("e2e skipped: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "e2e skipped: chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
         return;
     }
     let app = spawn_app().await;
@@ -231,9 +289,10 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
     std::fs::write(&photo, jpeg_with_exif_and_gps(640, 480)).expect("photo");
     let mut browser = Browser::start(shots.clone()).await;
 
-    browser.go(&format!("{}/r/{}", app.address, card.token)).await;
-    let heading = browser.text("h1").await;
-    assert_eq!(heading, "反映问题", "the form speaks Chinese");
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.wait_for_text("h1", "反映问题").await;
     browser.screenshot("form").await;
 
     browser.click("input[name=item][value='2']").await;
@@ -244,15 +303,16 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
             "上周去办理环评审批，窗口工作人员暗示要请客吃饭才能加快，否则材料一直“不齐全”。",
         )
         .await;
-    browser.type_into("#department", "某区行政服务中心环保窗口").await;
+    browser
+        .type_into("#department", "某区行政服务中心环保窗口")
+        .await;
     browser
         .type_into("#attachment", photo.to_str().expect("utf-8 path"))
         .await;
     browser.screenshot("form-filled").await;
     browser.click("button[type=submit]").await;
 
-    let title = browser.text("h1").await;
-    assert_eq!(title, "已收到您的反映");
+    browser.wait_for_text("h1", "已收到您的反映").await;
     let code = browser.text("#query-code").await;
     let digits: String = code.chars().filter(char::is_ascii_digit).collect();
     assert_eq!(digits.len(), 16, "a 16-digit code is shown: {code}");
@@ -260,9 +320,11 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
     assert_eq!(count(&app.db, "attachments").await, 1);
 
     browser.go(&format!("{}/q", app.address)).await;
+    browser.wait_for_text("h1", "查询办理进度").await;
     browser.screenshot("query").await;
     browser.type_into("#code", &code).await;
     browser.click("button[type=submit]").await;
+    browser.wait_for_text("h1", "办理进度").await;
     let page = browser.source().await;
     assert!(page.contains("办理进度") && page.contains("待受理") && page.contains("JD"));
     browser.screenshot("case").await;
