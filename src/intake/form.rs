@@ -130,7 +130,8 @@ pub async fn read(mut multipart: Multipart) -> Submission {
 
 fn note_stream_error(submission: &mut Submission, status: axum::http::StatusCode) {
     if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        submission.file_problem.get_or_insert(FileProblem::TooLarge);
+        // Over the whole-request limit: that is what the reporter needs to hear first.
+        submission.file_problem = Some(FileProblem::TooLarge);
     } else {
         submission.malformed = true;
     }

@@ -204,3 +204,49 @@ async fn evidence_added_through_the_query_code_is_cleaned_too() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_request_over_the_total_limit_gets_a_friendly_413_page_with_the_text_kept() {
+    on_each_database(async |app| {
+        let mut form = report_form(&[1], STORY);
+        for i in 0..6 {
+            let mut file = vec![0xFF, 0xD8, 0xFF, 0xE0];
+            file.resize(9 * 1024 * 1024 + i, 7);
+            form = with_file(form, &format!("{i}.jpg"), "image/jpeg", file);
+        }
+        let response = post(&app, "/report", form).await;
+        assert_eq!(response.status(), 413);
+        let html = response.text().await.expect("body");
+        assert!(html.contains(STORY), "the text comes back");
+        assert_nothing_stored(&app).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_reports_on_sqlite_are_all_stored_without_locking_errors() {
+    let app = crate::helpers::spawn_app().await;
+    let limit = app.settings.intake_client_limit as usize;
+    let mut tasks = Vec::new();
+    for i in 0..limit {
+        let client = app.client.clone();
+        let url = format!("{}/report", app.address);
+        tasks.push(tokio::spawn(async move {
+            let form = report_form(&[1 + (i % 10) as i32], STORY);
+            let form = with_file(form, "p.png", "image/png", png(16, 16));
+            client
+                .post(url)
+                .multipart(form)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("joined"), 200);
+    }
+    assert_eq!(count(&app.db, "reports").await, limit as i64);
+    assert_eq!(count(&app.db, "cases").await, limit as i64);
+    assert_eq!(count(&app.db, "attachments").await, limit as i64);
+}
