@@ -1,9 +1,8 @@
 //! Where a report came from, read from the card behind the token: coarse (district, batch,
 //! channel), never the enterprise unless the reporter opts in.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-
-use crate::entities::{card_batches, cards, enterprises, service_points};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 
 /// What the token says about a report.
 #[derive(Clone, Debug, Default)]
@@ -46,49 +45,62 @@ pub fn plausible(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Looks a card token up. Unknown tokens give a provenance-free form, never an error.
+/// Looks a card token up (one query: this runs on every scan). Unknown tokens give a
+/// provenance-free form, never an error.
 pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provenance, DbErr> {
     if !plausible(token) {
         return Ok(Provenance::without_card("unknown_card"));
     }
-    let Some(card) = cards::Entity::find()
-        .filter(cards::Column::Token.eq(token))
-        .one(db)
+    let backend = db.get_database_backend();
+    let placeholder = match backend {
+        DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!(
+        "SELECT c.batch_id, c.enterprise_id, c.service_point_id, c.status, c.revoked_at, \
+                b.channel, b.list_version_id, e.district AS enterprise_district, \
+                s.district AS window_district \
+         FROM cards c \
+         LEFT JOIN card_batches b ON b.id = c.batch_id \
+         LEFT JOIN enterprises e ON e.id = c.enterprise_id \
+         LEFT JOIN service_points s ON s.id = c.service_point_id \
+         WHERE c.token = {placeholder}"
+    );
+    let Some(row) = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [token.into()]))
         .await?
     else {
         return Ok(Provenance::without_card("unknown_card"));
     };
-    let batch = card_batches::Entity::find_by_id(card.batch_id)
-        .one(db)
-        .await?;
-    let revoked = card.status == "revoked" || card.revoked_at.is_some();
-    let mut provenance = Provenance {
+    let status: String = row.try_get("", "status")?;
+    let revoked_at: Option<DateTime<Utc>> = row.try_get("", "revoked_at")?;
+    let service_point_id: Option<i64> = row.try_get("", "service_point_id")?;
+    let enterprise_id: Option<i64> = row.try_get("", "enterprise_id")?;
+    let revoked = status == "revoked" || revoked_at.is_some();
+    let (district, enterprise_id) = if service_point_id.is_some() {
+        (row.try_get("", "window_district")?, None)
+    } else {
+        let district: Option<String> = row.try_get("", "enterprise_district")?;
+        // A card whose enterprise row is gone cannot be linked to it.
+        (
+            district.clone(),
+            enterprise_id.filter(|_| district.is_some()),
+        )
+    };
+    Ok(Provenance {
         source: if revoked {
             "revoked_card"
-        } else if card.service_point_id.is_some() {
+        } else if service_point_id.is_some() {
             "desk_sign"
         } else {
             "card"
         },
-        batch_id: Some(card.batch_id),
-        channel: batch.as_ref().map(|b| b.channel.clone()),
-        list_version_id: batch.as_ref().map(|b| b.list_version_id),
+        district,
+        batch_id: Some(row.try_get("", "batch_id")?),
+        channel: row.try_get("", "channel")?,
+        service_point_id,
+        enterprise_id,
         revoked,
-        ..Default::default()
-    };
-    if let Some(point_id) = card.service_point_id {
-        provenance.service_point_id = Some(point_id);
-        provenance.district = service_points::Entity::find_by_id(point_id)
-            .one(db)
-            .await?
-            .and_then(|p| p.district);
-    } else if let Some(enterprise_id) = card.enterprise_id
-        && let Some(enterprise) = enterprises::Entity::find_by_id(enterprise_id)
-            .one(db)
-            .await?
-    {
-        provenance.district = Some(enterprise.district);
-        provenance.enterprise_id = Some(enterprise.id);
-    }
-    Ok(provenance)
+        list_version_id: row.try_get("", "list_version_id")?,
+    })
 }
