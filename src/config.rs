@@ -90,6 +90,9 @@ pub struct Settings {
     pub intake_client_limit: u32,
     /// Reports accepted per card per hour (in-memory limit; desk signs serve many people).
     pub intake_card_limit: u32,
+    /// Behind a reverse proxy: the header carrying the client's address (`X-Real-IP`,
+    /// `X-Forwarded-For`), used for in-memory rate limits only. Unset: the TCP peer.
+    pub client_ip_header: Option<String>,
 }
 
 impl Settings {
@@ -125,7 +128,8 @@ impl Settings {
              card_font       = {}\n\
              print_assets    = {}\n\
              intake_client_limit = {} reports per hour\n\
-             intake_card_limit   = {} reports per hour\n",
+             intake_card_limit   = {} reports per hour\n\
+             client_ip_header    = {}\n",
             self.bind,
             self.data_dir.display(),
             mask_url_password(self.database_url.expose()),
@@ -139,6 +143,9 @@ impl Settings {
             self.print_assets.display(),
             self.intake_client_limit,
             self.intake_card_limit,
+            self.client_ip_header
+                .as_deref()
+                .unwrap_or("(not set: the TCP peer)"),
         )
     }
 
@@ -188,6 +195,7 @@ struct FileSettings {
     print_assets: Option<PathBuf>,
     intake_client_limit: Option<u32>,
     intake_card_limit: Option<u32>,
+    client_ip_header: Option<String>,
 }
 
 /// Reads the settings from the process environment.
@@ -310,6 +318,7 @@ pub fn load_from(
         intake_card_limit: limit(&env, "JIANDUKA_INTAKE_CARD_LIMIT")?
             .or(file.intake_card_limit)
             .unwrap_or(60),
+        client_ip_header: env("JIANDUKA_CLIENT_IP_HEADER").or(file.client_ip_header),
     })
 }
 

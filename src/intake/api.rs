@@ -1,15 +1,16 @@
 //! The JSON API: `POST /api/v1/reports`, and a case's status by query code (header or body,
 //! never the URL).
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use super::client::ClientAddr;
 use super::draft::{ReportDraft, today_in_china};
 use super::follow_up::{Access, open};
 use super::guards::{card_key, client_key};
@@ -80,7 +81,7 @@ fn bad_json(e: JsonRejection) -> AppError {
 /// `POST /api/v1/reports`.
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     body: Result<Json<ReportJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
@@ -95,7 +96,7 @@ pub async fn create(
         ),
         None => (Provenance::without_card("api"), None),
     };
-    let client = client_key(secret, peer.ip());
+    let client = client_key(secret, peer);
     let mut limits = vec![(client.as_str(), state.settings.intake_client_limit)];
     if let Some(card) = &card {
         limits.push((card.as_str(), state.settings.intake_card_limit));
@@ -162,7 +163,7 @@ pub async fn create(
 /// `GET /api/v1/reports/status` with the code in `X-Query-Code`.
 pub async fn status_by_header(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -177,7 +178,7 @@ pub async fn status_by_header(
 /// `POST /api/v1/reports/status` with `{"query_code": "…"}`.
 pub async fn status_by_body(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     body: Result<Json<CodeJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
@@ -187,12 +188,12 @@ pub async fn status_by_body(
 
 async fn status(
     state: &AppState,
-    peer: SocketAddr,
+    peer: IpAddr,
     lang: Lang,
     typed: &str,
 ) -> Result<Response, AppError> {
     let t = |key| state.views.locales.t(lang, key).to_string();
-    let case = match open(state, peer.ip(), typed).await? {
+    let case = match open(state, peer, typed).await? {
         Access::Case(case, _) => case,
         Access::Wrong => return Ok(not_found(t("intake_error_code_wrong"))),
         Access::Refused => return Err(AppError::TooManyRequests(t("intake_error_code_refused"))),

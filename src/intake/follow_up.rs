@@ -1,15 +1,16 @@
 //! `/q`: the reporter's follow-up channel. Every action carries the query code in a POST
 //! body (a hidden field), never in a URL or a cookie.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::Form;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{ConnectInfo, Multipart, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::attachments;
+use super::client::ClientAddr;
 use super::form;
 use super::guards::{CodeGate, client_key};
 use super::page;
@@ -74,55 +75,45 @@ pub async fn entry(State(state): State<AppState>, lang: Lang) -> Result<Response
 /// `POST /q`: the case page for a code.
 pub async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
-    with_case(
-        &state,
-        lang,
-        peer.ip(),
-        field(&fields, "code"),
-        async |_| Ok((StatusCode::OK, None)),
-    )
+    with_case(&state, lang, peer, field(&fields, "code"), async |_| {
+        Ok((StatusCode::OK, None))
+    })
     .await
 }
 
 /// `POST /q/reply`: the reporter answers the office.
 pub async fn reply(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let body = field(&fields, "body").trim().to_string();
     let db = state.db.clone();
-    with_case(
-        &state,
-        lang,
-        peer.ip(),
-        field(&fields, "code"),
-        async |case| {
-            let length = body.chars().count();
-            if !(2..=2000).contains(&length) {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(("intake_error_reply", false)),
-                ));
-            }
-            cases::add_reporter_reply(&db, case.id, &body)
-                .await
-                .internal("storing a reply")?;
-            Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
-        },
-    )
+    with_case(&state, lang, peer, field(&fields, "code"), async |case| {
+        let length = body.chars().count();
+        if !(2..=2000).contains(&length) {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("intake_error_reply", false)),
+            ));
+        }
+        cases::add_reporter_reply(&db, case.id, &body)
+            .await
+            .internal("storing a reply")?;
+        Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
+    })
     .await
 }
 
 /// `POST /q/evidence`: more files for the case.
 pub async fn evidence(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -138,7 +129,7 @@ pub async fn evidence(
     let problem = submission.file_problem;
     let files = submission.files;
     let db = state.db.clone();
-    with_case(&state, lang, peer.ip(), &code, async |case| {
+    with_case(&state, lang, peer, &code, async |case| {
         if let Some(problem) = problem {
             return Ok((problem.status(), Some((problem.message_key(), false))));
         }
@@ -171,7 +162,7 @@ pub async fn evidence(
 /// `POST /q/rate`: satisfied or not, once the case is closed.
 pub async fn rate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
@@ -182,33 +173,25 @@ pub async fn rate(
     };
     let comment = field(&fields, "comment").trim().to_string();
     let db = state.db.clone();
-    with_case(
-        &state,
-        lang,
-        peer.ip(),
-        field(&fields, "code"),
-        async |case| {
-            let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(("intake_error_rating", false)),
-                ));
-            };
-            let comment = (!comment.is_empty()).then(|| comment.clone());
-            match cases::rate(&db, case.id, satisfied, comment)
-                .await
-                .internal("storing a rating")?
-            {
-                RatingOutcome::Recorded => {
-                    Ok((StatusCode::OK, Some(("intake_rating_thanks", true))))
-                }
-                RatingOutcome::NotOpen => Ok((
-                    StatusCode::CONFLICT,
-                    Some(("intake_error_rating_closed", false)),
-                )),
-            }
-        },
-    )
+    with_case(&state, lang, peer, field(&fields, "code"), async |case| {
+        let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("intake_error_rating", false)),
+            ));
+        };
+        let comment = (!comment.is_empty()).then(|| comment.clone());
+        match cases::rate(&db, case.id, satisfied, comment)
+            .await
+            .internal("storing a rating")?
+        {
+            RatingOutcome::Recorded => Ok((StatusCode::OK, Some(("intake_rating_thanks", true)))),
+            RatingOutcome::NotOpen => Ok((
+                StatusCode::CONFLICT,
+                Some(("intake_error_rating_closed", false)),
+            )),
+        }
+    })
     .await
 }
 

@@ -3,6 +3,7 @@
 
 mod api;
 mod attachments;
+mod client;
 mod draft;
 mod follow_up;
 mod form;
@@ -15,6 +16,7 @@ mod routes;
 mod submit;
 
 pub use attachments::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
+pub use client::ClientAddr;
 pub use draft::{ReportDraft, ValidReport};
 pub use guards::IntakeGuards;
 pub use provenance::Provenance;

@@ -1,13 +1,14 @@
 //! The report form: `GET`/`POST /r/{token}` and `/report`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{ConnectInfo, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::attachments::{self, FileProblem};
+use super::client::ClientAddr;
 use super::draft::{FieldErrors, ReportDraft, today_in_china};
 use super::form::{self, Submission};
 use super::guards::{card_key, client_key};
@@ -44,7 +45,7 @@ pub async fn plain_form(State(state): State<AppState>, lang: Lang) -> Result<Res
 /// `POST /r/{token}`.
 pub async fn card_submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Path(token): Path<String>,
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
@@ -57,7 +58,7 @@ pub async fn card_submit(
     submit(
         &state,
         lang,
-        peer.ip(),
+        peer,
         card,
         card_path(&token),
         provenance,
@@ -69,7 +70,7 @@ pub async fn card_submit(
 /// `POST /report`.
 pub async fn plain_submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -78,7 +79,7 @@ pub async fn plain_submit(
     submit(
         &state,
         lang,
-        peer.ip(),
+        peer,
         None,
         "/report".into(),
         provenance,

@@ -432,3 +432,26 @@ async fn too_many_reports_from_one_client_get_a_friendly_429_that_keeps_the_text
     })
     .await;
 }
+
+#[tokio::test]
+async fn behind_a_configured_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = crate::intake_support::spawn_app_with(|s| {
+        s.intake_client_limit = 2;
+        s.client_ip_header = Some("X-Real-IP".into());
+    })
+    .await;
+    let send = async |ip: &str| {
+        app.client
+            .post(format!("{}/report", app.address))
+            .header("X-Real-IP", ip)
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent")
+            .status()
+    };
+    assert_eq!(send("198.51.100.1").await, 200);
+    assert_eq!(send("198.51.100.1").await, 200);
+    assert_eq!(send("198.51.100.1").await, 429);
+    assert_eq!(send("198.51.100.2").await, 200);
+}

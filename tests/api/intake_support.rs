@@ -256,3 +256,37 @@ pub fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
 /// A description long enough to pass.
 pub const STORY: &str =
     "我们去市场监管窗口办理营业执照变更，窗口工作人员暗示要请吃饭才能加快办理。";
+
+/// A server on SQLite with settings adjusted by `edit` (for limits and proxy headers).
+pub async fn spawn_app_with(
+    edit: impl FnOnce(&mut jianduka::config::Settings),
+) -> crate::helpers::TestApp {
+    let data_dir = crate::helpers::temp_dir("app");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("jianduka.db").display()
+    );
+    let mut settings = crate::helpers::test_settings(&data_dir, &url);
+    edit(&mut settings);
+    let app = jianduka::app::Application::build(settings)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let db = app.state().db.clone();
+    let settings = app.state().settings.clone();
+    let admin_password = app.first_admin_password.clone().unwrap_or_default();
+    tokio::spawn(app.run_until_stopped());
+    crate::helpers::TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        settings,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        data_dir,
+        backend: "sqlite",
+        admin_password,
+    }
+}
