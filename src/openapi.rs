@@ -35,7 +35,24 @@ pub fn spec() -> Value {
                     "parameters": [{ "$ref": "#/components/parameters/Lang" }],
                     "requestBody": {
                         "required": true,
-                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewReport" } } }
+                        "content": {
+                            "application/json": { "schema": { "$ref": "#/components/schemas/NewReport" } },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["report"],
+                                    "properties": {
+                                        "report": { "$ref": "#/components/schemas/NewReport" },
+                                        "attachment": {
+                                            "type": "array", "maxItems": 5,
+                                            "items": { "type": "string", "contentMediaType": "application/octet-stream" },
+                                            "description": "JPEG, PNG, WebP or PDF, 10 MB each, recognised by content; photos are re-encoded without metadata"
+                                        }
+                                    }
+                                },
+                                "encoding": { "report": { "contentType": "application/json" } }
+                            }
+                        }
                     },
                     "responses": {
                         "201": {
@@ -43,7 +60,9 @@ pub fn spec() -> Value {
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Created" } } }
                         },
                         "400": error_response("The body is not valid JSON or has unknown fields"),
-                        "422": error_response("A field is refused; the message names each field"),
+                        "413": error_response("An attachment is over 10 MB, or the request over its limit"),
+                        "415": error_response("An attachment is not a JPEG, PNG, WebP or PDF"),
+                        "422": error_response("A field or a file is refused; the message names each field"),
                         "429": error_response("Too many reports from this client or card; try later")
                     }
                 }

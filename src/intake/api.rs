@@ -4,15 +4,17 @@
 use std::net::IpAddr;
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use super::attachments::{self, FileProblem};
 use super::client::ClientAddr;
 use super::draft::{ReportDraft, today_in_china};
 use super::follow_up::{Access, open};
+use super::form;
 use super::guards::{card_key, client_key};
 use super::provenance::{self, Provenance};
 use super::submit;
@@ -78,14 +80,60 @@ fn bad_json(e: JsonRejection) -> AppError {
     AppError::BadRequest(format!("invalid JSON body: {}", e.body_text()))
 }
 
-/// `POST /api/v1/reports`.
+/// `POST /api/v1/reports`: a JSON body, or `multipart/form-data` with the JSON in a `report`
+/// part and up to five `attachment` parts.
 pub async fn create(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     lang: Lang,
-    body: Result<Json<ReportJson>, JsonRejection>,
+    request: Request,
 ) -> Result<Response, AppError> {
-    let Json(body) = body.map_err(bad_json)?;
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (body, files) = if is_multipart {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let submission = form::read(multipart).await;
+        if let Some(problem) = submission.file_problem {
+            return Err(file_error(&state, lang, problem));
+        }
+        let body: ReportJson = serde_json::from_str(submission.text("report")).map_err(|e| {
+            AppError::BadRequest(format!("the 'report' part is not a valid report: {e}"))
+        })?;
+        (body, submission.files)
+    } else {
+        let Json(body) = Json::<ReportJson>::from_request(request, &state)
+            .await
+            .map_err(bad_json)?;
+        (body, Vec::new())
+    };
+    create_report(&state, peer, lang, body, files).await
+}
+
+fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
+    let message = state
+        .views
+        .locales
+        .t(lang, problem.message_key())
+        .to_string();
+    match problem {
+        FileProblem::TooLarge => AppError::PayloadTooLarge(message),
+        FileProblem::NotAllowed => AppError::UnsupportedMediaType(message),
+        _ => AppError::Unprocessable(message),
+    }
+}
+
+async fn create_report(
+    state: &AppState,
+    peer: IpAddr,
+    lang: Lang,
+    body: ReportJson,
+    files: Vec<Vec<u8>>,
+) -> Result<Response, AppError> {
     let secret = state.settings.secret_key.expose();
     let (provenance, card) = match body.card_token.as_deref() {
         Some(token) => (
@@ -147,7 +195,11 @@ pub async fn create(
                 .join("; ");
             AppError::Unprocessable(text)
         })?;
-    let receipt = submit::store(&state, valid, &provenance, lang, Vec::new()).await?;
+    let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
+        .await
+        .internal("preparing attachments")?
+        .map_err(|problem| file_error(state, lang, problem))?;
+    let receipt = submit::store(state, valid, &provenance, lang, cleaned).await?;
     let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
     state.intake.report_stored(&keys);
     let created = CreatedJson {

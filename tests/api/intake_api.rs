@@ -118,3 +118,45 @@ async fn the_openapi_document_describes_both_endpoints() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
+    on_each_database(async |app| {
+        let report = json!({ "items": [2], "description": STORY }).to_string();
+        let form = reqwest::multipart::Form::new().text("report", report.clone());
+        let form = crate::intake_support::with_file(
+            form,
+            "a.jpg",
+            "image/jpeg",
+            crate::intake_support::jpeg_with_exif_and_gps(32, 16),
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201);
+        assert_eq!(count(&app.db, "attachments").await, 1);
+
+        let form = reqwest::multipart::Form::new().text("report", report);
+        let form = crate::intake_support::with_file(
+            form,
+            "b.jpg",
+            "image/jpeg",
+            b"MZ\x90\x00 not a photo".to_vec(),
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 415);
+        assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+        assert_eq!(count(&app.db, "reports").await, 1);
+    })
+    .await;
+}
