@@ -25,6 +25,7 @@ struct Browser {
     session: String,
     shots: PathBuf,
     shot_count: usize,
+    width: u32,
     _profile: PathBuf,
 }
 
@@ -97,6 +98,7 @@ impl Browser {
             session,
             shots,
             shot_count: 0,
+            width: 390,
             _profile: profile,
         };
         browser.window(390, 844).await;
@@ -229,6 +231,18 @@ impl Browser {
         }
     }
 
+    /// The result of a script returning a number.
+    async fn number(&self, script: &str) -> u64 {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+        .as_u64()
+        .unwrap_or(u64::MAX)
+    }
+
     async fn source(&self) -> String {
         let value = self.call(reqwest::Method::GET, "/source", None).await;
         value.as_str().unwrap_or_default().to_string()
@@ -249,10 +263,10 @@ impl Browser {
             .as_u64()
             .unwrap_or(844)
             .clamp(844, 4000) as u32;
-        self.window(390, height + 90).await;
+        self.window(self.width, height + 90).await;
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         self.save(&format!("{:02}-{name}-full.png", self.shot_count), &shot);
-        self.window(390, 844).await;
+        self.window(self.width, 844).await;
     }
 
     fn save(&self, file: &str, shot: &Value) {
@@ -271,7 +285,13 @@ impl Browser {
 }
 
 fn installed(path: &str) -> bool {
-    Path::new(path).exists()
+    let present = Path::new(path).exists();
+    if !present {
+        eprintln!(
+            "e2e skipped: {path} is not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    present
 }
 
 #[tokio::test]
@@ -328,6 +348,51 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
     let page = browser.source().await;
     assert!(page.contains("办理进度") && page.contains("待受理") && page.contains("JD"));
     browser.screenshot("case").await;
+    browser.quit().await;
+    eprintln!("e2e screenshots: {}", shots.display());
+}
+
+#[tokio::test]
+async fn the_english_form_fits_a_320_pixel_screen_without_sideways_scrolling() {
+    if !installed(CHROMEDRIVER) || !installed(CHROMIUM) {
+        return;
+    }
+    let app = spawn_app().await;
+    let card = insert_card(&app.db, CardKind::DeskSign).await;
+    let shots = temp_dir("e2e-screenshots-320");
+    let mut browser = Browser::start(shots.clone()).await;
+    browser.width = 320;
+    browser.window(320, 640).await;
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.click(".langs a[href='?lang=en']").await;
+    browser.wait_for_text("h1", "Report a problem").await;
+    let page_width = browser
+        .number("return document.documentElement.scrollWidth;")
+        .await;
+    let view_width = browser.number("return window.innerWidth;").await;
+    assert!(
+        page_width <= view_width,
+        "page {page_width}px wider than the screen {view_width}px"
+    );
+    browser.screenshot("form-en-320").await;
+    // Submitting with nothing filled in brings the form back with the problems marked.
+    browser
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": "document.querySelector('form.report').noValidate = true;", "args": [] })),
+        )
+        .await;
+    browser.click("button[type=submit]").await;
+    browser
+        .wait_for_text(
+            "#items-error",
+            "Please choose at least one kind of problem.",
+        )
+        .await;
+    browser.screenshot("form-en-320-errors").await;
     browser.quit().await;
     eprintln!("e2e screenshots: {}", shots.display());
 }
