@@ -9,5 +9,6 @@ mod foundation;
 mod intake;
 mod intake_api;
 mod intake_files;
+mod intake_follow_up;
 mod intake_privacy;
 mod intake_support;
