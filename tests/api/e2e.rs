@@ -348,6 +348,46 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
     let page = browser.source().await;
     assert!(page.contains("办理进度") && page.contains("待受理") && page.contains("JD"));
     browser.screenshot("case").await;
+
+    // The office asks a question, concludes and closes; the reporter comes back to rate.
+    use jianduka::cases::{self, CaseStatus};
+    use sea_orm::EntityTrait;
+    let case = jianduka::entities::cases::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("case");
+    cases::post_office_message(
+        &app.db,
+        case.id,
+        None,
+        "您好，请问是哪一天去的窗口？方便的话请补充受理回执照片。",
+    )
+    .await
+    .expect("message");
+    for (to, note) in [
+        (CaseStatus::Accepted, None),
+        (
+            CaseStatus::Concluded,
+            Some("经查，反映问题基本属实，已对相关人员批评教育并责令整改。".to_string()),
+        ),
+        (CaseStatus::Closed, None),
+    ] {
+        cases::change_status(&app.db, case.id, None, to, note)
+            .await
+            .expect("moved");
+    }
+    browser.go(&format!("{}/q", app.address)).await;
+    browser.wait_for_text("h1", "查询办理进度").await;
+    browser.type_into("#code", &code).await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("h1", "办理进度").await;
+    browser.screenshot("case-closed").await;
+    browser.click("input[name=rating][value=satisfied]").await;
+    browser
+        .click("form[action^='/q/rate'] button[type=submit]")
+        .await;
+    browser.wait_for_text(".notice", "感谢您的评价。").await;
     browser.quit().await;
     eprintln!("e2e screenshots: {}", shots.display());
 }
