@@ -111,7 +111,7 @@ impl ReportDraft {
         }
         let occurred_on = match optional(&self.occurred_on) {
             None => None,
-            Some(text) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Some(text) => match parse_date(&text) {
                 Ok(date) if date > today => {
                     errors.insert("occurred_on", "intake_error_date_future");
                     None
@@ -167,6 +167,21 @@ impl ReportDraft {
             identify: self.identify,
         })
     }
+}
+
+/// A date as typed where the browser has no date picker: `2026-11-03`, `2026/11/3`,
+/// `2026.11.3` or `2026年11月3日`.
+fn parse_date(text: &str) -> chrono::ParseResult<NaiveDate> {
+    let normalised: String = text
+        .trim()
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| match c {
+            '/' | '.' | '年' | '月' => '-',
+            other => other,
+        })
+        .collect();
+    NaiveDate::parse_from_str(&normalised, "%Y-%m-%d")
 }
 
 /// Today in China Standard Time.
@@ -244,6 +259,15 @@ mod tests {
         assert!(d.validate(&version(), today()).is_ok());
         d.contact_email = "not-an-email".into();
         assert!(d.validate(&version(), today()).is_err());
+    }
+
+    #[test]
+    fn dates_typed_without_a_date_picker_are_understood() {
+        let expected = NaiveDate::from_ymd_opt(2026, 11, 3);
+        for typed in ["2026-11-03", "2026/11/3", "2026.11.03", "2026年11月3日"] {
+            assert_eq!(parse_date(typed).ok(), expected, "{typed}");
+        }
+        assert!(parse_date("上周三").is_err());
     }
 
     #[test]
