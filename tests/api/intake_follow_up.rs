@@ -216,3 +216,48 @@ async fn behind_a_configured_proxy_each_forwarded_client_has_its_own_limit() {
     assert_eq!(send("198.51.100.1").await, 429);
     assert_eq!(send("198.51.100.2").await, 200);
 }
+
+#[tokio::test]
+async fn the_query_code_appears_in_no_url_and_no_cookie() {
+    on_each_database(async |app| {
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(report_form(&[2], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert!(response.headers().get("set-cookie").is_none());
+        assert!(response.headers().get("location").is_none());
+        let html = response.text().await.expect("body");
+        let code = query_code_in(&html);
+        let grouped = format!(
+            "{} {} {} {}",
+            &code[..4],
+            &code[4..8],
+            &code[8..12],
+            &code[12..]
+        );
+        assert_eq!(
+            html.matches(&grouped).count(),
+            1,
+            "shown once, in one place"
+        );
+        assert!(!html.contains(&code));
+        let response = app.post_form("/q", &[("code", &code)]).await;
+        assert!(response.headers().get("set-cookie").is_none());
+        let html = response.text().await.expect("body");
+        for attribute in ["href=\"", "action=\"", "src=\""] {
+            for value in html.split(attribute).skip(1) {
+                let url = value.split('"').next().unwrap_or_default();
+                assert!(
+                    !url.contains(&code[..4]) || !url.contains(&code[12..]),
+                    "{url}"
+                );
+                assert!(!url.contains(&grouped), "{url}");
+            }
+        }
+        assert!(html.contains(&format!("name=\"code\" value=\"{grouped}\"")));
+    })
+    .await;
+}
