@@ -6,8 +6,8 @@ mod reporter;
 mod timeline;
 
 pub use reporter::{
-    NewAttachment, RatingOutcome, add_reporter_evidence, add_reporter_reply, post_office_message,
-    rate, store_reporter_files,
+    MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome, add_reporter_evidence,
+    add_reporter_reply, post_office_message, rate, reporter_totals, store_reporter_files,
 };
 pub use timeline::{
     PublicEvent, PublicMessage, PublicView, beijing, find_by_query_hash, public_view,

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionSession, TransactionTrait,
 };
 
 use super::{CaseStatus, record_event};
@@ -92,6 +92,26 @@ pub async fn add_reporter_evidence<C: TransactionTrait>(
     let txn = db.begin().await?;
     store_reporter_files(&txn, case_id, files).await?;
     txn.commit().await
+}
+
+/// Most files a reporter may send for one case, with the report and after it.
+pub const MAX_REPORTER_FILES: u64 = 25;
+/// Most replies a reporter may send for one case.
+pub const MAX_REPORTER_REPLIES: u64 = 100;
+
+/// How many files and replies the reporter has sent for a case (to enforce the caps above).
+pub async fn reporter_totals(db: &impl ConnectionTrait, case_id: i64) -> Result<(u64, u64), DbErr> {
+    let files = attachments::Entity::find()
+        .filter(attachments::Column::CaseId.eq(case_id))
+        .filter(attachments::Column::Origin.eq("reporter"))
+        .count(db)
+        .await?;
+    let replies = messages::Entity::find()
+        .filter(messages::Column::CaseId.eq(case_id))
+        .filter(messages::Column::Direction.eq("reporter"))
+        .count(db)
+        .await?;
+    Ok((files, replies))
 }
 
 /// What happened to a rating.

@@ -102,6 +102,15 @@ pub async fn reply(
                 Some(("intake_error_reply", false)),
             ));
         }
+        let (_, replies) = cases::reporter_totals(&db, case.id)
+            .await
+            .internal("counting replies")?;
+        if replies >= cases::MAX_REPORTER_REPLIES {
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
+            ));
+        }
         cases::add_reporter_reply(&db, case.id, &body)
             .await
             .internal("storing a reply")?;
@@ -137,6 +146,15 @@ pub async fn evidence(
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(("intake_error_no_file", false)),
+            ));
+        }
+        let (sent, _) = cases::reporter_totals(&db, case.id)
+            .await
+            .internal("counting evidence")?;
+        if sent + files.len() as u64 > cases::MAX_REPORTER_FILES {
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
             ));
         }
         let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))

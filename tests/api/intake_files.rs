@@ -250,3 +250,24 @@ async fn concurrent_reports_on_sqlite_are_all_stored_without_locking_errors() {
     assert_eq!(count(&app.db, "cases").await, limit as i64);
     assert_eq!(count(&app.db, "attachments").await, limit as i64);
 }
+
+#[tokio::test]
+async fn evidence_beyond_the_per_case_cap_is_refused_politely() {
+    let app = crate::helpers::spawn_app().await;
+    let response = post(&app, "/report", report_form(&[1], STORY)).await;
+    let code = crate::intake_support::query_code_in(&response.text().await.expect("body"));
+    let upload = |files: usize| {
+        let mut form = reqwest::multipart::Form::new().text("code", code.clone());
+        for i in 0..files {
+            form = with_file(form, &format!("{i}.png"), "image/png", png(4, 4));
+        }
+        form
+    };
+    for _ in 0..5 {
+        assert_eq!(post(&app, "/q/evidence", upload(5)).await.status(), 200);
+    }
+    let response = post(&app, "/q/evidence", upload(1)).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.text().await.expect("body").contains("已达上限"));
+    assert_eq!(count(&app.db, "attachments").await, 25);
+}
