@@ -86,6 +86,13 @@ pub struct Settings {
     pub card_font: Option<PathBuf>,
     /// Folder with card templates and fonts.
     pub print_assets: PathBuf,
+    /// Reports accepted per client address per hour (in-memory limit).
+    pub intake_client_limit: u32,
+    /// Reports accepted per card per hour (in-memory limit; desk signs serve many people).
+    pub intake_card_limit: u32,
+    /// Behind a reverse proxy: the header carrying the client's address (`X-Real-IP`,
+    /// `X-Forwarded-For`), used for in-memory rate limits only. Unset: the TCP peer.
+    pub client_ip_header: Option<String>,
 }
 
 impl Settings {
@@ -119,7 +126,10 @@ impl Settings {
              hotline         = {}\n\
              log             = {}\n\
              card_font       = {}\n\
-             print_assets    = {}\n",
+             print_assets    = {}\n\
+             intake_client_limit = {} reports per hour\n\
+             intake_card_limit   = {} reports per hour\n\
+             client_ip_header    = {}\n",
             self.bind,
             self.data_dir.display(),
             mask_url_password(self.database_url.expose()),
@@ -131,6 +141,11 @@ impl Settings {
             self.log,
             font,
             self.print_assets.display(),
+            self.intake_client_limit,
+            self.intake_card_limit,
+            self.client_ip_header
+                .as_deref()
+                .unwrap_or("(not set: the TCP peer)"),
         )
     }
 
@@ -178,6 +193,9 @@ struct FileSettings {
     log: Option<String>,
     card_font: Option<PathBuf>,
     print_assets: Option<PathBuf>,
+    intake_client_limit: Option<u32>,
+    intake_card_limit: Option<u32>,
+    client_ip_header: Option<String>,
 }
 
 /// Reads the settings from the process environment.
@@ -294,7 +312,31 @@ pub fn load_from(
             .map(PathBuf::from)
             .or(file.print_assets)
             .unwrap_or_else(default_print_assets),
+        intake_client_limit: limit(&env, "JIANDUKA_INTAKE_CLIENT_LIMIT")?
+            .or(file.intake_client_limit)
+            .unwrap_or(10),
+        intake_card_limit: limit(&env, "JIANDUKA_INTAKE_CARD_LIMIT")?
+            .or(file.intake_card_limit)
+            .unwrap_or(60),
+        client_ip_header: env("JIANDUKA_CLIENT_IP_HEADER").or(file.client_ip_header),
     })
+}
+
+/// A positive whole number from the environment, if set.
+fn limit(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+) -> Result<Option<u32>, SettingError> {
+    match env(key) {
+        None => Ok(None),
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(SettingError::new(
+                key,
+                format!("'{text}' is not a positive whole number"),
+            )),
+        },
+    }
 }
 
 /// `print-assets/` next to the working directory, else the one in the source tree.

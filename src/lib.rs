@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cards;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod crypto;

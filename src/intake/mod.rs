@@ -1,20 +1,65 @@
 //! Intake: the public report form behind every QR code, query codes and the reporter's
-//! follow-up channel.
+//! follow-up channel, plus the same as a JSON API.
+
+mod api;
+mod attachments;
+mod client;
+mod draft;
+mod follow_up;
+mod form;
+mod guards;
+mod lists;
+mod page;
+mod provenance;
+mod query_code;
+mod routes;
+mod submit;
+
+pub use attachments::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
+pub use client::ClientAddr;
+pub use draft::{ReportDraft, ValidReport};
+pub use guards::IntakeGuards;
+pub use provenance::Provenance;
+pub use query_code::QueryCode;
+pub use submit::Receipt;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 
-/// In-memory abuse guards (rate limits per client and per card). Never persisted.
-#[derive(Debug, Default)]
-pub struct IntakeGuards {}
+/// Largest request body a report may have: five full attachments plus the text.
+pub const MAX_REPORT_BODY: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
 
-/// Public pages: `/r/{token}`, `/report`, `/q`.
+/// Public pages: `/r/{token}`, `/report`, `/q` and its follow-up actions.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/r/{token}",
+            get(routes::card_form)
+                .post(routes::card_submit)
+                .layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+        )
+        .route(
+            "/report",
+            get(routes::plain_form)
+                .post(routes::plain_submit)
+                .layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+        )
+        .route("/q", get(follow_up::entry).post(follow_up::lookup))
+        .route("/q/reply", post(follow_up::reply))
+        .route(
+            "/q/evidence",
+            post(follow_up::evidence).layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+        )
+        .route("/q/rate", post(follow_up::rate))
 }
 
 /// JSON API under `/api/v1`.
 pub fn api_router() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/reports", post(api::create)).route(
+        "/reports/status",
+        get(api::status_by_header).post(api::status_by_body),
+    )
 }

@@ -5,8 +5,15 @@ mod helpers;
 
 mod cards;
 mod cli;
+mod e2e;
 mod enterprises;
 mod enterprises_access;
 mod enterprises_cli;
 mod foundation;
+mod intake;
+mod intake_api;
+mod intake_files;
+mod intake_follow_up;
+mod intake_privacy;
+mod intake_support;
 mod service_points;

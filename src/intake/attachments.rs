@@ -1,0 +1,213 @@
+//! Attachments: recognised by their bytes, never by their name; photos decoded under limits
+//! (decompression bombs are refused), turned upright and re-encoded without EXIF, GPS or
+//! ICC data; PDFs kept as given.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use crate::cases::NewAttachment;
+
+/// At most this many files per report or per evidence upload.
+pub const MAX_FILES: usize = 5;
+/// At most this many bytes per file.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Widest or tallest photo accepted, in pixels.
+pub const MAX_DIMENSION: u32 = 12_000;
+/// Most memory one decode may take.
+const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+
+/// What the bytes say a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Jpeg,
+    Png,
+    Webp,
+    Pdf,
+}
+
+/// Why a file was refused; each maps to a locale key and an HTTP status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    /// More than [`MAX_FILES`].
+    TooMany,
+    /// Over [`MAX_FILE_BYTES`].
+    TooLarge,
+    /// Not a JPEG, PNG, WebP or PDF, whatever its name says.
+    NotAllowed,
+    /// A photo larger than [`MAX_DIMENSION`] or too big to decode safely.
+    TooManyPixels,
+    /// Claims to be a photo but cannot be read.
+    Unreadable,
+}
+
+impl FileProblem {
+    /// The locale key of the message shown next to the attachment field.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            FileProblem::TooMany => "intake_error_files_too_many",
+            FileProblem::TooLarge => "intake_error_file_too_large",
+            FileProblem::NotAllowed => "intake_error_file_type",
+            FileProblem::TooManyPixels => "intake_error_file_pixels",
+            FileProblem::Unreadable => "intake_error_file_unreadable",
+        }
+    }
+
+    /// The HTTP status the refusal answers with.
+    pub fn status(self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            FileProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            FileProblem::NotAllowed => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// Recognises a file by its first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(Kind::Jpeg)
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(Kind::Png)
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(Kind::Webp)
+    } else if bytes.starts_with(b"%PDF-") {
+        Some(Kind::Pdf)
+    } else {
+        None
+    }
+}
+
+/// Checks and cleans every file, in order; `index` numbers the neutral file names.
+/// CPU-heavy: call from `spawn_blocking`.
+pub fn prepare_all(files: Vec<Vec<u8>>) -> Result<Vec<NewAttachment>, FileProblem> {
+    if files.len() > MAX_FILES {
+        return Err(FileProblem::TooMany);
+    }
+    files
+        .into_iter()
+        .enumerate()
+        .map(|(i, bytes)| prepare(i + 1, bytes))
+        .collect()
+}
+
+/// Checks and cleans one file.
+pub fn prepare(index: usize, bytes: Vec<u8>) -> Result<NewAttachment, FileProblem> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(FileProblem::TooLarge);
+    }
+    let kind = sniff(&bytes).ok_or(FileProblem::NotAllowed)?;
+    let (data, content_type, ext) = match kind {
+        Kind::Pdf => (bytes, "application/pdf", "pdf"),
+        Kind::Jpeg => (reencode(&bytes, ImageFormat::Jpeg)?, "image/jpeg", "jpg"),
+        // Lossless in, lossless out: PNG keeps screenshots sharp.
+        Kind::Png | Kind::Webp => (reencode(&bytes, ImageFormat::Png)?, "image/png", "png"),
+    };
+    Ok(NewAttachment {
+        filename: format!("attachment-{index}.{ext}"),
+        content_type: content_type.to_string(),
+        data,
+    })
+}
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits
+}
+
+fn pixel_problem(e: &image::ImageError) -> FileProblem {
+    match e {
+        image::ImageError::Limits(_) => FileProblem::TooManyPixels,
+        _ => FileProblem::Unreadable,
+    }
+}
+
+/// Decodes under limits, applies the EXIF orientation and writes fresh bytes: the encoders
+/// write pixels only, so EXIF, GPS, ICC and comments are all gone.
+fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| FileProblem::Unreadable)?;
+    reader.limits(limits());
+    let mut decoder = reader.into_decoder().map_err(|e| pixel_problem(&e))?;
+    let (w, h) = decoder.dimensions();
+    if w > MAX_DIMENSION || h > MAX_DIMENSION {
+        return Err(FileProblem::TooManyPixels);
+    }
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| pixel_problem(&e))?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    let mut buffer = Cursor::new(Vec::new());
+    match out {
+        ImageFormat::Jpeg => {
+            let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buffer, 85);
+            rgb.write_with_encoder(encoder)
+                .map_err(|_| FileProblem::Unreadable)?;
+        }
+        _ => {
+            let encoder = image::codecs::png::PngEncoder::new(&mut buffer);
+            let image = match image {
+                DynamicImage::ImageRgb8(_)
+                | DynamicImage::ImageRgba8(_)
+                | DynamicImage::ImageLuma8(_)
+                | DynamicImage::ImageLumaA8(_) => image,
+                other => DynamicImage::ImageRgba8(other.to_rgba8()),
+            };
+            image
+                .write_with_encoder(encoder)
+                .map_err(|_| FileProblem::Unreadable)?;
+        }
+    }
+    Ok(buffer.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_recognised_by_their_bytes_not_their_names() {
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some(Kind::Pdf));
+        assert_eq!(sniff(b"MZ\x90\x00 this is an exe"), None);
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Kind::Jpeg));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Kind::Webp));
+    }
+
+    #[test]
+    fn a_png_claiming_forty_thousand_pixels_square_is_refused() {
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&40_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&40_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        assert_eq!(
+            prepare(1, png).map(|a| a.filename),
+            Err(FileProblem::TooManyPixels)
+        );
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in data {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+}

@@ -1,0 +1,252 @@
+//! `/q`: the reporter's follow-up channel. Every action carries the query code in a POST
+//! body (a hidden field), never in a URL or a cookie.
+
+use std::net::IpAddr;
+
+use axum::Form;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::attachments;
+use super::client::ClientAddr;
+use super::form;
+use super::guards::{CodeGate, client_key};
+use super::page;
+use super::query_code::QueryCode;
+use crate::app::AppState;
+use crate::cases::{self, RatingOutcome};
+use crate::entities::cases as case_rows;
+use crate::error::{AppError, ResultExt};
+use crate::web::Lang;
+
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// What a typed code opens.
+pub enum Access {
+    Case(Box<case_rows::Model>, QueryCode),
+    /// Wrong, malformed or unknown: one answer for all.
+    Wrong,
+    /// Too many wrong codes from this client.
+    Refused,
+}
+
+/// Checks a typed code for `ip`, slowing down and then refusing repeated failures.
+pub async fn open(state: &AppState, ip: IpAddr, typed: &str) -> Result<Access, AppError> {
+    let client = client_key(state.settings.secret_key.expose(), ip);
+    match state.intake.code_gate(&client) {
+        CodeGate::Refused => return Ok(Access::Refused),
+        CodeGate::Slowed(delay) => tokio::time::sleep(delay).await,
+        CodeGate::Open => {}
+    }
+    let found = match QueryCode::parse(typed) {
+        Some(code) => {
+            let hash = code.hash(state.settings.secret_key.expose());
+            cases::find_by_query_hash(&state.db, &hash)
+                .await
+                .internal("looking up a query code")?
+                .map(|case| (case, code))
+        }
+        None => None,
+    };
+    match found {
+        Some((case, code)) => Ok(Access::Case(Box::new(case), code)),
+        None => {
+            state.intake.code_failed(&client);
+            Ok(Access::Wrong)
+        }
+    }
+}
+
+/// `GET /q`: enter the code.
+pub async fn entry(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
+    page::entry(&state, lang, StatusCode::OK, None)
+}
+
+/// `POST /q`: the case page for a code.
+pub async fn lookup(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    lang: Lang,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    with_case(&state, lang, peer, field(&fields, "code"), async |_| {
+        Ok((StatusCode::OK, None))
+    })
+    .await
+}
+
+/// `POST /q/reply`: the reporter answers the office.
+pub async fn reply(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    lang: Lang,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let body = field(&fields, "body").trim().to_string();
+    let db = state.db.clone();
+    with_case(&state, lang, peer, field(&fields, "code"), async |case| {
+        let length = body.chars().count();
+        if !(2..=2000).contains(&length) {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("intake_error_reply", false)),
+            ));
+        }
+        let (_, replies) = cases::reporter_totals(&db, case.id)
+            .await
+            .internal("counting replies")?;
+        if replies >= cases::MAX_REPORTER_REPLIES {
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
+            ));
+        }
+        cases::add_reporter_reply(&db, case.id, &body)
+            .await
+            .internal("storing a reply")?;
+        Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
+    })
+    .await
+}
+
+/// `POST /q/evidence`: more files for the case.
+pub async fn evidence(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    lang: Lang,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let submission = match multipart {
+        Ok(multipart) => form::read(multipart).await,
+        Err(_) => {
+            return Err(AppError::BadRequest(
+                "表单无法读取 · The form could not be read".into(),
+            ));
+        }
+    };
+    let code = submission.text("code").to_string();
+    let problem = submission.file_problem;
+    let files = submission.files;
+    let db = state.db.clone();
+    with_case(&state, lang, peer, &code, async |case| {
+        if let Some(problem) = problem {
+            return Ok((problem.status(), Some((problem.message_key(), false))));
+        }
+        if files.is_empty() {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("intake_error_no_file", false)),
+            ));
+        }
+        let (sent, _) = cases::reporter_totals(&db, case.id)
+            .await
+            .internal("counting evidence")?;
+        if sent + files.len() as u64 > cases::MAX_REPORTER_FILES {
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
+            ));
+        }
+        let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
+            .await
+            .internal("preparing evidence")?;
+        let cleaned = match cleaned {
+            Ok(cleaned) => cleaned,
+            Err(problem) => return Ok((problem.status(), Some((problem.message_key(), false)))),
+        };
+        let guard = match state.settings.database_kind() {
+            crate::config::DatabaseKind::Sqlite => Some(state.intake.sqlite_writes.lock().await),
+            crate::config::DatabaseKind::Postgres => None,
+        };
+        cases::add_reporter_evidence(&db, case.id, &cleaned)
+            .await
+            .internal("storing evidence")?;
+        drop(guard);
+        Ok((StatusCode::OK, Some(("intake_evidence_added", true))))
+    })
+    .await
+}
+
+/// `POST /q/rate`: satisfied or not, once the case is closed.
+pub async fn rate(
+    State(state): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    lang: Lang,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let satisfied = match field(&fields, "rating") {
+        "satisfied" => Some(true),
+        "not_satisfied" => Some(false),
+        _ => None,
+    };
+    let comment = field(&fields, "comment").trim().to_string();
+    let db = state.db.clone();
+    with_case(&state, lang, peer, field(&fields, "code"), async |case| {
+        let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("intake_error_rating", false)),
+            ));
+        };
+        let comment = (!comment.is_empty()).then(|| comment.clone());
+        match cases::rate(&db, case.id, satisfied, comment)
+            .await
+            .internal("storing a rating")?
+        {
+            RatingOutcome::Recorded => Ok((StatusCode::OK, Some(("intake_rating_thanks", true)))),
+            RatingOutcome::NotOpen => Ok((
+                StatusCode::CONFLICT,
+                Some(("intake_error_rating_closed", false)),
+            )),
+        }
+    })
+    .await
+}
+
+type Outcome = (StatusCode, Option<(&'static str, bool)>);
+
+/// Opens the case for `typed`, runs `action` on it, then shows the case page (fresh, so the
+/// action's effect is visible) or the same refusal for every wrong code.
+async fn with_case(
+    state: &AppState,
+    lang: Lang,
+    ip: IpAddr,
+    typed: &str,
+    action: impl AsyncFnOnce(&case_rows::Model) -> Result<Outcome, AppError>,
+) -> Result<Response, AppError> {
+    match open(state, ip, typed).await? {
+        Access::Refused => page::entry(
+            state,
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("intake_error_code_refused"),
+        ),
+        Access::Wrong => page::entry(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            Some("intake_error_code_wrong"),
+        ),
+        Access::Case(case, code) => {
+            let (status, notice) = action(&case).await?;
+            let case = cases::reload(&state.db, case.id)
+                .await
+                .internal("reloading a case")?
+                .unwrap_or(*case);
+            let view = cases::public_view(&state.db, &case, lang)
+                .await
+                .internal("reading a case")?;
+            page::case(state, lang, &view, &code.grouped(), status, notice)
+        }
+    }
+}

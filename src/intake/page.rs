@@ -1,0 +1,168 @@
+//! Rendering the public intake pages. Every page that may show a query code is `no-store`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+
+use super::draft::{FieldErrors, ReportDraft};
+use super::provenance::Provenance;
+use super::submit::Receipt;
+use crate::app::AppState;
+use crate::cases::PublicView;
+use crate::error::{AppError, ResultExt};
+use crate::negative_list::NegativeListVersion;
+use crate::web::Lang;
+
+/// The fields a message can stand next to.
+const FIELDS: [&str; 8] = [
+    "items",
+    "description",
+    "occurred_on",
+    "department",
+    "attachments",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+];
+
+/// One form page to render.
+pub struct FormPage<'a> {
+    /// Where the form posts (and where the language links point).
+    pub path: String,
+    pub provenance: &'a Provenance,
+    pub version: &'a NegativeListVersion,
+    pub draft: &'a ReportDraft,
+    pub errors: &'a FieldErrors,
+    /// A locale key shown above the form (a refusal that is not about one field).
+    pub notice: Option<&'static str>,
+    pub status: StatusCode,
+}
+
+/// Marks a response as never to be cached or stored by the browser.
+pub fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, max-age=0"),
+    );
+    response
+}
+
+/// The report form.
+pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response, AppError> {
+    let locales = &state.views.locales;
+    let items: Vec<_> = page
+        .version
+        .items
+        .iter()
+        .map(|i| {
+            context! {
+                position => i.position,
+                text => if lang == Lang::En { &i.text_en } else { &i.text_zh },
+                checked => page.draft.items.contains(&i.position),
+            }
+        })
+        .collect();
+    // Every field is present (empty when fine): templates are strict about undefined values.
+    let errors: std::collections::BTreeMap<&str, &str> = FIELDS
+        .iter()
+        .map(|field| {
+            let message = page.errors.get(field).map(|key| locales.t(lang, key));
+            (*field, message.unwrap_or_default())
+        })
+        .collect();
+    let html = state
+        .views
+        .page(
+            "intake/form.html",
+            lang,
+            context! {
+                org_name => &state.settings.org_name,
+                hotline => &state.settings.hotline,
+                path => &page.path,
+                items => items,
+                draft => page.draft,
+                errors => errors,
+                has_errors => !page.errors.is_empty() || page.notice.is_some(),
+                notice => page.notice.map(|k| locales.t(lang, k)),
+                desk_sign => page.provenance.service_point_id.is_some(),
+                offers_identification => page.provenance.offers_identification(),
+                today => super::draft::today_in_china().to_string(),
+            },
+        )
+        .internal("rendering the report form")?;
+    Ok(no_store((page.status, html).into_response()))
+}
+
+/// The confirmation page: the one and only time the query code is shown.
+pub fn receipt(state: &AppState, lang: Lang, receipt: &Receipt) -> Result<Response, AppError> {
+    let html = state
+        .views
+        .page(
+            "intake/done.html",
+            lang,
+            context! {
+                org_name => &state.settings.org_name,
+                hotline => &state.settings.hotline,
+                case_number => &receipt.case_number,
+                code => receipt.query_code.grouped(),
+                received_at => &receipt.received_at,
+            },
+        )
+        .internal("rendering the confirmation")?;
+    Ok(no_store(html.into_response()))
+}
+
+/// The "enter your query code" page, optionally with a refusal.
+pub fn entry(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let html = state
+        .views
+        .page(
+            "intake/query.html",
+            lang,
+            context! {
+                org_name => &state.settings.org_name,
+                hotline => &state.settings.hotline,
+                notice => notice.map(|k| state.views.locales.t(lang, k)),
+            },
+        )
+        .internal("rendering the query page")?;
+    let mut response = no_store((status, html).into_response());
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+    }
+    Ok(response)
+}
+
+/// The follow-up page of one case. `code` goes back into the hidden field of each form.
+pub fn case(
+    state: &AppState,
+    lang: Lang,
+    view: &PublicView,
+    code: &str,
+    status: StatusCode,
+    notice: Option<(&'static str, bool)>,
+) -> Result<Response, AppError> {
+    let html = state
+        .views
+        .page(
+            "intake/case.html",
+            lang,
+            context! {
+                org_name => &state.settings.org_name,
+                hotline => &state.settings.hotline,
+                case => view,
+                code => code,
+                notice => notice.map(|(k, _)| state.views.locales.t(lang, k)),
+                notice_ok => notice.is_some_and(|(_, ok)| ok),
+            },
+        )
+        .internal("rendering the follow-up page")?;
+    Ok(no_store((status, html).into_response()))
+}

@@ -1,0 +1,246 @@
+//! The report form as a reporter meets it: card provenance, languages, validation.
+
+use sea_orm::EntityTrait;
+
+use crate::helpers::on_each_database;
+use crate::intake_support::{CardKind, STORY, count, insert_card, query_code_in, report_form};
+use jianduka::entities::{cases as case_rows, reports};
+
+#[tokio::test]
+async fn a_card_opens_the_form_in_chinese_with_the_promise_before_the_first_field() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        let response = app.get(&format!("/r/{}", card.token)).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("body");
+        let promise = html.find("严格保密").expect("promise shown");
+        let first_field = html.find("name=\"item\"").expect("items offered");
+        assert!(
+            promise < first_field,
+            "promise comes before the first field"
+        );
+        assert!(html.contains("吃拿卡要"));
+        assert!(
+            html.contains("告诉办理人员我是哪家企业"),
+            "enterprise cards offer to identify"
+        );
+        assert!(html.len() < 50 * 1024, "page is {} bytes", html.len());
+        assert!(!html.contains("<script>") && !html.contains("style=\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn english_is_one_tap_or_one_header_away() {
+    on_each_database(async |app| {
+        let html = app.get("/report?lang=en").await.text().await.expect("body");
+        assert!(html.contains("Report a problem") && html.contains("Extortion"));
+        let html = app
+            .client
+            .get(format!("{}/report", app.address))
+            .header("Accept-Language", "en-GB,en;q=0.9")
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains("Send report"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_token_still_opens_the_form_and_stores_no_provenance() {
+    on_each_database(async |app| {
+        let response = app.get("/r/not-a-real-token-at-all").await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("body");
+        assert!(!html.contains("告诉办理人员我是哪家企业"));
+        let response = app
+            .client
+            .post(format!("{}/r/not-a-real-token-at-all", app.address))
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert_eq!(report.source, "unknown_card");
+        assert_eq!(
+            (report.district, report.batch_id, report.enterprise_id),
+            (None, None, None)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_enterprise() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(report_form(&[2, 5], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.expect("body");
+        assert!(html.contains("已收到您的反映") && html.contains("只显示这一次"));
+        let code = query_code_in(&html);
+        assert_eq!(code.len(), 16);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert_eq!(report.district.as_deref(), Some("暨阳街道"));
+        assert_eq!(report.batch_id, Some(card.batch_id));
+        assert_eq!(report.channel.as_deref(), Some("door_to_door"));
+        assert_eq!(report.enterprise_id, None);
+        assert!(report.anonymous && !report.from_revoked_card);
+        assert!(!report.query_code_hash.contains(&code));
+        assert_eq!(count(&app.db, "report_items").await, 2);
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
+        assert_eq!(case.status, "new");
+        assert_eq!(count(&app.db, "case_events").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reporter_who_opts_in_is_linked_to_their_enterprise() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        let form = report_form(&[3], STORY).text("identify", "yes");
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert_eq!(report.enterprise_id, card.enterprise_id);
+        assert!(!report.anonymous);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn revoked_card_still_accepts_a_report_which_is_flagged() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Revoked).await;
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert!(report.from_revoked_card);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_desk_sign_report_records_the_window_district_and_channel() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::DeskSign).await;
+        let html = app
+            .get(&format!("/r/{}", card.token))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains("监督桌牌"));
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert_eq!(report.source, "desk_sign");
+        assert_eq!(report.district.as_deref(), Some("浣东街道"));
+        assert_eq!(report.channel.as_deref(), Some("service_window"));
+        assert!(report.service_point_id.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_validation_error_brings_the_form_back_filled_in_with_the_problem_next_to_its_field() {
+    on_each_database(async |app| {
+        let form = report_form(&[4], "太短了")
+            .text("department", "某某局三科")
+            .text("occurred_on", "2999-01-01");
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 422);
+        let html = response.text().await.expect("body");
+        assert!(html.contains("至少 10 个字"));
+        assert!(html.contains("日期不能晚于今天"));
+        assert!(html.contains(">太短了</textarea>"), "description kept");
+        assert!(html.contains("value=\"某某局三科\""), "department kept");
+        assert!(html.contains("value=\"4\" checked"), "item kept");
+        assert!(html.contains("重新选择"), "says files must be chosen again");
+        assert_eq!(count(&app.db, "reports").await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
+    on_each_database(async |app| {
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(report_form(&[], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("请至少选择一类问题")
+        );
+        assert_eq!(count(&app.db, "cases").await, 0);
+    })
+    .await;
+}

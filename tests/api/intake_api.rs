@@ -1,0 +1,162 @@
+//! The JSON API and its OpenAPI document.
+
+use serde_json::{Value, json};
+
+use crate::helpers::on_each_database;
+use crate::intake_support::{CardKind, STORY, count, insert_card};
+use jianduka::entities::cases as case_rows;
+use sea_orm::EntityTrait;
+
+#[tokio::test]
+async fn a_json_report_returns_a_case_number_and_a_query_code_that_reads_its_status() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .json(&json!({ "items": [1, 9], "description": STORY, "card_token": card.token }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.expect("json");
+        let code = created["query_code"].as_str().expect("code").to_string();
+        assert_eq!(code.len(), 16);
+        assert_eq!(created["status"], "new");
+        assert_eq!(count(&app.db, "report_items").await, 2);
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("case");
+        assert_eq!(created["case_number"], case.number.as_str());
+        jianduka::cases::post_office_message(&app.db, case.id, None, "已收到，正在核实。")
+            .await
+            .expect("message");
+
+        let by_header: Value = app
+            .client
+            .get(format!("{}/api/v1/reports/status", app.address))
+            .header("X-Query-Code", &code)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(by_header["status"], "new");
+        assert_eq!(by_header["timeline"][0]["kind"], "received");
+        assert_eq!(by_header["messages"][0]["body"], "已收到，正在核实。");
+        let by_body = app
+            .client
+            .post(format!("{}/api/v1/reports/status", app.address))
+            .json(&json!({ "query_code": code }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(by_body.status(), 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_json_report_with_bad_fields_gets_422_naming_them_and_a_wrong_code_gets_404() {
+    on_each_database(async |app| {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports?lang=en", app.address))
+            .json(&json!({ "items": [], "description": "short" }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.expect("json");
+        let message = body["error"].as_str().expect("error");
+        assert!(
+            message.contains("items:") && message.contains("description:"),
+            "{message}"
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 400);
+        assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+        let response = app
+            .client
+            .get(format!("{}/api/v1/reports/status", app.address))
+            .header("X-Query-Code", "0000000000000000")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 404);
+        assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+        assert_eq!(count(&app.db, "reports").await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_both_endpoints() {
+    on_each_database(async |app| {
+        let doc: Value = app
+            .get("/api/openapi.json")
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["paths"]["/v1/reports"]["post"].is_object());
+        assert!(doc["paths"]["/v1/reports/status"]["get"].is_object());
+        assert!(doc["paths"]["/v1/reports/status"]["post"].is_object());
+        let text = doc.to_string();
+        assert!(text.contains("X-Query-Code"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
+    on_each_database(async |app| {
+        let report = json!({ "items": [2], "description": STORY }).to_string();
+        let form = reqwest::multipart::Form::new().text("report", report.clone());
+        let form = crate::intake_support::with_file(
+            form,
+            "a.jpg",
+            "image/jpeg",
+            crate::intake_support::jpeg_with_exif_and_gps(32, 16),
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201);
+        assert_eq!(count(&app.db, "attachments").await, 1);
+
+        let form = reqwest::multipart::Form::new().text("report", report);
+        let form = crate::intake_support::with_file(
+            form,
+            "b.jpg",
+            "image/jpeg",
+            b"MZ\x90\x00 not a photo".to_vec(),
+        );
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 415);
+        assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+        assert_eq!(count(&app.db, "reports").await, 1);
+    })
+    .await;
+}

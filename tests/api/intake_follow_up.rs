@@ -1,0 +1,263 @@
+//! The query-code channel: timeline, messages, replies, rating, wrong codes and limits.
+
+use sea_orm::EntityTrait;
+
+use crate::helpers::on_each_database;
+use crate::intake_support::{STORY, count, query_code_in, report_form};
+use jianduka::cases::{self, CaseStatus};
+use jianduka::entities::cases as case_rows;
+
+async fn submit_and_get_code(app: &crate::helpers::TestApp) -> String {
+    let response = app
+        .client
+        .post(format!("{}/report", app.address))
+        .multipart(report_form(&[2], STORY))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    query_code_in(&response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn the_query_code_shows_the_timeline_and_the_office_message() {
+    on_each_database(async |app| {
+        let code = submit_and_get_code(&app).await;
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
+        cases::change_status(&app.db, case.id, None, CaseStatus::Accepted, None)
+            .await
+            .expect("accepted");
+        cases::post_office_message(&app.db, case.id, None, "请问具体是哪一天？")
+            .await
+            .expect("message");
+        let grouped = format!(
+            "{} {}-{} {}",
+            &code[..4],
+            &code[4..8],
+            &code[8..12],
+            &code[12..]
+        );
+        let response = app.post_form("/q", &[("code", &grouped)]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store, max-age=0")
+        );
+        let html = response.text().await.expect("body");
+        assert!(html.contains(&case.number));
+        assert!(html.contains("已收到您的反映"));
+        assert!(html.contains("已受理"));
+        assert!(html.contains("请问具体是哪一天？"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags_a_supervisor() {
+    on_each_database(async |app| {
+        let code = submit_and_get_code(&app).await;
+        let response = app
+            .post_form(
+                "/q/reply",
+                &[("code", &code), ("body", "是 11 月 3 日上午。")],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("是 11 月 3 日上午。")
+        );
+        let case = case_rows::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
+        for (to, note) in [
+            (CaseStatus::Accepted, None),
+            (
+                CaseStatus::Concluded,
+                Some("经查属实，已责令整改。".to_string()),
+            ),
+            (CaseStatus::Closed, None),
+        ] {
+            cases::change_status(&app.db, case.id, None, to, note)
+                .await
+                .expect("moved");
+        }
+        let html = app
+            .post_form("/q", &[("code", &code)])
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains("经查属实") && html.contains("对办理结果是否满意"));
+        let response = app
+            .post_form(
+                "/q/rate",
+                &[
+                    ("code", &code),
+                    ("rating", "not_satisfied"),
+                    ("comment", "整改不到位"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let case = case_rows::Entity::find_by_id(case.id)
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("case");
+        assert_eq!(case.rating.as_deref(), Some("not_satisfied"));
+        assert!(case.needs_supervisor);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_gets_the_same_answer_whatever_the_reason() {
+    on_each_database(async |app| {
+        submit_and_get_code(&app).await;
+        let unknown = app
+            .post_form("/q", &[("code", "0000 0000 0000 0001")])
+            .await;
+        let status = unknown.status();
+        let unknown = unknown.text().await.expect("body");
+        let malformed = app.post_form("/q", &[("code", "12ab")]).await;
+        assert_eq!(status, 404);
+        assert_eq!(malformed.status(), status);
+        assert_eq!(malformed.text().await.expect("body"), unknown);
+        assert!(unknown.contains("没有找到与该查询码对应的反映"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code() {
+    on_each_database(async |app| {
+        let code = submit_and_get_code(&app).await;
+        let started = std::time::Instant::now();
+        for _ in 0..8 {
+            let response = app
+                .post_form("/q", &[("code", "9999 9999 9999 9999")])
+                .await;
+            assert_eq!(response.status(), 404);
+        }
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(1500),
+            "slowed down"
+        );
+        let response = app.post_form("/q", &[("code", &code)]).await;
+        assert_eq!(response.status(), 429);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("15 分钟后再试")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn too_many_reports_from_one_client_get_a_friendly_429_that_keeps_the_text() {
+    on_each_database(async |app| {
+        for _ in 0..app.settings.intake_client_limit {
+            submit_and_get_code(&app).await;
+        }
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(report_form(&[2], "第十一次反映的内容，应当原样保留。"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 429);
+        assert!(response.headers().contains_key("retry-after"));
+        let html = response.text().await.expect("body");
+        assert!(html.contains("请稍后再试") && html.contains("第十一次反映的内容"));
+        assert_eq!(
+            count(&app.db, "reports").await,
+            i64::from(app.settings.intake_client_limit)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_a_configured_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = crate::intake_support::spawn_app_with(|s| {
+        s.intake_client_limit = 2;
+        s.client_ip_header = Some("X-Real-IP".into());
+    })
+    .await;
+    let send = async |ip: &str| {
+        app.client
+            .post(format!("{}/report", app.address))
+            .header("X-Real-IP", ip)
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent")
+            .status()
+    };
+    assert_eq!(send("198.51.100.1").await, 200);
+    assert_eq!(send("198.51.100.1").await, 200);
+    assert_eq!(send("198.51.100.1").await, 429);
+    assert_eq!(send("198.51.100.2").await, 200);
+}
+
+#[tokio::test]
+async fn the_query_code_appears_in_no_url_and_no_cookie() {
+    on_each_database(async |app| {
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(report_form(&[2], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert!(response.headers().get("set-cookie").is_none());
+        assert!(response.headers().get("location").is_none());
+        let html = response.text().await.expect("body");
+        let code = query_code_in(&html);
+        let grouped = format!(
+            "{} {} {} {}",
+            &code[..4],
+            &code[4..8],
+            &code[8..12],
+            &code[12..]
+        );
+        assert_eq!(
+            html.matches(&grouped).count(),
+            1,
+            "shown once, in one place"
+        );
+        assert!(!html.contains(&code));
+        let response = app.post_form("/q", &[("code", &code)]).await;
+        assert!(response.headers().get("set-cookie").is_none());
+        let html = response.text().await.expect("body");
+        for attribute in ["href=\"", "action=\"", "src=\""] {
+            for value in html.split(attribute).skip(1) {
+                let url = value.split('"').next().unwrap_or_default();
+                assert!(
+                    !url.contains(&code[..4]) || !url.contains(&code[12..]),
+                    "{url}"
+                );
+                assert!(!url.contains(&grouped), "{url}");
+            }
+        }
+        assert!(html.contains(&format!("name=\"code\" value=\"{grouped}\"")));
+    })
+    .await;
+}
