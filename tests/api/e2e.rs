@@ -26,7 +26,7 @@ struct Browser {
     shots: PathBuf,
     shot_count: usize,
     width: u32,
-    _profile: PathBuf,
+    profile: PathBuf,
 }
 
 impl Browser {
@@ -99,7 +99,7 @@ impl Browser {
             shots,
             shot_count: 0,
             width: 390,
-            _profile: profile,
+            profile: profile,
         };
         browser.window(390, 844).await;
         browser
@@ -281,14 +281,19 @@ impl Browser {
         let _ = self.http.delete(url).send().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // The browser profile is tens of megabytes; the screenshots are what we keep.
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
 fn installed(path: &str) -> bool {
     let present = Path::new(path).exists();
     if !present {
-        eprintln!(
-            "e2e skipped: {path} is not installed (apt-get install chromium chromium-driver)"
+        // Straight to stderr: the test harness captures eprintln!.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: browser test skipped: {path} is not installed (apt-get install chromium chromium-driver)"
         );
     }
     present
