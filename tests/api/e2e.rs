@@ -99,7 +99,7 @@ impl Browser {
             shots,
             shot_count: 0,
             width: 390,
-            profile: profile,
+            profile,
         };
         browser.window(390, 844).await;
         browser
