@@ -142,7 +142,14 @@ fn sizes(max: f32, min: f32) -> impl Iterator<Item = f32> {
 /// Sets text in its box: shrink first (down to 80 % of the size), then wrap, then shrink
 /// further down to `min_size`; as a last resort the last line ends in "…". Nothing overflows.
 fn set_text(shaper: &mut Shaper<'_>, style: &TextStyle, text: &str) -> anyhow::Result<Vec<Line>> {
-    let glyphs = shaper.glyphs(text, style.weight)?;
+    // "\n" in a template text forces a break: a writer can choose where a phrase turns.
+    let paragraphs = text
+        .split('\n')
+        .map(|p| shaper.glyphs(p.trim(), style.weight))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let wrap_all = |max_em: f32| -> Vec<Vec<Glyph>> {
+        paragraphs.iter().flat_map(|p| wrap(p, max_em)).collect()
+    };
     let [_, _, bw, bh] = style.bbox;
     let soft_floor = style.min_size.max(style.size * 0.8);
     let fits =
@@ -150,7 +157,7 @@ fn set_text(shaper: &mut Shaper<'_>, style: &TextStyle, text: &str) -> anyhow::R
     for floor in [soft_floor, style.min_size] {
         for n in 1..=style.max_lines {
             for size in sizes(style.size, floor) {
-                let lines = wrap(&glyphs, bw / (size * MM_PER_PT));
+                let lines = wrap_all(bw / (size * MM_PER_PT));
                 if lines.len() <= n && fits(size, lines.len()) {
                     return Ok(place(shaper, style, size, lines));
                 }
@@ -159,7 +166,7 @@ fn set_text(shaper: &mut Shaper<'_>, style: &TextStyle, text: &str) -> anyhow::R
     }
     let size = style.min_size;
     let max_em = bw / (size * MM_PER_PT);
-    let mut lines = wrap(&glyphs, max_em);
+    let mut lines = wrap_all(max_em);
     let room = (bh / (size * MM_PER_PT * style.line_height)).floor() as usize;
     let keep = room.min(style.max_lines).max(1);
     if lines.len() > keep {
