@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release --example bench_cards -- 10000 /tmp/cards.pdf
-//! cargo run --release --example bench_cards -- 1 /tmp/sign.pdf desk-sign
+//! cargo run --release --example bench_cards -- 1 /tmp/sign.pdf desk-sign [PRINT_ASSETS_DIR]
+//! cargo run --release --example bench_cards -- 12 /tmp/faces/            # PNG faces
 //! /usr/bin/time -v target/release/examples/bench_cards 100000 /tmp/cards.pdf   # peak RSS
 //! ```
 //!
@@ -14,7 +15,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use jianduka::cards::print::{PrintCard, PrintJob, PrintKind};
-use jianduka::cards::render::{Assets, render_pdf};
+use jianduka::cards::render::{Assets, DirSink, FaceFormat, render_faces, render_pdf};
 
 const NAMES: [&str; 8] = [
     "诸暨市鑫垚贸易有限公司",
@@ -36,10 +37,9 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(10_000);
     let out = args.get(2).map_or("/tmp/cards.pdf", String::as_str);
     let template = args.get(3).map_or("id1", String::as_str);
-    let assets = Assets::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets"),
-        None,
-    )?;
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets");
+    let assets_dir = args.get(4).map_or(shipped.as_path(), Path::new);
+    let assets = Assets::load(assets_dir, None)?;
     let job = PrintJob {
         kind: if template == "desk-sign" {
             PrintKind::DeskSign
@@ -66,6 +66,24 @@ fn main() -> anyhow::Result<()> {
         })
     });
     let started = Instant::now();
+    if let Some(dir) = out.strip_suffix('/') {
+        // A folder: PNG faces at 300 dpi, as the print-staff download offers them.
+        let mut sink = DirSink::new(dir)?;
+        let summary = render_faces(
+            &assets,
+            &job,
+            &mut cards,
+            FaceFormat::Png { dpi: 300 },
+            &mut sink,
+        )?;
+        println!(
+            "{} cards, {} PNG faces -> {out}: {:.2} s",
+            summary.cards,
+            summary.pages,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     let file = std::fs::File::create(out)?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let summary = render_pdf(&assets, &job, &mut cards, &mut writer)?;
