@@ -357,3 +357,49 @@ fn loaded_assets_can_be_shared_between_request_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Assets>();
 }
+
+#[test]
+fn svg_faces_download_as_a_zip_named_by_serial_and_face() {
+    let cards = cards();
+    let mut sink = ZipSink::new(std::io::Cursor::new(Vec::new()));
+    let summary = render_faces(
+        &assets(),
+        &job("id1"),
+        &mut stream(&cards[..2]),
+        FaceFormat::Svg,
+        &mut sink,
+    )
+    .expect("faces render");
+    assert_eq!(summary, RenderSummary { cards: 2, pages: 4 });
+    let zip = sink.finish().expect("archive finishes").into_inner();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a valid ZIP");
+    let mut names: Vec<&str> = archive.file_names().collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "ZJ2026-000001-back.svg",
+            "ZJ2026-000001-front.svg",
+            "ZJ2026-000002-back.svg",
+            "ZJ2026-000002-front.svg"
+        ]
+    );
+}
+
+#[test]
+fn a_serial_that_would_leave_the_folder_is_refused() {
+    let mut card = cards()[0].clone();
+    card.serial = "../../etc/x".to_string();
+    let dir = scratch("unsafe");
+    let mut sink = DirSink::new(&dir).expect("folder");
+    let err = render_faces(
+        &assets(),
+        &job("id1"),
+        &mut std::iter::once(Ok(card)),
+        FaceFormat::Svg,
+        &mut sink,
+    )
+    .expect_err("unsafe name refused");
+    assert!(format!("{err:#}").contains("not a safe file name"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
