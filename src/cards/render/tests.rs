@@ -403,3 +403,24 @@ fn a_serial_that_would_leave_the_folder_is_refused() {
     assert!(format!("{err:#}").contains("not a safe file name"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_configured_extra_font_is_tried_first_and_embedded_as_a_subset() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets");
+    // Any OpenType font will do as the "extra" one; the shipped bold face is at hand.
+    let extra = root.join(crate::cards::fonts::BOLD);
+    let assets = Assets::load(&root, Some(&extra)).expect("assets with an extra font");
+    let mut bytes = Vec::new();
+    render_pdf(&assets, &job("id1"), &mut stream(&cards()[..3]), &mut bytes).expect("renders");
+    let dir = scratch("extra-font");
+    let pdf = dir.join("extra.pdf");
+    std::fs::write(&pdf, &bytes).expect("PDF written");
+    let Some(fonts) = tool("pdffonts", &[pdf.to_str().expect("UTF-8 path")]) else {
+        return;
+    };
+    // Every character is found in the extra font first, so it is the only font used.
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "{fonts}");
+    assert!(rows[0].contains("+NotoSansCJKsc-Bold"), "{fonts}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
