@@ -317,6 +317,13 @@ fn element(e: &RawElement, colors: &ColorFn<'_>, card: Size) -> anyhow::Result<E
         }
         Ok((size, min))
     };
+    let line_height = |default: f32| -> anyhow::Result<f32> {
+        let lh = e.line_height.unwrap_or(default);
+        if !(0.8..=3.0).contains(&lh) {
+            bail!("line_height {lh} is outside 0.8 to 3");
+        }
+        Ok(lh)
+    };
     let ink = Rgb(0x1f, 0x1f, 0x1f);
     Ok(match e.kind.as_str() {
         "rect" => Element::Rect {
@@ -339,7 +346,7 @@ fn element(e: &RawElement, colors: &ColorFn<'_>, card: Size) -> anyhow::Result<E
                 size,
                 min_size,
                 max_lines: e.max_lines.unwrap_or(1).max(1),
-                line_height: e.line_height.unwrap_or(1.25),
+                line_height: line_height(1.25)?,
                 weight: e.weight.unwrap_or_default(),
                 color: colors(&e.color, "text")?.unwrap_or(ink),
                 align: e.align,
@@ -353,7 +360,7 @@ fn element(e: &RawElement, colors: &ColorFn<'_>, card: Size) -> anyhow::Result<E
                 bbox: bbox()?,
                 size,
                 min_size,
-                line_height: e.line_height.unwrap_or(1.3),
+                line_height: line_height(1.3)?,
                 item_gap: e.item_gap.unwrap_or(0.0),
                 color,
                 number_color: colors(&e.number_color, "number")?.unwrap_or(color),
