@@ -1,39 +1,114 @@
 //! Rendering print batches: PDF (N-up on A4, crop marks, duplex), PNG and SVG faces.
 //!
-//! INTERFACE ONLY in this commit: the signatures the issuing side codes against. The
-//! renderer itself lands in the next commits; until then every function returns an error.
+//! The layout lives in templates under `print-assets/templates/` ([`template`]); [`layout`]
+//! turns a template face into positioned marks, which [`pdf`], [`svg`] and [`png`] draw.
+//! The PDF is written as it goes (see [`pdf`]), so memory stays flat however large the batch.
 
+mod layout;
+mod pdf;
+mod png;
+mod qr;
+mod sink;
+mod svg;
+pub mod template;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use anyhow::{Context, bail};
+use resvg::usvg;
+
+use self::layout::Part;
+use self::template::Template;
+use self::text::{Fonts, Shaper};
 use super::print::{PrintCard, PrintJob};
+
+pub use self::sink::{DirSink, ZipSink};
 
 /// Templates and fonts, loaded once from `print-assets/` and shared by every render.
 pub struct Assets {
-    _root: PathBuf,
+    root: PathBuf,
+    templates: HashMap<String, Template>,
+    fonts: Fonts,
+    font_db: Arc<usvg::fontdb::Database>,
 }
 
 impl Assets {
     /// Loads the templates and fonts under `print_assets`; `extra_font` is tried first.
-    pub fn load(print_assets: &Path, _extra_font: Option<&Path>) -> anyhow::Result<Self> {
+    pub fn load(print_assets: &Path, extra_font: Option<&Path>) -> anyhow::Result<Self> {
+        let templates = template::load_all(&print_assets.join("templates"))?;
+        let fonts = Fonts::load(print_assets, extra_font)?;
+        let font_db = png::font_db(&fonts);
         Ok(Self {
-            _root: print_assets.to_path_buf(),
+            root: print_assets.to_path_buf(),
+            templates,
+            fonts,
+            font_db,
         })
+    }
+
+    /// The template a job names, or a clear error listing the ones there are.
+    pub fn template(&self, name: &str) -> anyhow::Result<&Template> {
+        if let Some(t) = self.templates.get(name) {
+            return Ok(t);
+        }
+        let mut known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        bail!(
+            "there is no card template {name:?} in {} (available: {})",
+            self.root.join("templates").display(),
+            known.join(", ")
+        )
+    }
+
+    /// Names of the available templates, sorted.
+    pub fn template_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.templates.keys().cloned().collect();
+        names.sort_unstable();
+        names
     }
 }
 
 /// One side of a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Face {
+    /// The negative list.
     Front,
+    /// The QR code, with how to report and the confidentiality promise.
     Back,
+}
+
+impl Face {
+    fn file_part(self) -> &'static str {
+        match self {
+            Face::Front => "front",
+            Face::Back => "back",
+        }
+    }
 }
 
 /// Raster or vector output for single faces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaceFormat {
+    /// A PNG image at this many dots per inch (36 to 1200).
     Png { dpi: u32 },
+    /// An SVG document sized in millimetres.
     Svg,
+}
+
+impl FaceFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            FaceFormat::Png { .. } => "png",
+            FaceFormat::Svg => "svg",
+        }
+    }
 }
 
 /// Where rendered face files go (a folder, a ZIP).
@@ -45,38 +120,80 @@ pub trait FaceSink {
 /// What a render produced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RenderSummary {
+    /// Cards (or desk signs) rendered.
     pub cards: usize,
+    /// PDF pages, or face files for PNG and SVG.
     pub pages: usize,
 }
 
 /// Writes the whole batch as one print-ready PDF, streaming: memory stays flat.
 pub fn render_pdf(
-    _assets: &Assets,
-    _job: &PrintJob,
-    _cards: &mut dyn Iterator<Item = anyhow::Result<PrintCard>>,
-    _out: &mut dyn Write,
+    assets: &Assets,
+    job: &PrintJob,
+    cards: &mut dyn Iterator<Item = anyhow::Result<PrintCard>>,
+    out: &mut dyn Write,
 ) -> anyhow::Result<RenderSummary> {
-    anyhow::bail!("the card renderer is not built yet")
+    let template = assets.template(&job.template)?;
+    pdf::render(&assets.fonts, template, job, cards, out)
 }
 
-/// Writes each card's front and back as separate PNG or SVG files into `sink`.
+/// Writes each card's front and back as separate PNG or SVG files into `sink`, named
+/// `{serial}-front.png`, `{serial}-back.svg` and so on.
 pub fn render_faces(
-    _assets: &Assets,
-    _job: &PrintJob,
-    _cards: &mut dyn Iterator<Item = anyhow::Result<PrintCard>>,
-    _format: FaceFormat,
-    _sink: &mut dyn FaceSink,
+    assets: &Assets,
+    job: &PrintJob,
+    cards: &mut dyn Iterator<Item = anyhow::Result<PrintCard>>,
+    format: FaceFormat,
+    sink: &mut dyn FaceSink,
 ) -> anyhow::Result<RenderSummary> {
-    anyhow::bail!("the card renderer is not built yet")
+    let template = assets.template(&job.template)?;
+    let mut shaper = Shaper::new(&assets.fonts)?;
+    let mut summary = RenderSummary::default();
+    for card in cards {
+        let card = card?;
+        for face in [Face::Front, Face::Back] {
+            let bytes = face_bytes(assets, &mut shaper, template, job, &card, face, format)
+                .with_context(|| format!("card {}", card.serial))?;
+            let name = format!(
+                "{}-{}.{}",
+                card.serial,
+                face.file_part(),
+                format.extension()
+            );
+            sink.put(&name, &bytes)?;
+            summary.pages += 1;
+        }
+        summary.cards += 1;
+    }
+    Ok(summary)
 }
 
 /// One face of one card (previews in the print-staff UI).
 pub fn render_face(
-    _assets: &Assets,
-    _job: &PrintJob,
-    _card: &PrintCard,
-    _face: Face,
-    _format: FaceFormat,
+    assets: &Assets,
+    job: &PrintJob,
+    card: &PrintCard,
+    face: Face,
+    format: FaceFormat,
 ) -> anyhow::Result<Vec<u8>> {
-    anyhow::bail!("the card renderer is not built yet")
+    let template = assets.template(&job.template)?;
+    let mut shaper = Shaper::new(&assets.fonts)?;
+    face_bytes(assets, &mut shaper, template, job, card, face, format)
+}
+
+fn face_bytes(
+    assets: &Assets,
+    shaper: &mut Shaper<'_>,
+    template: &Template,
+    job: &PrintJob,
+    card: &PrintCard,
+    face: Face,
+    format: FaceFormat,
+) -> anyhow::Result<Vec<u8>> {
+    let marks = layout::face(shaper, template, face, job, Some(card), Part::All)?;
+    let svg = svg::face(&assets.fonts, template.card, &marks);
+    match format {
+        FaceFormat::Svg => Ok(svg.into_bytes()),
+        FaceFormat::Png { dpi } => png::rasterise(&assets.font_db, &svg, dpi),
+    }
 }

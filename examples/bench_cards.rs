@@ -1,0 +1,132 @@
+//! Benchmark and sample renderer for print batches.
+//!
+//! ```text
+//! cargo run --release --example bench_cards -- 10000 /tmp/cards.pdf
+//! cargo run --release --example bench_cards -- 1 /tmp/sign.pdf desk-sign [PRINT_ASSETS_DIR]
+//! cargo run --release --example bench_cards -- 12 /tmp/faces/            # PNG faces
+//! /usr/bin/time -v target/release/examples/bench_cards 100000 /tmp/cards.pdf   # peak RSS
+//! ```
+//!
+//! Cards are generated on the fly (as the issuing side streams them from the database), so the
+//! figures measure the renderer alone: time, and peak memory as the batch grows.
+
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::Instant;
+
+use jianduka::cards::print::{PrintCard, PrintJob, PrintKind};
+use jianduka::cards::render::{Assets, DirSink, FaceFormat, render_faces, render_pdf};
+
+const NAMES: [&str; 8] = [
+    "诸暨市鑫垚贸易有限公司",
+    "浙江犇淼机械制造有限公司",
+    "诸暨燊彧纺织品有限公司",
+    "绍兴翀宇智能科技有限公司",
+    "诸暨市店口镇五金工具厂",
+    "浙江省诸暨市大唐袜业集团股份有限公司暨浙江省袜艺创新研究院附属实验工厂",
+    "诸暨珍珠产业发展有限公司",
+    "诸暨市枫桥镇老街小吃店",
+];
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let count: usize = args
+        .get(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(10_000);
+    let out = args.get(2).map_or("/tmp/cards.pdf", String::as_str);
+    let template = args.get(3).map_or("id1", String::as_str);
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets");
+    let assets_dir = args.get(4).map_or(shipped.as_path(), Path::new);
+    let assets = Assets::load(assets_dir, None)?;
+    let job = PrintJob {
+        kind: if template == "desk-sign" {
+            PrintKind::DeskSign
+        } else {
+            PrintKind::Card
+        },
+        template: template.to_string(),
+        org_name: "中共诸暨市纪律检查委员会 诸暨市监察委员会".to_string(),
+        hotline: "0575-87012345".to_string(),
+        list_title: "营商环境负面清单（十条）".to_string(),
+        items: default_items(),
+        show_holder_name: true,
+    };
+    let mut cards = (0..count).map(|i| {
+        Ok(PrintCard {
+            serial: format!("ZJ2026-{:06}", i + 1),
+            url: format!("https://jianduka.zhuji.gov.cn/r/{}", token(i as u64)),
+            holder_name: Some(if template == "desk-sign" {
+                format!("{}号综合受理窗口", i % 40 + 1)
+            } else {
+                NAMES[i % NAMES.len()].to_string()
+            }),
+            holder_detail: Some("诸暨市行政服务中心 一楼企业服务专区".to_string()),
+        })
+    });
+    let started = Instant::now();
+    if let Some(dir) = out.strip_suffix('/') {
+        // A folder: PNG faces at 300 dpi, as the print-staff download offers them.
+        let mut sink = DirSink::new(dir)?;
+        let summary = render_faces(
+            &assets,
+            &job,
+            &mut cards,
+            FaceFormat::Png { dpi: 300 },
+            &mut sink,
+        )?;
+        println!(
+            "{} cards, {} PNG faces -> {out}: {:.2} s",
+            summary.cards,
+            summary.pages,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let file = std::fs::File::create(out)?;
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let summary = render_pdf(&assets, &job, &mut cards, &mut writer)?;
+    drop(writer);
+    let elapsed = started.elapsed();
+    let size = std::fs::metadata(out)?.len();
+    println!(
+        "{} cards, {} pages -> {out}: {:.2} s, {:.1} MB",
+        summary.cards,
+        summary.pages,
+        elapsed.as_secs_f64(),
+        size as f64 / 1e6
+    );
+    Ok(())
+}
+
+/// A 22-character URL-safe token (128 bits), deterministic so runs are comparable.
+fn token(i: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    (0..22)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(ALPHABET[(x % 64) as usize])
+        })
+        .collect()
+}
+
+fn default_items() -> Vec<String> {
+    [
+        "门难进、脸难看、话难听、事难办",
+        "吃拿卡要，索取、收受企业财物",
+        "推诿扯皮、敷衍塞责、办事拖拉",
+        "不作为、慢作为、乱作为",
+        "违规收费、乱摊派、乱检查、乱罚款",
+        "惠企政策不落实、承诺不兑现",
+        "违规插手干预企业生产经营和工程项目",
+        "接受企业宴请、让企业报销应由个人支付的费用",
+        "以权谋私、与企业搞利益输送",
+        "泄露企业商业秘密、打击报复反映问题的企业和人员",
+    ]
+    .map(String::from)
+    .to_vec()
+}
