@@ -218,7 +218,7 @@ async fn preview(
     let assets_dir = state.settings.print_assets.clone();
     let font = state.settings.card_font.clone();
     let png = tokio::task::spawn_blocking(move || {
-        let assets = render::Assets::load(&assets_dir, font.as_deref())?;
+        let assets = super::output::shared_assets(&assets_dir, font.as_deref())?;
         render::render_face(
             &assets,
             &job,

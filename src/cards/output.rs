@@ -1,7 +1,9 @@
 //! Rendering a whole batch off the async executor, into a file, a folder, a ZIP or a stream.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
@@ -9,6 +11,28 @@ use super::render::{self, FaceFormat, FaceSink, RenderSummary};
 use super::stream::{BatchCards, print_job};
 use super::{CardError, IssuedBy};
 use crate::config::Settings;
+
+/// Templates and fonts, loaded once per (assets folder, extra font) and shared by every
+/// render: loading reads ~33 MB of fonts, too much for each preview image. Call from a
+/// blocking context.
+pub fn shared_assets(
+    dir: &std::path::Path,
+    font: Option<&std::path::Path>,
+) -> anyhow::Result<Arc<render::Assets>> {
+    type Key = (PathBuf, Option<PathBuf>);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<render::Assets>>>> = OnceLock::new();
+    let key = (dir.to_path_buf(), font.map(|f| f.to_path_buf()));
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut cache = cache
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the card assets cache is unusable"))?;
+    if let Some(assets) = cache.get(&key) {
+        return Ok(assets.clone());
+    }
+    let assets = Arc::new(render::Assets::load(dir, font)?);
+    cache.insert(key, assets.clone());
+    Ok(assets)
+}
 
 /// What a render produced, for the audit log and the operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +58,7 @@ pub async fn render_batch_pdf<W: Write + Send + 'static>(
     let assets_dir = settings.print_assets.clone();
     let font = settings.card_font.clone();
     let (summary, out) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let assets = render::Assets::load(&assets_dir, font.as_deref())?;
+        let assets = shared_assets(&assets_dir, font.as_deref())?;
         let mut out = out;
         let summary = render::render_pdf(&assets, &job, &mut cards, &mut out)?;
         out.flush()?;
@@ -63,7 +87,7 @@ pub async fn render_batch_faces<S: FaceSink + Send + 'static>(
     let assets_dir = settings.print_assets.clone();
     let font = settings.card_font.clone();
     let (summary, sink) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let assets = render::Assets::load(&assets_dir, font.as_deref())?;
+        let assets = shared_assets(&assets_dir, font.as_deref())?;
         let mut sink = sink;
         let summary = render::render_faces(&assets, &job, &mut cards, format, &mut sink)?;
         Ok((summary, sink))

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use jianduka::entities::cards;
 use sea_orm::{Database, EntityTrait};
 
-use super::{seed_register, seed_service_points};
+use super::{REGISTER, seed_register, seed_service_points};
 use crate::helpers::temp_dir;
 
 fn jianduka(dir: &str, args: &[&str]) -> Output {
@@ -184,7 +184,7 @@ fn every_cards_command_has_help() {
 }
 
 #[tokio::test]
-async fn a_failed_render_leaves_no_half_written_file() {
+async fn cards_render_writes_a_pdf_and_png_faces_whose_qr_codes_open_each_card() {
     let dir = data_dir_with_register().await;
     let output = jianduka(&dir, &["cards", "issue", "--all"]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -195,14 +195,52 @@ async fn a_failed_render_leaves_no_half_written_file() {
             "cards", "render", "--batch", "1", "--format", "pdf", "--out", &out,
         ],
     );
-    if output.status.success() {
-        let pdf = std::fs::read(&out).expect("the PDF is written");
-        assert!(pdf.starts_with(b"%PDF"), "a PDF");
-    } else {
-        // Until the renderer is in: one line, and no empty file to print by mistake.
-        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
-        assert!(!std::path::Path::new(&out).exists());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let pdf = std::fs::read(&out).expect("the PDF is written");
+    assert!(
+        pdf.starts_with(b"%PDF") && pdf.ends_with(b"%%EOF\n"),
+        "a whole PDF"
+    );
+
+    let faces = format!("{dir}/faces");
+    let output = jianduka(
+        &dir,
+        &[
+            "cards", "render", "--batch", "1", "--format", "png", "--dpi", "200", "--out", &faces,
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let db = Database::connect(format!("sqlite://{dir}/jianduka.db?mode=rwc"))
+        .await
+        .expect("open the database");
+    let cards = cards::Entity::find().all(&db).await.expect("cards");
+    assert_eq!(cards.len(), REGISTER.len());
+    for card in cards {
+        let back = std::path::Path::new(&faces).join(format!("{}-back.png", card.serial));
+        let image = image::open(&back)
+            .expect("the back face is a PNG")
+            .to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(image);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code on {}", back.display());
+        let (_, url) = grids[0].decode().expect("the QR code decodes");
+        assert!(url.ends_with(&format!("/r/{}", card.token)), "{url}");
     }
+}
+
+#[tokio::test]
+async fn a_failed_render_leaves_no_half_written_file() {
+    let dir = data_dir_with_register().await;
+    let out = format!("{dir}/batch-9.pdf");
+    let output = jianduka(
+        &dir,
+        &[
+            "cards", "render", "--batch", "9", "--format", "pdf", "--out", &out,
+        ],
+    );
+    assert!(!output.status.success());
+    assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+    assert!(!std::path::Path::new(&out).exists());
 }
 
 #[tokio::test]

@@ -265,7 +265,7 @@ async fn unknown_batches_and_cards_are_404_and_malformed_requests_400() {
 }
 
 #[tokio::test]
-async fn downloads_are_attachments_of_the_right_type_or_a_clean_error() {
+async fn downloads_are_whole_attachments_and_previews_show_the_cards_qr_code() {
     on_each_database(async |app| {
         seed_register(&app.db).await;
         let csrf = login_as(&app, "printer", Role::PrintStaff).await;
@@ -288,34 +288,33 @@ async fn downloads_are_attachments_of_the_right_type_or_a_clean_error() {
                     "/staff/batches/{batch_id}/download?format={format}"
                 ))
                 .await;
-            if response.status() == 200 {
-                assert_eq!(response.headers()["content-type"], content_type);
-                let disposition = response.headers()["content-disposition"]
-                    .to_str()
-                    .expect("ascii");
-                assert!(disposition.starts_with("attachment") && disposition.contains(&file));
-                let bytes = response.bytes().await.expect("the whole file arrives");
-                assert!(!bytes.is_empty());
+            assert_eq!(response.status(), 200, "{format}");
+            assert_eq!(response.headers()["content-type"], content_type);
+            let disposition = response.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii");
+            assert!(disposition.starts_with("attachment") && disposition.contains(&file));
+            let bytes = response.bytes().await.expect("the whole file arrives");
+            if format == "pdf" {
+                assert!(bytes.starts_with(b"%PDF") && bytes.ends_with(b"%%EOF\n"));
             } else {
-                // Until the renderer is in: an error page, not a broken download.
-                assert_eq!(response.status(), 500, "{format}");
-                assert!(
-                    response.headers()["content-type"]
-                        .to_str()
-                        .expect("ascii")
-                        .starts_with("text/html")
-                );
+                let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec()))
+                    .expect("a readable ZIP");
+                let cards = cards_of(&app, batch_id).await.len();
+                assert_eq!(zip.len(), cards * 2, "a front and a back per card");
             }
         }
         let card = cards_of(&app, batch_id).await.remove(0);
-        let preview = app
-            .get(&format!("/staff/cards/{}/front.png", card.id))
-            .await;
-        if preview.status() == 200 {
-            assert_eq!(preview.headers()["content-type"], "image/png");
-        } else {
-            assert_eq!(preview.status(), 500);
-        }
+        let preview = app.get(&format!("/staff/cards/{}/back.png", card.id)).await;
+        assert_eq!(preview.status(), 200);
+        assert_eq!(preview.headers()["content-type"], "image/png");
+        let png = preview.bytes().await.expect("png");
+        let image = image::load_from_memory(&png).expect("a PNG").to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(image);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code on the back");
+        let (_, url) = grids[0].decode().expect("the QR code decodes");
+        assert_eq!(url, format!("{}/r/{}", app.address, card.token));
     })
     .await;
 }
