@@ -19,7 +19,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn embed(root: &str, const_name: &str, code: &mut String) {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
+    // Read at run time: `env!` would bake in the path the build script was compiled at.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let base = Path::new(&manifest).join(root);
     println!("cargo:rerun-if-changed={root}");
     let mut files = Vec::new();
     collect(&base, &mut files);
