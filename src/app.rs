@@ -87,6 +87,13 @@ impl Application {
     pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
         let db = prepare_database(&settings).await?;
         let first_admin_password = crate::auth::bootstrap_admin(&db).await?;
+        // Card templates and fonts are checked now, so a broken template stops the start
+        // instead of the first print job.
+        let (assets, font) = (settings.print_assets.clone(), settings.card_font.clone());
+        tokio::task::spawn_blocking(move || crate::cards::shared_assets(&assets, font.as_deref()))
+            .await
+            .map_err(|e| anyhow::anyhow!("loading card templates: {e}"))?
+            .map_err(|e| SettingError::new("JIANDUKA_PRINT_ASSETS", format!("{e:#}")))?;
         let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
             let why = match e.kind() {
                 std::io::ErrorKind::AddrInUse => "is already in use".to_string(),

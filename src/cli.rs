@@ -150,7 +150,15 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         _ => None,
     };
     let settings = settings_for(&cli, bind)?;
-    crate::telemetry::init(&settings.log);
+    // One-shot commands print their own results; their logs stay at warnings unless the
+    // operator asks for more with JIANDUKA_LOG.
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let log_set = std::env::var("JIANDUKA_LOG").is_ok_and(|v| !v.trim().is_empty());
+    crate::telemetry::init(if serving || log_set {
+        &settings.log
+    } else {
+        "warn"
+    });
     match cli.command {
         None => serve(settings).await,
         Some(Command::Serve(_)) => serve(settings).await,

@@ -21,11 +21,19 @@ pub struct SettingError {
 }
 
 impl SettingError {
-    /// A problem with `setting`.
+    /// A problem with `setting`. The message is folded onto one line (parsers such as
+    /// TOML's answer in several), so the operator always reads one line.
     pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        let folded = message
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != "|")
+            .collect::<Vec<_>>()
+            .join(" ");
         Self {
             setting,
-            message: message.into(),
+            message: folded,
         }
     }
 }

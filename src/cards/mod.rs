@@ -20,7 +20,9 @@ mod targets;
 
 pub use issue::{IssueRequest, Issued, Target, issue, issue_in, scope_of};
 pub use lifecycle::{reissue, revoke};
-pub use output::{FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf};
+pub use output::{
+    FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf, shared_assets,
+};
 pub use query::{
     BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
     find_batch, list_batches, search_cards, service_point_choices,

@@ -249,3 +249,24 @@ async fn migrate_then_serve_work_twice_on_an_empty_postgres_database() {
     assert!(String::from_utf8_lossy(&status.stdout).contains("applied  m20261129_000001_initial"));
     crate::helpers::drop_postgres_database(&server, &url).await;
 }
+
+#[test]
+fn a_broken_card_template_stops_the_start_with_one_line_and_status_2() {
+    let dir = temp_dir("cli");
+    let assets = dir.join("print-assets");
+    std::fs::create_dir_all(assets.join("templates")).expect("templates dir");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets/fonts");
+    std::os::unix::fs::symlink(shipped, assets.join("fonts")).expect("link the fonts");
+    std::fs::write(assets.join("templates/id1.toml"), "[sheet\nwidth = ").expect("write");
+    let output = jianduka(
+        &[
+            "--data-dir",
+            dir.to_str().expect("utf-8"),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ],
+        &[("JIANDUKA_PRINT_ASSETS", assets.to_str().expect("utf-8"))],
+    );
+    assert_one_line_exit_2(&output, "JIANDUKA_PRINT_ASSETS");
+}
