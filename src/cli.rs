@@ -6,6 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `println!` that never panics: a closed pipe (`jianduka … | head`) just ends the output.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 use crate::app::{Application, StartupError};
 use crate::config::{self, Overrides, Settings};
 
@@ -164,7 +173,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Serve(_)) => serve(settings).await,
         Some(Command::Migrate { action }) => migrate(settings, action).await,
         Some(Command::Config) => {
-            print!("{}", settings.describe());
+            say!("{}", settings.describe().trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Users(command)) => users(settings, command).await,
@@ -182,14 +191,14 @@ async fn serve(settings: Settings) -> Result<ExitCode, CliError> {
     let app = Application::build(settings).await?;
     if let Some(password) = &app.first_admin_password {
         // Printed once, to the operator's terminal, never logged.
-        println!();
-        println!("  First run: created the administrator account.");
-        println!("    username: admin");
-        println!("    password: {password}");
-        println!("  Write it down now; it is not shown again. You will be asked to change it.");
-        println!();
+        say!();
+        say!("  First run: created the administrator account.");
+        say!("    username: admin");
+        say!("    password: {password}");
+        say!("  Write it down now; it is not shown again. You will be asked to change it.");
+        say!();
     }
-    println!(
+    say!(
         "jianduka listening on http://{} (public address {})",
         app.address(),
         app.state().settings.base_url()
@@ -204,12 +213,12 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<Ex
         MigrateAction::Up => {
             crate::db::migrate(&db).await?;
             for (name, _) in crate::db::migration_status(&db).await? {
-                println!("applied  {name}");
+                say!("applied  {name}");
             }
         }
         MigrateAction::Status => {
             for (name, applied) in crate::db::migration_status(&db).await? {
-                println!("{}  {name}", if applied { "applied" } else { "pending" });
+                say!("{}  {name}", if applied { "applied" } else { "pending" });
             }
         }
     }
@@ -264,9 +273,9 @@ async fn users(settings: Settings, command: UsersCommand) -> Result<ExitCode, Cl
         .with_detail(serde_json::json!({ "role": role.as_str() })),
     )
     .await?;
-    println!("created {} ({})", user.username, role.as_str());
+    say!("created {} ({})", user.username, role.as_str());
     if generated {
-        println!("password: {password}  (shown once; it must be changed at first login)");
+        say!("password: {password}  (shown once; it must be changed at first login)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::cli::say;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::render::FaceFormat;
@@ -112,32 +113,36 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
                 issued_by: IssuedBy::cli(),
             };
             let issued = super::issue(&db, key, request).await?;
-            println!(
+            say!(
                 "batch {}: {} issued, {} skipped (already hold an active card)",
-                issued.batch_id, issued.count, issued.skipped
+                issued.batch_id,
+                issued.count,
+                issued.skipped
             );
         }
         CardsCommand::Render(args) => render(&db, &settings, args).await?,
         CardsCommand::Revoke { serial, reason } => {
             let card = super::card_by_serial(&db, &serial).await?;
             let card = super::revoke(&db, key, card.id, &reason, &IssuedBy::cli()).await?;
-            println!("revoked {}", card.serial);
+            say!("revoked {}", card.serial);
         }
         CardsCommand::Reissue { serial } => {
             let card = super::card_by_serial(&db, &serial).await?;
             let new = super::reissue(&db, key, card.id, &IssuedBy::cli()).await?;
-            println!(
+            say!(
                 "replaced {} by new card {} (batch {})",
-                card.serial, new.serial, new.batch_id
+                card.serial,
+                new.serial,
+                new.batch_id
             );
         }
         CardsCommand::Batches => {
-            println!("id\tkind\tchannel\ttemplate\tlist\tcards\tby\tat\tscope");
+            say!("id\tkind\tchannel\ttemplate\tlist\tcards\tby\tat\tscope");
             let mut page = 0;
             loop {
                 let (rows, pages) = super::list_batches(&db, page).await?;
                 for b in rows {
-                    println!(
+                    say!(
                         "{}\t{}\t{}\t{}\tv{}\t{}\t{}\t{}\t{}",
                         b.id,
                         b.kind,
@@ -190,7 +195,7 @@ async fn render(
         format,
     )
     .await?;
-    println!(
+    say!(
         "batch {}: {} cards, {} pages → {}",
         args.batch,
         rendered.summary.cards,

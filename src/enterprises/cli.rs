@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::cli::say;
 use clap::Subcommand;
 
 use super::import::ImportError;
@@ -58,12 +59,12 @@ async fn import(settings: Settings, file: PathBuf) -> Result<ExitCode, CliError>
         Err(ImportError::Busy) => return Err(anyhow::anyhow!("{}", ImportError::Busy).into()),
         Err(e) => return Err(CliError::Usage(format!("{shown}: {e}"))),
     };
-    println!("imported:  {}", report.imported);
-    println!("updated:   {}", report.updated);
-    println!("unchanged: {}", report.unchanged);
-    println!("rejected:  {}", report.rejected.len());
+    say!("imported:  {}", report.imported);
+    say!("updated:   {}", report.updated);
+    say!("unchanged: {}", report.unchanged);
+    say!("rejected:  {}", report.rejected.len());
     for rejection in &report.rejected {
-        println!("  line {}: {}", rejection.line, rejection.reason);
+        say!("  line {}: {}", rejection.line, rejection.reason);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -84,7 +85,7 @@ async fn list(
             .await
             .map_err(anyhow::Error::new)?;
         for e in &page.enterprises {
-            println!("{}  {}  {}", e.uscc, e.district, e.name);
+            say!("{}  {}  {}", e.uscc, e.district, e.name);
         }
         if page.page >= page.pages {
             break;
@@ -140,7 +141,7 @@ pub async fn run_service_points(
                 .await
                 .map_err(anyhow::Error::new)?;
             for p in points {
-                println!(
+                say!(
                     "{:>4}  {}  {}  {}  {}",
                     p.id,
                     if p.active { "active  " } else { "inactive" },
@@ -162,21 +163,21 @@ pub async fn run_service_points(
                 district,
             };
             let point = service_points::create(&db, new).await.map_err(refused)?;
-            println!("added {}  {}  {}", point.id, point.hall, point.name);
+            say!("added {}  {}  {}", point.id, point.hall, point.name);
             ("service_point_created", point)
         }
         ServicePointsCommand::Rename { id, name } => {
             let point = service_points::rename(&db, id, &name)
                 .await
                 .map_err(refused)?;
-            println!("renamed {}  {}  {}", point.id, point.hall, point.name);
+            say!("renamed {}  {}  {}", point.id, point.hall, point.name);
             ("service_point_renamed", point)
         }
         ServicePointsCommand::Deactivate { id } => {
             let point = service_points::set_active(&db, id, false)
                 .await
                 .map_err(refused)?;
-            println!("deactivated {}  {}  {}", point.id, point.hall, point.name);
+            say!("deactivated {}  {}  {}", point.id, point.hall, point.name);
             ("service_point_deactivated", point)
         }
     };
