@@ -113,7 +113,12 @@ fn tool(program: &str, args: &[&str]) -> Option<String> {
             Some(String::from_utf8_lossy(&out.stdout).into_owned())
         }
         Err(_) => {
-            eprintln!("{program} is not installed; skipping this check");
+            // Straight to stderr: the harness would swallow eprintln!.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {program} is not installed; skipping this check (apt-get install poppler-utils zbar-tools)"
+            );
             None
         }
     }
