@@ -37,7 +37,15 @@ struct NextQuery {
 /// Only same-site paths are followed after login (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                // Browsers drop tabs and newlines from URLs: `/\t/evil.example` is `//evil…`.
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/staff".to_string(),
     }
 }
@@ -313,4 +321,27 @@ async fn staff_home(
         )
         .internal("rendering the staff home")?
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_login() {
+        assert_eq!(
+            safe_next(Some("/staff/batches?page=2")),
+            "/staff/batches?page=2"
+        );
+        for hostile in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/staff\r\nSet-Cookie: x=1",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/staff", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None), "/staff");
+    }
 }

@@ -83,9 +83,10 @@ pub(super) async fn download(
         "pdf" => ("application/pdf", format!("batch-{id}.pdf"), None),
         "png" => {
             let dpi = query.dpi.unwrap_or(300);
-            if !(72..=1200).contains(&dpi) {
+            // 600 dpi keeps an A5 desk sign under ~70 MB of pixels per face.
+            if !(72..=600).contains(&dpi) {
                 return Err(AppError::BadRequest(
-                    "dpi 应在 72 到 1200 之间 · dpi must be 72 to 1200".into(),
+                    "dpi 应在 72 到 600 之间 · dpi must be 72 to 600".into(),
                 ));
             }
             (

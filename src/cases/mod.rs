@@ -101,8 +101,14 @@ impl CaseStatus {
 }
 
 /// The case number a reporter and an inspector quote: `JD` + year + the report's number.
+/// The year is Beijing time's: a report at 07:00 on 1 January belongs to the new year.
 pub fn case_number(report_id: i64, received_at: DateTime<Utc>) -> String {
-    format!("JD{}-{report_id:06}", received_at.format("%Y"))
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).map(|tz| received_at.with_timezone(&tz));
+    let year = match beijing {
+        Some(local) => local.format("%Y").to_string(),
+        None => received_at.format("%Y").to_string(),
+    };
+    format!("JD{year}-{report_id:06}")
 }
 
 /// Opens the case for a report that was just inserted in the same transaction: status new,
@@ -222,6 +228,14 @@ mod tests {
         assert!(CaseStatus::New.can_become(CaseStatus::Accepted));
         assert!(CaseStatus::New.can_become(CaseStatus::Declined));
         assert!(!CaseStatus::New.can_become(CaseStatus::Closed));
+    }
+
+    #[test]
+    fn a_report_early_on_new_years_day_in_beijing_gets_the_new_year() {
+        let at = DateTime::parse_from_rfc3339("2026-12-31T17:30:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(case_number(7, at), "JD2027-000007");
     }
 
     #[test]

@@ -89,10 +89,18 @@ pub async fn read(mut multipart: Multipart) -> Submission {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
                     if buffer.len() + chunk.len() > cap {
-                        over = true;
-                        // Keep reading (and dropping) so the client gets a clean answer.
-                        buffer.clear();
-                        buffer.shrink_to_fit();
+                        // Keep reading (and dropping) so the client gets a clean answer. A
+                        // file over the limit is refused whole; text keeps its first part,
+                        // so the reporter sees what they wrote and can shorten it.
+                        if is_file {
+                            over = true;
+                            buffer.clear();
+                            buffer.shrink_to_fit();
+                        } else if !over {
+                            over = true;
+                            let room = cap.saturating_sub(buffer.len());
+                            buffer.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                        }
                     } else if !over {
                         buffer.extend_from_slice(&chunk);
                     }
@@ -119,8 +127,13 @@ pub async fn read(mut multipart: Multipart) -> Submission {
             }
         } else {
             let mut text = String::from_utf8_lossy(&buffer).into_owned();
-            if over {
-                text.truncate(MAX_TEXT_BYTES);
+            if over && text.len() > MAX_TEXT_BYTES {
+                // Cut at a character boundary: a multi-byte character is never split.
+                let mut end = MAX_TEXT_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
             }
             submission.fields.push((name, text));
         }

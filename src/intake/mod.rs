@@ -58,8 +58,13 @@ pub fn router() -> Router<AppState> {
 
 /// JSON API under `/api/v1`.
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/reports", post(api::create)).route(
-        "/reports/status",
-        get(api::status_by_header).post(api::status_by_body),
-    )
+    Router::new()
+        .route(
+            "/reports",
+            post(api::create).layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+        )
+        .route(
+            "/reports/status",
+            get(api::status_by_header).post(api::status_by_body),
+        )
 }

@@ -11,6 +11,8 @@ pub struct Provenance {
     pub source: &'static str,
     pub district: Option<String>,
     pub batch_id: Option<i64>,
+    /// How many cards the batch holds (a batch of one names its holder).
+    pub batch_size: Option<i32>,
     pub channel: Option<String>,
     pub service_point_id: Option<i64>,
     /// The card's enterprise: stored only if the reporter chooses to say who they are.
@@ -58,7 +60,7 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
     };
     let sql = format!(
         "SELECT c.batch_id, c.enterprise_id, c.service_point_id, c.status, c.revoked_at, \
-                b.channel, b.list_version_id, e.district AS enterprise_district, \
+                b.channel, b.card_count, b.list_version_id, e.district AS enterprise_district, \
                 s.district AS window_district \
          FROM cards c \
          LEFT JOIN card_batches b ON b.id = c.batch_id \
@@ -97,6 +99,7 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
         },
         district,
         batch_id: Some(row.try_get("", "batch_id")?),
+        batch_size: row.try_get("", "card_count")?,
         channel: row.try_get("", "channel")?,
         service_point_id,
         enterprise_id,

@@ -14,6 +14,9 @@ use crate::entities::{report_items, reports};
 use crate::error::{AppError, ResultExt};
 use crate::web::Lang;
 
+/// The smallest batch an anonymous report may name: below it, the batch says who reported.
+pub const MIN_ANONYMOUS_BATCH: i32 = 20;
+
 /// What the reporter is told once a report is stored.
 #[derive(Debug)]
 pub struct Receipt {
@@ -46,6 +49,16 @@ pub async fn store(
         None => (None, None, None),
     };
     let anonymous = contact_phone.is_none() && contact_email.is_none() && enterprise_id.is_none();
+    // A small batch (a reissued card, a few chosen enterprises) would name the enterprise
+    // through its cards: an anonymous report from an enterprise card keeps such a batch out.
+    let batch_id = if anonymous
+        && provenance.service_point_id.is_none()
+        && provenance.batch_size.unwrap_or(0) < MIN_ANONYMOUS_BATCH
+    {
+        None
+    } else {
+        provenance.batch_id
+    };
     let row = reports::ActiveModel {
         received_at: Set(now),
         list_version_id: Set(report.list_version_id),
@@ -59,7 +72,7 @@ pub async fn store(
         enterprise_id: Set(enterprise_id),
         source: Set(provenance.source.to_string()),
         district: Set(provenance.district.clone()),
-        batch_id: Set(provenance.batch_id),
+        batch_id: Set(batch_id),
         channel: Set(provenance.channel.clone()),
         service_point_id: Set(provenance.service_point_id),
         from_revoked_card: Set(provenance.revoked),

@@ -2,7 +2,7 @@
 
 use sea_orm::EntityTrait;
 
-use crate::helpers::on_each_database;
+use crate::helpers::{on_each_database, spawn_app};
 use crate::intake_support::{CardKind, STORY, count, insert_card, query_code_in, report_form};
 use jianduka::entities::{cases as case_rows, reports};
 
@@ -243,4 +243,61 @@ async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
         assert_eq!(count(&app.db, "cases").await, 0);
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_report_from_a_reissued_card_does_not_keep_its_one_card_batch() {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared(&format!(
+                "UPDATE card_batches SET card_count = 1 WHERE id = {}",
+                card.batch_id
+            ))
+            .await
+            .expect("shrink the batch");
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let report = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert!(report.anonymous);
+        assert_eq!(
+            report.batch_id, None,
+            "a one-card batch would name the enterprise"
+        );
+        assert_eq!(report.district.as_deref(), Some("暨阳街道"));
+        assert_eq!(report.channel.as_deref(), Some("door_to_door"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_description_far_over_the_limit_comes_back_cut_with_a_message_not_emptied() {
+    let app = spawn_app().await;
+    let story = "窗口工作人员推诿扯皮。".repeat(8_000); // ~264 KB, far over 64 KB
+    let response = app
+        .client
+        .post(format!("{}/report", app.address))
+        .multipart(report_form(&[3], &story))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("窗口工作人员推诿扯皮。窗口工作人员推诿扯皮。"),
+        "the text is kept"
+    );
+    assert!(html.contains("5000"), "the limit is named");
+    assert_eq!(count(&app.db, "reports").await, 0);
 }

@@ -42,7 +42,7 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
         template: Set("id1".into()),
         list_version_id: Set(version.id),
         scope: Set("district:暨阳街道".into()),
-        card_count: Set(1),
+        card_count: Set(100),
         created_by: Set(None),
         created_by_label: Set("test".into()),
         created_at: Set(now),
