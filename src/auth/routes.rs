@@ -6,6 +6,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{Duration, Utc};
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde::Deserialize;
 
@@ -114,26 +116,37 @@ async fn login(
     if user.locked_until.is_some_and(|until| until > now) {
         return refuse("login_locked");
     }
+    // Count the attempt before checking it, atomically: parallel guesses each take a number,
+    // and those past the limit are refused without a password check.
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::FailedLogins,
+            Expr::col(users::Column::FailedLogins).add(1),
+        )
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&state.db)
+        .await?;
+    let attempts = users::Entity::find_by_id(user.id)
+        .one(&state.db)
+        .await?
+        .map_or(MAX_FAILED_LOGINS + 1, |u| u.failed_logins);
+    if attempts > MAX_FAILED_LOGINS {
+        return refuse("login_locked");
+    }
     let password = form.password.clone();
     let hash = user.password_hash.clone();
     let ok = tokio::task::spawn_blocking(move || super::verify_password(&password, &hash))
         .await
         .internal("verifying a password")?;
     if !ok {
-        let failures = user.failed_logins + 1;
-        let mut active = user.into_active_model();
-        if failures >= MAX_FAILED_LOGINS {
+        if attempts >= MAX_FAILED_LOGINS {
+            let mut active = user.into_active_model();
             active.failed_logins = Set(0);
             active.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
-        } else {
-            active.failed_logins = Set(failures);
+            active.update(&state.db).await?;
+            return refuse("login_locked");
         }
-        active.update(&state.db).await?;
-        return refuse(if failures >= MAX_FAILED_LOGINS {
-            "login_locked"
-        } else {
-            "login_failed"
-        });
+        return refuse("login_failed");
     }
     let must_change = user.must_change_password;
     let user_id = user.id;

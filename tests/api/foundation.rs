@@ -201,3 +201,37 @@ async fn a_one_time_password_opens_only_the_password_page() {
     }
     assert_eq!(app.get("/account/password").await.status(), 200);
 }
+
+#[tokio::test]
+async fn parallel_password_guesses_cannot_slip_past_the_lockout() {
+    on_each_database(async |app| {
+        let guesses: Vec<_> = (0..20)
+            .map(|i| {
+                let client = app.client.clone();
+                let url = format!("{}/login", app.address);
+                tokio::spawn(async move {
+                    client
+                        .post(url)
+                        .form(&[("username", "admin"), ("password", &format!("guess-{i}"))])
+                        .send()
+                        .await
+                        .expect("sent")
+                        .status()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for guess in guesses {
+            statuses.push(guess.await.expect("the guess ran"));
+        }
+        assert!(statuses.iter().all(|s| *s == 401));
+        let response = app
+            .post_form(
+                "/login",
+                &[("username", "admin"), ("password", &app.admin_password)],
+            )
+            .await;
+        assert_eq!(response.status(), 401, "locked even for the right password");
+    })
+    .await;
+}
