@@ -101,3 +101,16 @@ pub async fn migration_status(db: &DatabaseConnection) -> anyhow::Result<Vec<(St
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
+
+/// Makes the transaction `txn` a writer from its first statement on SQLite (what
+/// `BEGIN IMMEDIATE` does): a write that changes no row still takes the write lock, waiting
+/// out the busy timeout if another writer holds it. A transaction that reads first and
+/// writes later can otherwise fail at once when another connection commits in between,
+/// because SQLite cannot upgrade a stale read snapshot. No effect on PostgreSQL.
+pub async fn take_write_lock(txn: &impl sea_orm::ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE settings SET key = key WHERE 1 = 0")
+            .await?;
+    }
+    Ok(())
+}

@@ -91,6 +91,7 @@ pub async fn issue(
 /// people issuing at once cannot both give the same enterprise a new card (or both reissue
 /// one card). SQLite serialises writers by itself.
 pub(super) async fn serialize_issuing(txn: &impl ConnectionTrait) -> Result<(), CardError> {
+    crate::db::take_write_lock(txn).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,

@@ -47,6 +47,9 @@ pub async fn import_file(
     })??;
     let good_rows = checked.good.len();
     let txn = db.begin().await.map_err(busy_or_other)?;
+    crate::db::take_write_lock(&txn)
+        .await
+        .map_err(busy_or_other)?;
     let mut report = import::store(&txn, checked.good, &checked.absent)
         .await
         .map_err(busy_or_other)?;

@@ -320,3 +320,65 @@ async fn a_live_reissue_of_an_active_card_revokes_it_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn issuing_while_reports_stream_in_on_sqlite_loses_neither() {
+    let app = crate::helpers::spawn_app().await;
+    for i in 0..300 {
+        let uscc = format!("9133068110{i:07}X");
+        super::add_enterprise(
+            &app.db,
+            &uscc,
+            &format!("诸暨市测试{i}有限公司"),
+            "暨阳街道",
+        )
+        .await;
+    }
+    let reports: Vec<_> = (0..40)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = format!("{}/api/v1/reports", app.address);
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("x-forwarded-for", format!("10.0.0.{i}"))
+                    .json(&serde_json::json!({
+                        "items": [3],
+                        "description": format!("窗口推诿扯皮，材料齐全仍不受理，第{i}次。"),
+                    }))
+                    .send()
+                    .await
+                    .expect("sent")
+                    .status()
+            })
+        })
+        .collect();
+    let issued = jianduka::cards::issue(
+        &app.db,
+        app.settings.secret_key.expose(),
+        jianduka::cards::IssueRequest {
+            target: jianduka::cards::Target::AllEnterprises,
+            channel: None,
+            again: false,
+            issued_by: jianduka::cards::IssuedBy {
+                user_id: None,
+                label: "test".into(),
+            },
+        },
+    )
+    .await
+    .expect("issuing succeeds while reports are written");
+    assert_eq!(issued.count, 300);
+    let mut stored = 0;
+    for report in reports {
+        if report.await.expect("ran").is_success() {
+            stored += 1;
+        }
+    }
+    let count = jianduka::entities::reports::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(count, stored);
+    assert!(stored > 0, "some reports went in");
+}
