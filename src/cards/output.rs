@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
+use super::print::PrintJob;
 use super::render::{self, FaceFormat, FaceSink, RenderSummary};
 use super::stream::{BatchCards, print_job};
 use super::{CardError, IssuedBy};
@@ -48,25 +49,13 @@ pub async fn render_batch_pdf<W: Write + Send + 'static>(
     batch_id: i64,
     out: W,
 ) -> Result<(Rendered, W), CardError> {
-    let (_, job) = print_job(db, settings, batch_id).await?;
-    let mut cards = BatchCards::new(
-        tokio::runtime::Handle::current(),
-        db.clone(),
-        settings,
-        batch_id,
-    );
-    let assets_dir = settings.print_assets.clone();
-    let font = settings.card_font.clone();
-    let (summary, out) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let assets = shared_assets(&assets_dir, font.as_deref())?;
+    render_batch(db, settings, batch_id, move |assets, job, cards| {
         let mut out = out;
-        let summary = render::render_pdf(&assets, &job, &mut cards, &mut out)?;
+        let summary = render::render_pdf(assets, job, cards, &mut out)?;
         out.flush()?;
         Ok((summary, out))
     })
     .await
-    .map_err(|e| anyhow::anyhow!("the PDF render task failed: {e}"))??;
-    Ok((Rendered { batch_id, summary }, out))
 }
 
 /// Renders every face of batch `batch_id` as PNG or SVG files into `sink`; returns the sink.
@@ -77,6 +66,24 @@ pub async fn render_batch_faces<S: FaceSink + Send + 'static>(
     format: FaceFormat,
     sink: S,
 ) -> Result<(Rendered, S), CardError> {
+    render_batch(db, settings, batch_id, move |assets, job, cards| {
+        let mut sink = sink;
+        let summary = render::render_faces(assets, job, cards, format, &mut sink)?;
+        Ok((summary, sink))
+    })
+    .await
+}
+
+/// Runs `work` off the async executor with the shared assets, the batch's print job and
+/// its cards streamed from the database; returns what `work` hands back.
+async fn render_batch<T: Send + 'static>(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch_id: i64,
+    work: impl FnOnce(&render::Assets, &PrintJob, &mut BatchCards) -> anyhow::Result<(RenderSummary, T)>
+    + Send
+    + 'static,
+) -> Result<(Rendered, T), CardError> {
     let (_, job) = print_job(db, settings, batch_id).await?;
     let mut cards = BatchCards::new(
         tokio::runtime::Handle::current(),
@@ -86,15 +93,13 @@ pub async fn render_batch_faces<S: FaceSink + Send + 'static>(
     );
     let assets_dir = settings.print_assets.clone();
     let font = settings.card_font.clone();
-    let (summary, sink) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (summary, output) = tokio::task::spawn_blocking(move || {
         let assets = shared_assets(&assets_dir, font.as_deref())?;
-        let mut sink = sink;
-        let summary = render::render_faces(&assets, &job, &mut cards, format, &mut sink)?;
-        Ok((summary, sink))
+        work(&assets, &job, &mut cards)
     })
     .await
-    .map_err(|e| anyhow::anyhow!("the face render task failed: {e}"))??;
-    Ok((Rendered { batch_id, summary }, sink))
+    .map_err(|e| anyhow::anyhow!("the render task failed: {e}"))??;
+    Ok((Rendered { batch_id, summary }, output))
 }
 
 /// Records a finished render in the audit log.
