@@ -8,18 +8,10 @@ use std::process::Command;
 use super::*;
 use crate::cards::print::PrintKind;
 
-const ITEMS: [&str; 10] = [
-    "门难进、脸难看、话难听、事难办",
-    "吃拿卡要，索取、收受企业财物",
-    "推诿扯皮、敷衍塞责、办事拖拉",
-    "不作为、慢作为、乱作为",
-    "违规收费、乱摊派、乱检查、乱罚款",
-    "惠企政策不落实、承诺不兑现",
-    "违规插手干预企业生产经营和工程项目",
-    "接受企业宴请、让企业报销应由个人支付的费用",
-    "以权谋私、与企业搞利益输送",
-    "泄露企业商业秘密、打击报复反映问题的企业和人员",
-];
+/// The shipped negative list (Chinese), as printed on every card front.
+fn items() -> [&'static str; 10] {
+    crate::negative_list::DEFAULT_ITEMS.map(|(zh, _)| zh)
+}
 
 const NAMES: [&str; 12] = [
     "诸暨市鑫垚贸易有限公司",
@@ -55,7 +47,7 @@ fn job(template: &str) -> PrintJob {
         org_name: "诸暨市纪委监委".to_string(),
         hotline: "0575-87012345".to_string(),
         list_title: "营商环境负面清单".to_string(),
-        items: ITEMS.map(String::from).to_vec(),
+        items: items().map(String::from).to_vec(),
         show_holder_name: true,
     }
 }
@@ -270,7 +262,7 @@ fn the_pdf_is_searchable_embeds_only_subset_fonts_and_every_qr_scans_at_200_dpi(
         return;
     };
     let text = without_spaces(&text);
-    for item in ITEMS.iter().chain(&NAMES) {
+    for item in items().iter().chain(&NAMES) {
         assert!(
             text.contains(&without_spaces(item)),
             "pdftotext should find {item}"
