@@ -110,10 +110,11 @@ impl Application {
             let _ = settings.public_base_url.set_port(Some(local.port()));
         }
         settings.bind = local;
+        let views = Views::load(&settings.org_name, &settings.hotline)?;
         let state = AppState {
             db,
             settings: Arc::new(settings),
-            views: Views::load()?,
+            views,
             metrics: Arc::new(Metrics::default()),
             intake: Arc::new(crate::intake::IntakeGuards::default()),
         };
@@ -205,14 +206,7 @@ pub fn router(state: AppState) -> Router {
 async fn home(State(state): State<AppState>, lang: Lang) -> Result<Html<String>, AppError> {
     state
         .views
-        .page(
-            "home.html",
-            lang,
-            minijinja::context! {
-                org_name => &state.settings.org_name,
-                hotline => &state.settings.hotline,
-            },
-        )
+        .page("home.html", lang, minijinja::context! {})
         .internal("rendering the home page")
 }
 

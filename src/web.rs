@@ -214,20 +214,33 @@ impl Templates {
 pub struct Views {
     pub templates: Arc<Templates>,
     pub locales: Arc<Locales>,
+    /// The issuing body, shown at the top of every page.
+    org_name: Arc<str>,
+    /// Its hotline, shown on public pages.
+    hotline: Arc<str>,
 }
 
 impl Views {
-    /// Loads both.
-    pub fn load() -> anyhow::Result<Self> {
+    /// Loads both; `org_name` and `hotline` go into every page.
+    pub fn load(org_name: &str, hotline: &str) -> anyhow::Result<Self> {
         Ok(Self {
             templates: Arc::new(Templates::load()?),
             locales: Arc::new(Locales::load()?),
+            org_name: org_name.into(),
+            hotline: hotline.into(),
         })
     }
 
-    /// Renders a page: `ctx` plus `t` (the strings of `lang`) and `lang`.
+    /// Renders a page: `ctx` plus `t` (the strings of `lang`), `lang`, `org_name` and
+    /// `hotline`.
     pub fn page(&self, name: &str, lang: Lang, ctx: Value) -> anyhow::Result<Html<String>> {
-        let full = minijinja::context! { t => self.locales.value(lang), lang => lang.tag(), ..ctx };
+        let full = minijinja::context! {
+            t => self.locales.value(lang),
+            lang => lang.tag(),
+            org_name => &*self.org_name,
+            hotline => &*self.hotline,
+            ..ctx
+        };
         Ok(Html(self.templates.render(name, full)?))
     }
 }

@@ -65,7 +65,6 @@ fn render_login(
             "auth/login.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 next => next,
                 username => username,
                 error => error,
@@ -234,7 +233,6 @@ fn render_password(
             "auth/password.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 me => staff_context(user),
                 csrf => &user.csrf,
                 next => next,
@@ -327,7 +325,6 @@ async fn staff_home(
             "staff/home.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 me => staff_context(&user),
                 csrf => &user.csrf,
             },

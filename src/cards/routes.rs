@@ -45,7 +45,6 @@ fn page(
     ctx: minijinja::Value,
 ) -> Result<Html<String>, AppError> {
     let full = minijinja::context! {
-        org_name => &state.settings.org_name,
         me => staff_context(user),
         csrf => &user.csrf,
         ..ctx

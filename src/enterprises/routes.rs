@@ -65,7 +65,6 @@ async fn register_page(
             "enterprises/register.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 me => staff_context(&user),
                 ..view
             },
@@ -164,7 +163,6 @@ fn render_import(
             "enterprises/import.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 me => staff_context(user),
                 max_mb => MAX_FILE_BYTES / 1024 / 1024,
                 report => report,

@@ -50,7 +50,6 @@ fn render_list(
             "enterprises/service_points.html",
             lang,
             minijinja::context! {
-                org_name => &state.settings.org_name,
                 me => staff_context(user),
                 points => rows,
                 error => error,

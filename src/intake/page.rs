@@ -76,8 +76,6 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
             "intake/form.html",
             lang,
             context! {
-                org_name => &state.settings.org_name,
-                hotline => &state.settings.hotline,
                 path => &page.path,
                 items => items,
                 draft => page.draft,
@@ -101,8 +99,6 @@ pub fn receipt(state: &AppState, lang: Lang, receipt: &Receipt) -> Result<Respon
             "intake/done.html",
             lang,
             context! {
-                org_name => &state.settings.org_name,
-                hotline => &state.settings.hotline,
                 case_number => &receipt.case_number,
                 code => receipt.query_code.grouped(),
                 received_at => &receipt.received_at,
@@ -125,8 +121,6 @@ pub fn entry(
             "intake/query.html",
             lang,
             context! {
-                org_name => &state.settings.org_name,
-                hotline => &state.settings.hotline,
                 notice => notice.map(|k| state.views.locales.t(lang, k)),
             },
         )
@@ -155,8 +149,6 @@ pub fn case(
             "intake/case.html",
             lang,
             context! {
-                org_name => &state.settings.org_name,
-                hotline => &state.settings.hotline,
                 case => view,
                 code => code,
                 notice => notice.map(|(k, _)| state.views.locales.t(lang, k)),
