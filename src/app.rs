@@ -4,40 +4,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::access::{RouteEntry, StaffRouter};
+use crate::audit::Actor;
+use crate::clock::Clock;
 use crate::config::{SettingError, Settings};
+use crate::db::WriteGate;
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::telemetry::Metrics;
 use crate::web::{Lang, Views};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub views: Views,
-    pub metrics: Arc<Metrics>,
-    pub intake: Arc<crate::intake::IntakeGuards>,
-}
-
-impl AppState {
-    /// Whether cookies must carry `Secure` (the public address is https).
-    pub fn secure_cookies(&self) -> bool {
-        self.settings.public_base_url.scheme() == "https"
-    }
-}
-
-impl FromRef<AppState> for Arc<Metrics> {
-    fn from_ref(state: &AppState) -> Self {
-        state.metrics.clone()
-    }
-}
 
 /// Why the server could not start: a setting (exit status 2) or anything else (1).
 #[derive(Debug, thiserror::Error)]
@@ -51,27 +33,63 @@ pub enum StartupError {
 /// Connects, migrates and seeds the database: what `serve` and every command needs first.
 pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     let db = crate::db::connect(settings).await?;
-    crate::db::migrate(&db).await?;
+    migrate(&db, settings.secret_key.expose()).await?;
     seed(&db).await?;
     Ok(db)
+}
+
+/// Applies pending migrations; seals the audit chain head in the run that creates it.
+pub async fn migrate(db: &DatabaseConnection, key: &[u8]) -> anyhow::Result<()> {
+    let applied = crate::db::migrate(db).await?;
+    if applied
+        .iter()
+        .any(|name| name == crate::db::AUDIT_HEAD_MIGRATION)
+    {
+        crate::audit::seal_new_head(db, key)
+            .await
+            .map_err(|e| anyhow::anyhow!("sealing the audit chain head: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Data every installation starts with: negative list v1, the default SLA policy and the
 /// shipped working-day calendar.
 async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
-    if crate::negative_list::seed_default(db).await? {
+    let now = Clock::system().now();
+    if crate::negative_list::seed_default(db, now).await? {
         tracing::info!("published the default negative list (version 1)");
     }
-    if crate::sla::seed_default(db).await? {
+    if crate::sla::seed_default(db, now).await? {
         tracing::info!(
             "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
         );
     }
-    let years = crate::sla::calendar::seed(db).await?;
+    let years = crate::sla::calendar::seed(db, now).await?;
     if !years.is_empty() {
         tracing::info!(?years, "loaded the shipped working-day calendar");
     }
     Ok(())
+}
+
+/// The shared state over a prepared database.
+fn assemble_state(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
+    let views = Views::load(&settings.org_name, &settings.hotline)?;
+    Ok(AppState {
+        writes: WriteGate::new(db.clone()),
+        db,
+        settings: Arc::new(settings),
+        views,
+        metrics: Arc::new(Metrics::default()),
+        limits: Arc::default(),
+        lists: Arc::default(),
+        clock: Clock::system(),
+    })
+}
+
+/// The state a one-shot command works with: the database prepared, no port bound.
+pub async fn state_for_command(settings: Settings) -> Result<AppState, StartupError> {
+    let db = prepare_database(&settings).await?;
+    Ok(assemble_state(db, settings)?)
 }
 
 /// A server ready to run: database prepared, port bound.
@@ -86,7 +104,6 @@ impl Application {
     /// Prepares the database, creates the first admin if there are no users, binds the port.
     pub async fn build(mut settings: Settings) -> Result<Self, StartupError> {
         let db = prepare_database(&settings).await?;
-        let first_admin_password = crate::auth::bootstrap_admin(&db).await?;
         // Card templates and fonts are checked now, so a broken template stops the start
         // instead of the first print job.
         let (assets, font) = (settings.print_assets.clone(), settings.card_font.clone());
@@ -110,14 +127,10 @@ impl Application {
             let _ = settings.public_base_url.set_port(Some(local.port()));
         }
         settings.bind = local;
-        let views = Views::load(&settings.org_name, &settings.hotline)?;
-        let state = AppState {
-            db,
-            settings: Arc::new(settings),
-            views,
-            metrics: Arc::new(Metrics::default()),
-            intake: Arc::new(crate::intake::IntakeGuards::default()),
-        };
+        let state = assemble_state(db, settings)?;
+        let first_admin_password =
+            crate::auth::bootstrap_admin(&state.writes, &state.stamp(Actor::System("first-run")))
+                .await?;
         Ok(Self {
             listener,
             state,
@@ -175,8 +188,30 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// Every staff route, by the access it needs (each domain declares its own).
+fn staff_routers() -> Vec<StaffRouter> {
+    vec![
+        crate::auth::staff_routes(),
+        crate::cards::staff_routes(),
+        crate::enterprises::staff_routes(),
+    ]
+}
+
+/// The staff routes as declared, for a test that walks them all.
+pub fn staff_routes() -> Vec<RouteEntry> {
+    staff_routers()
+        .iter()
+        .flat_map(|r| r.entries().to_vec())
+        .collect()
+}
+
 /// Every route of the product.
 pub fn router(state: AppState) -> Router {
+    let staff = staff_routers()
+        .into_iter()
+        .fold(Router::new(), |router, routes| {
+            router.merge(routes.into_router(&state))
+        });
     let api = Router::new()
         .nest("/v1", crate::intake::api_router())
         .route("/openapi.json", get(crate::openapi::document))
@@ -187,10 +222,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(crate::telemetry::metrics_handler))
-        .merge(crate::auth::router())
+        .merge(crate::auth::router(&state))
         .merge(crate::intake::router())
-        .merge(crate::cards::router())
-        .merge(crate::enterprises::router())
+        .merge(staff)
         .nest("/api", api)
         .merge(crate::web::static_router())
         .route_layer(axum::middleware::from_fn_with_state(

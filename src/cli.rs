@@ -1,19 +1,16 @@
 //! The command line: `jianduka [serve|migrate|config|users|enterprises|cards] …`.
-//! Each domain owns its subcommands; this file only parses and dispatches.
+//! Each domain owns its subcommands; this file only parses, prepares the database and
+//! dispatches. What commands share lives below the domains, in `cli/output.rs`.
+
+pub mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// `println!` that never panics: a closed pipe (`jianduka … | head`) just ends the output.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-pub(crate) use say;
+pub use output::CliError;
+pub(crate) use output::say;
 
 use crate::app::{Application, StartupError};
 use crate::config::{self, Overrides, Settings};
@@ -45,7 +42,7 @@ pub enum Command {
     Config,
     /// Manage staff accounts.
     #[command(subcommand)]
-    Users(UsersCommand),
+    Users(crate::auth::cli::UsersCommand),
     /// Import and list the enterprise register.
     #[command(subcommand)]
     Enterprises(crate::enterprises::cli::EnterprisesCommand),
@@ -72,45 +69,12 @@ pub enum MigrateAction {
     Status,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Create a staff account; prints a generated password unless --password-stdin is given.
-    Add {
-        /// Login name (letters, digits, '.', '_', '-').
-        username: String,
-        /// admin, supervisor, inspector or print-staff.
-        #[arg(long)]
-        role: String,
-        /// Name shown in the UI [default: the username].
-        #[arg(long)]
-        name: Option<String>,
-        /// Email address for reminders.
-        #[arg(long)]
-        email: Option<String>,
-        /// Read the password from standard input instead of generating one.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-}
-
-/// A command's failure: one line on stderr, then exit status 2 for settings, 1 otherwise.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error(transparent)]
-    Startup(#[from] StartupError),
-    #[error("{0}")]
-    Usage(String),
-}
-
-impl From<anyhow::Error> for CliError {
-    fn from(e: anyhow::Error) -> Self {
-        CliError::Startup(StartupError::Other(e))
-    }
-}
-
-impl From<config::SettingError> for CliError {
-    fn from(e: config::SettingError) -> Self {
-        CliError::Startup(StartupError::Setting(e))
+impl From<StartupError> for CliError {
+    fn from(e: StartupError) -> Self {
+        match e {
+            StartupError::Setting(e) => CliError::Setting(e),
+            StartupError::Other(e) => CliError::Other(e),
+        }
     }
 }
 
@@ -129,17 +93,9 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
-        Err(CliError::Startup(StartupError::Setting(e))) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Err(CliError::Usage(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -176,13 +132,21 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             say!("{}", settings.describe().trim_end());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Users(command)) => users(settings, command).await,
-        Some(Command::Enterprises(command)) => {
-            crate::enterprises::cli::run(settings, command).await
+        Some(Command::Users(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::auth::cli::run(&state, command).await
         }
-        Some(Command::Cards(command)) => crate::cards::cli::run(settings, command).await,
+        Some(Command::Enterprises(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::enterprises::cli::run(&state, command).await
+        }
+        Some(Command::Cards(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::cards::cli::run(&state, command).await
+        }
         Some(Command::ServicePoints(command)) => {
-            crate::enterprises::cli::run_service_points(settings, command).await
+            let state = crate::app::state_for_command(settings).await?;
+            crate::enterprises::cli::run_service_points(&state, command).await
         }
     }
 }
@@ -211,7 +175,7 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<Ex
     let db = crate::db::connect(&settings).await?;
     match action.unwrap_or(MigrateAction::Up) {
         MigrateAction::Up => {
-            crate::db::migrate(&db).await?;
+            crate::app::migrate(&db, settings.secret_key.expose()).await?;
             for (name, _) in crate::db::migration_status(&db).await? {
                 say!("applied  {name}");
             }
@@ -221,61 +185,6 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<Ex
                 say!("{}  {name}", if applied { "applied" } else { "pending" });
             }
         }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn users(settings: Settings, command: UsersCommand) -> Result<ExitCode, CliError> {
-    let UsersCommand::Add {
-        username,
-        role,
-        name,
-        email,
-        password_stdin,
-    } = command;
-    let role = crate::auth::Role::parse(&role).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--role: '{role}' is not one of admin, supervisor, inspector, print-staff"
-        ))
-    })?;
-    let db = crate::app::prepare_database(&settings).await?;
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| CliError::Usage(format!("reading the password from stdin: {e}")))?;
-        (line.trim_end_matches(['\r', '\n']).to_string(), false)
-    } else {
-        (crate::auth::generate_password()?, true)
-    };
-    let user = crate::auth::create_user(
-        &db,
-        crate::auth::NewUser {
-            display_name: name.unwrap_or_else(|| username.clone()),
-            username,
-            email,
-            role,
-            password: password.clone(),
-            must_change_password: generated,
-        },
-    )
-    .await
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    crate::audit::append(
-        &db,
-        settings.secret_key.expose(),
-        crate::audit::AuditEvent::new(
-            crate::audit::Actor::System("cli"),
-            "user_created",
-            "user",
-            user.id,
-        )
-        .with_detail(serde_json::json!({ "role": role.as_str() })),
-    )
-    .await?;
-    say!("created {} ({})", user.username, role.as_str());
-    if generated {
-        say!("password: {password}  (shown once; it must be changed at first login)");
     }
     Ok(ExitCode::SUCCESS)
 }

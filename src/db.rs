@@ -1,9 +1,13 @@
 //! Opening the database (SQLite file or PostgreSQL server) and bringing its schema up to date.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
+};
 
 use crate::config::{DatabaseKind, SettingError, Settings};
 
@@ -72,11 +76,22 @@ fn one_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-/// Applies every pending migration.
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// The migration that makes the audit log append-only; the server seals its chain head in
+/// the run that applies it.
+pub const AUDIT_HEAD_MIGRATION: &str = "m20261130_000001_audit_append_only";
+
+/// Applies every pending migration; returns the names of those it applied.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading migrations: {e}"))?
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
     Migrator::up(db, None)
         .await
-        .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))
+        .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
+    Ok(pending)
 }
 
 /// One line per migration: its name and whether it is applied.
@@ -102,15 +117,64 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
 
-/// Makes the transaction `txn` a writer from its first statement on SQLite (what
-/// `BEGIN IMMEDIATE` does): a write that changes no row still takes the write lock, waiting
-/// out the busy timeout if another writer holds it. A transaction that reads first and
-/// writes later can otherwise fail at once when another connection commits in between,
-/// because SQLite cannot upgrade a stale read snapshot. No effect on PostgreSQL.
-pub async fn take_write_lock(txn: &impl sea_orm::ConnectionTrait) -> Result<(), sea_orm::DbErr> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        txn.execute_unprepared("UPDATE settings SET key = key WHERE 1 = 0")
-            .await?;
+/// The one way to start a write transaction. SQLite has one writer at a time: writers of
+/// this process queue here (cheaper and fairer than SQLite's busy-retry loop), and the
+/// transaction takes SQLite's write lock with its first statement, so it never holds a stale
+/// read snapshot that it would have to upgrade (which fails at once when another connection,
+/// or another process such as a CLI command, committed in between). On PostgreSQL it is a
+/// plain transaction. Clones share the queue.
+#[derive(Clone, Debug)]
+pub struct WriteGate {
+    db: DatabaseConnection,
+    queue: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction that holds its turn until it is committed or dropped.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteGate {
+    /// The gate of `db` (one per process and database).
+    pub fn new(db: DatabaseConnection) -> Self {
+        let queue = (db.get_database_backend() == DbBackend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Self { db, queue }
     }
-    Ok(())
+
+    /// Waits for this process's turn (SQLite), then begins a transaction that writes first.
+    pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
+        let turn = match &self.queue {
+            Some(queue) => Some(queue.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.db.begin().await?;
+        if txn.get_database_backend() == DbBackend::Sqlite {
+            // A write that changes no row still takes the write lock (what BEGIN IMMEDIATE does).
+            txn.execute_unprepared("UPDATE settings SET key = key WHERE 1 = 0")
+                .await?;
+        }
+        Ok(WriteTxn { txn, _turn: turn })
+    }
+
+    /// The connection, for reads outside a transaction.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+impl WriteTxn {
+    /// Commits, then gives up the turn.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
 }

@@ -1,12 +1,14 @@
 //! jianduka (监督卡): business-environment supervision cards, from the printed card through
 //! the anonymous report to the inspector's case and its deadlines.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cards;
 pub mod cases;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -14,8 +16,10 @@ pub mod enterprises;
 pub mod entities;
 pub mod error;
 pub mod intake;
+pub mod limits;
 pub mod negative_list;
 pub mod openapi;
 pub mod sla;
+pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -1,8 +1,10 @@
-//! Schema migrations for jianduka. They run unchanged on SQLite and PostgreSQL.
+//! Schema migrations for jianduka. They run unchanged on SQLite and PostgreSQL. One file per
+//! change, named for what it adds; an applied migration is never edited.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_initial;
+mod m20261130_000001_audit_append_only;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -10,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_initial::Migration)]
+        vec![
+            Box::new(m20261129_000001_initial::Migration),
+            Box::new(m20261130_000001_audit_append_only::Migration),
+        ]
     }
 }

@@ -1,14 +1,16 @@
 //! The append-only, tamper-evident audit log. Each row carries a keyed hash (HMAC under the
 //! server key) of its content and of the previous row's hash, so deleting, editing or
-//! reordering rows breaks the chain, and nobody without the key can forge a new one.
+//! reordering rows breaks the chain, and nobody without the key can forge a new one. The
+//! chain head (length and newest hash, sealed with the key) catches rows cut off the end.
+//! The database refuses UPDATE and DELETE on the log (triggers on both engines).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::audit_log;
+use crate::entities::{audit_head, audit_log};
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -21,10 +23,32 @@ pub enum Actor {
     Reporter,
 }
 
+/// Who acts, when, and the key that seals the record: what every audited change takes.
+#[derive(Clone, Debug)]
+pub struct Stamp<'k> {
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+    pub key: &'k [u8],
+}
+
+impl<'k> Stamp<'k> {
+    /// `actor` acting at `at`, recorded under `key`.
+    pub fn new(actor: Actor, at: DateTime<Utc>, key: &'k [u8]) -> Self {
+        Self { actor, at, key }
+    }
+
+    /// The user id, when a staff account acts.
+    pub fn user_id(&self) -> Option<i64> {
+        match self.actor {
+            Actor::User(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// One thing to record.
 #[derive(Clone, Debug)]
 pub struct AuditEvent {
-    pub actor: Actor,
     pub action: &'static str,
     pub subject_type: &'static str,
     pub subject_id: Option<String>,
@@ -34,13 +58,11 @@ pub struct AuditEvent {
 impl AuditEvent {
     /// An event about `subject_type` #`subject_id`.
     pub fn new(
-        actor: Actor,
         action: &'static str,
         subject_type: &'static str,
         subject_id: impl ToString,
     ) -> Self {
         Self {
-            actor,
             action,
             subject_type,
             subject_id: Some(subject_id.to_string()),
@@ -71,53 +93,104 @@ fn entry_hash(key: &[u8], row: &audit_log::Model, prev_hash: &str) -> String {
     crate::crypto::keyed_hash(key, "audit", content.as_bytes())
 }
 
-/// Appends `event` in its own short transaction. The row is inserted first (taking the
-/// write lock on SQLite), then chained to its predecessor; on PostgreSQL an advisory lock
-/// serialises appends across server instances.
-pub async fn append(db: &DatabaseConnection, key: &[u8], event: AuditEvent) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(7220001)",
-        ))
-        .await?;
-    }
-    let (actor_id, actor_label) = match event.actor {
+/// Appends `event` by `stamp.actor` as of `stamp.at`, inside the caller's transaction, so that the change it records
+/// and the row commit together or not at all. The row's hash is computed before it is inserted
+/// (rows are never updated; the database refuses it). Appends take turns on the chain head:
+/// its row lock on PostgreSQL, the write lock the caller's [`crate::db::WriteGate`]
+/// transaction holds on SQLite.
+pub async fn append(
+    db: &impl ConnectionTrait,
+    stamp: &Stamp<'_>,
+    event: AuditEvent,
+) -> Result<(), DbErr> {
+    let (key, at) = (stamp.key, stamp.at);
+    let head = lock_head(db).await?;
+    let (actor_id, actor_label) = match stamp.actor {
         Actor::User(id) => (Some(id), format!("user:{id}")),
         Actor::System(label) => (None, format!("system:{label}")),
         Actor::Reporter => (None, "reporter".to_string()),
     };
-    let now = Utc::now();
-    let at = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-    let placeholder = format!("pending-{}", crate::crypto::random_token::<16>()?);
-    let row = audit_log::ActiveModel {
-        at: Set(at),
-        actor_id: Set(actor_id),
-        actor_label: Set(actor_label),
-        action: Set(event.action.to_string()),
-        subject_type: Set(event.subject_type.to_string()),
-        subject_id: Set(event.subject_id),
-        detail: Set(event.detail.to_string()),
-        prev_hash: Set(String::new()),
-        hash: Set(placeholder),
+    let row = audit_log::Model {
+        id: head.last_id + 1,
+        at: DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at),
+        actor_id,
+        actor_label,
+        action: event.action.to_string(),
+        subject_type: event.subject_type.to_string(),
+        subject_id: event.subject_id,
+        detail: event.detail.to_string(),
+        prev_hash: head.last_hash.clone(),
+        hash: String::new(),
+    };
+    let hash = entry_hash(key, &row, &head.last_hash);
+    let (id, entries) = (row.id, head.entries + 1);
+    audit_log::ActiveModel {
+        id: Set(row.id),
+        at: Set(row.at),
+        actor_id: Set(row.actor_id),
+        actor_label: Set(row.actor_label),
+        action: Set(row.action),
+        subject_type: Set(row.subject_type),
+        subject_id: Set(row.subject_id),
+        detail: Set(row.detail),
+        prev_hash: Set(row.prev_hash),
+        hash: Set(hash.clone()),
+    }
+    .insert(db)
+    .await?;
+    // A head that was tampered with stays visibly broken: resealing it would hide a cut.
+    let seal = if head.seal == seal_of(key, head.entries, head.last_id, &head.last_hash) {
+        seal_of(key, entries, id, &hash)
+    } else {
+        tracing::error!(
+            "the audit chain head does not match its seal; run `jianduka audit verify`"
+        );
+        String::new()
+    };
+    audit_head::ActiveModel {
+        id: Set(HEAD_ID),
+        entries: Set(entries),
+        last_id: Set(id),
+        last_hash: Set(hash),
+        seal: Set(seal),
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+const HEAD_ID: i32 = 1;
+
+/// The head, locked for this transaction on PostgreSQL.
+async fn lock_head(db: &impl ConnectionTrait) -> Result<audit_head::Model, DbErr> {
+    let mut query = audit_head::Entity::find_by_id(HEAD_ID);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::Custom("the audit chain head is missing".into()))
+}
+
+/// The keyed seal over the head's state: only the key's holder can make a valid one.
+fn seal_of(key: &[u8], entries: i64, last_id: i64, last_hash: &str) -> String {
+    let content = format!("{entries}\n{last_id}\n{last_hash}");
+    crate::crypto::keyed_hash(key, "audit-head", content.as_bytes())
+}
+
+/// Seals the head that the append-only migration has just created from the rows already
+/// there. Called only in the run that applied that migration: a head whose seal is later
+/// blanked is never resealed, so blanking it cannot hide a cut.
+pub async fn seal_new_head(db: &impl ConnectionTrait, key: &[u8]) -> Result<(), DbErr> {
+    let head = lock_head(db).await?;
+    audit_head::ActiveModel {
+        id: Set(HEAD_ID),
+        seal: Set(seal_of(key, head.entries, head.last_id, &head.last_hash)),
         ..Default::default()
     }
-    .insert(&txn)
+    .update(db)
     .await?;
-    let prev_hash = audit_log::Entity::find()
-        .filter(audit_log::Column::Id.lt(row.id))
-        .order_by_desc(audit_log::Column::Id)
-        .one(&txn)
-        .await?
-        .map(|r| r.hash)
-        .unwrap_or_default();
-    let hash = entry_hash(key, &row, &prev_hash);
-    let mut active = row.into_active_model();
-    active.prev_hash = Set(prev_hash);
-    active.hash = Set(hash);
-    active.update(&txn).await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -130,8 +203,9 @@ pub enum Verification {
     Broken { id: i64, reason: String },
 }
 
-/// Walks the whole log in id order and checks every link.
-pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> anyhow::Result<Verification> {
+/// Walks the whole log in id order and checks every link, then that the newest row is the
+/// one the sealed head names (so rows cut off the end are caught too).
+pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> Result<Verification, DbErr> {
     let mut prev_hash = String::new();
     let mut checked = 0u64;
     let mut last_id = 0i64;
@@ -143,7 +217,7 @@ pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> anyhow::Result<Ver
             .all(db)
             .await?;
         if page.is_empty() {
-            return Ok(Verification::Intact { entries: checked });
+            break;
         }
         for row in page {
             if row.prev_hash != prev_hash {
@@ -164,4 +238,28 @@ pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> anyhow::Result<Ver
             checked += 1;
         }
     }
+    let Some(head) = audit_head::Entity::find_by_id(HEAD_ID).one(db).await? else {
+        return Ok(Verification::Broken {
+            id: last_id,
+            reason: "the chain head is missing".into(),
+        });
+    };
+    if head.seal != seal_of(key, head.entries, head.last_id, &head.last_hash) {
+        return Ok(Verification::Broken {
+            id: head.last_id,
+            reason: "the chain head does not match its seal (it was edited)".into(),
+        });
+    }
+    if head.entries != checked as i64 || head.last_id != last_id || head.last_hash != prev_hash {
+        let missing = head.entries - checked as i64;
+        return Ok(Verification::Broken {
+            id: last_id + 1,
+            reason: format!(
+                "the log ends early: the head records {} entries up to #{}, the log has {checked} \
+                 ({missing} newest cut off)",
+                head.entries, head.last_id
+            ),
+        });
+    }
+    Ok(Verification::Intact { entries: checked })
 }

@@ -1,63 +1,19 @@
 //! Staff accounts: roles, argon2id passwords, database sessions with CSRF tokens, lockout
 //! after repeated failures, and the first-run admin account.
 
+pub mod cli;
 mod routes;
-mod session;
 
-pub use routes::{router, staff_context};
-pub use session::{CurrentUser, SESSION_COOKIE};
+pub use routes::{router, staff_routes};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
+pub use crate::access::Role;
+use crate::audit::{AuditEvent, Stamp};
+use crate::db::WriteGate;
 use crate::entities::users;
-
-/// What a staff member may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Supervisor,
-    Inspector,
-    PrintStaff,
-}
-
-impl Role {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Inspector => "inspector",
-            Role::PrintStaff => "print_staff",
-        }
-    }
-
-    /// Parses a stored or typed name (`print-staff` works too).
-    pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().replace('-', "_").as_str() {
-            "admin" => Some(Role::Admin),
-            "supervisor" => Some(Role::Supervisor),
-            "inspector" => Some(Role::Inspector),
-            "print_staff" => Some(Role::PrintStaff),
-            _ => None,
-        }
-    }
-
-    /// The Chinese label shown in the staff UI.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "系统管理员",
-            Role::Supervisor => "分管领导",
-            Role::Inspector => "办理人员",
-            Role::PrintStaff => "制卡员",
-        }
-    }
-}
 
 /// Failures after which an account is locked, and for how long.
 pub const MAX_FAILED_LOGINS: i32 = 5;
@@ -106,9 +62,11 @@ pub enum CreateUserError {
     Other(#[from] anyhow::Error),
 }
 
-/// Creates an account after checking the username and password.
+/// Creates an account after checking the username and password, and records it in the audit
+/// log in the same transaction.
 pub async fn create_user(
-    db: &impl ConnectionTrait,
+    writes: &WriteGate,
+    stamp: &Stamp<'_>,
     new: NewUser,
 ) -> Result<users::Model, CreateUserError> {
     let username = new.username.trim().to_string();
@@ -127,36 +85,48 @@ pub async fn create_user(
             "password must be at least 10 characters".into(),
         ));
     }
+    // Hash first: argon2 must not run while the transaction holds SQLite's write lock.
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(anyhow::Error::new)??;
+    let txn = writes.begin().await.map_err(anyhow::Error::new)?;
     let taken = users::Entity::find()
         .filter(users::Column::Username.eq(&username))
-        .count(db)
+        .count(&*txn)
         .await
         .map_err(anyhow::Error::new)?;
     if taken > 0 {
         return Err(CreateUserError::Taken(username));
     }
-    let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(anyhow::Error::new)??;
+    let role = new.role;
     let user = users::ActiveModel {
         username: Set(username),
         display_name: Set(new.display_name),
         email: Set(new.email),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().to_string()),
+        role: Set(new.role),
         unit_id: Set(None),
         totp_secret: Set(None),
         failed_logins: Set(0),
         locked_until: Set(None),
         must_change_password: Set(new.must_change_password),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(stamp.at),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&*txn)
     .await
     .map_err(anyhow::Error::new)?;
+    crate::audit::append(
+        &*txn,
+        stamp,
+        AuditEvent::new("user_created", "user", user.id)
+            .with_detail(serde_json::json!({ "role": role.as_str() })),
+    )
+    .await
+    .map_err(anyhow::Error::new)?;
+    txn.commit().await.map_err(anyhow::Error::new)?;
     Ok(user)
 }
 
@@ -176,13 +146,17 @@ pub fn generate_password() -> anyhow::Result<String> {
 }
 
 /// On a database with no users, creates `admin` with a one-time password and returns it.
-pub async fn bootstrap_admin(db: &impl ConnectionTrait) -> anyhow::Result<Option<String>> {
-    if users::Entity::find().count(db).await? > 0 {
+pub async fn bootstrap_admin(
+    writes: &WriteGate,
+    stamp: &Stamp<'_>,
+) -> anyhow::Result<Option<String>> {
+    if users::Entity::find().count(writes.db()).await? > 0 {
         return Ok(None);
     }
     let password = generate_password()?;
     create_user(
-        db,
+        writes,
+        stamp,
         NewUser {
             username: "admin".into(),
             display_name: "系统管理员".into(),
@@ -215,19 +189,5 @@ mod tests {
         let p = generate_password().expect("password");
         assert_eq!(p.len(), 19);
         assert_eq!(p.matches('-').count(), 3);
-    }
-
-    #[test]
-    fn roles_round_trip_through_their_names() {
-        for role in [
-            Role::Admin,
-            Role::Supervisor,
-            Role::Inspector,
-            Role::PrintStaff,
-        ] {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-        }
-        assert_eq!(Role::parse("print-staff"), Some(Role::PrintStaff));
-        assert_eq!(Role::parse("root"), None);
     }
 }

@@ -3,32 +3,43 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde::Deserialize;
 
-use super::session::{self, CurrentUser, SESSION_COOKIE};
-use super::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS, Role};
-use crate::app::AppState;
-use crate::audit::{Actor, AuditEvent};
+use super::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS};
+use crate::access::session::{self, SESSION_COOKIE};
+use crate::access::{Access, CurrentUser, LOGIN_CSRF_COOKIE, StaffRouter};
+use crate::audit::AuditEvent;
 use crate::entities::users;
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
-/// `/login`, `/logout`, `/account/password`, `/staff`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route(
-            "/account/password",
-            get(password_page).post(change_password),
-        )
-        .route("/staff", get(staff_home))
+/// `/login`: public, its form guarded by a double-submit token.
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new().route(
+        "/login",
+        get(login_page)
+            .post(login)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::access::login_csrf,
+            )),
+    )
+}
+
+/// `/staff`, `/logout`, `/account/password`: any logged-in staff member.
+pub fn staff_routes() -> StaffRouter {
+    StaffRouter::new(Access::AnyStaff)
+        .get("/staff", staff_home)
+        .post("/logout", logout)
+        .get("/account/password", password_page)
+        .post("/account/password", change_password)
 }
 
 #[derive(Deserialize, Default)]
@@ -52,14 +63,16 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The login page with a fresh form token, set as a cookie too (double submit).
 fn render_login(
     state: &AppState,
     lang: Lang,
     next: &str,
     username: &str,
     error: Option<&str>,
-) -> Result<Html<String>, AppError> {
-    state
+) -> Result<Response, AppError> {
+    let token = crate::crypto::random_token::<18>().internal("making a form token")?;
+    let page = state
         .views
         .page(
             "auth/login.html",
@@ -68,16 +81,32 @@ fn render_login(
                 next => next,
                 username => username,
                 error => error,
+                csrf => &token,
             },
         )
-        .internal("rendering the login page")
+        .internal("rendering the login page")?;
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
+    Ok((
+        [
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        page,
+    )
+        .into_response())
 }
 
 async fn login_page(
     State(state): State<AppState>,
     lang: Lang,
     Query(q): Query<NextQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     render_login(&state, lang, &safe_next(q.next.as_deref()), "", None)
 }
 
@@ -97,8 +126,9 @@ async fn login(
     let username = form.username.trim().to_string();
     let refuse = |key: &str| -> Result<Response, AppError> {
         let message = state.views.locales.t(lang, key).to_string();
-        let page = render_login(&state, lang, &next, &username, Some(&message))?;
-        Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response())
+        let mut page = render_login(&state, lang, &next, &username, Some(&message))?;
+        *page.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        Ok(page)
     };
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(&username))
@@ -111,7 +141,7 @@ async fn login(
             .await;
         return refuse("login_failed");
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     if user.locked_until.is_some_and(|until| until > now) {
         return refuse("login_locked");
     }
@@ -149,20 +179,21 @@ async fn login(
     }
     let must_change = user.must_change_password;
     let user_id = user.id;
+    let txn = state.writes.begin().await?;
     let mut active = user.into_active_model();
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
-    active.update(&state.db).await?;
-    let token = session::start(&state.db, state.settings.secret_key.expose(), user_id)
+    active.update(&*txn).await?;
+    let token = session::start(&*txn, state.key(), user_id, now)
         .await
         .internal("starting a session")?;
     crate::audit::append(
-        &state.db,
-        state.settings.secret_key.expose(),
-        AuditEvent::new(Actor::User(user_id), "login", "user", user_id),
+        &*txn,
+        &state.stamp(crate::audit::Actor::User(user_id)),
+        AuditEvent::new("login", "user", user_id),
     )
-    .await
-    .internal("auditing a login")?;
+    .await?;
+    txn.commit().await?;
     let target = if must_change {
         format!(
             "/account/password?next={}",
@@ -184,22 +215,12 @@ async fn login(
 /// An argon2id hash of a random string, checked against when the username is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2SbVMxnpxT1AGuyJyRqzJldSE7zkBEqcqDzPLP2ZPPE";
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
-    user: CurrentUser,
     headers: axum::http::HeaderMap,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
-        session::end(&state.db, state.settings.secret_key.expose(), &token)
-            .await
-            .internal("ending a session")?;
+        session::end(&state.db, state.key(), &token).await?;
     }
     Ok((
         [(
@@ -233,7 +254,7 @@ fn render_password(
             "auth/password.html",
             lang,
             minijinja::context! {
-                me => staff_context(user),
+                me => user.context(lang),
                 csrf => &user.csrf,
                 next => next,
                 error => error,
@@ -245,7 +266,6 @@ fn render_password(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: String,
     current: String,
     new_password: String,
     confirm: String,
@@ -258,7 +278,6 @@ async fn change_password(
     user: CurrentUser,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(&form.csrf)?;
     let next = safe_next(form.next.as_deref());
     let t = |key: &str| state.views.locales.t(lang, key).to_string();
     let current = form.current.clone();
@@ -286,32 +305,21 @@ async fn change_password(
         .await
         .internal("hashing a password")?
         .internal("hashing a password")?;
+    let stamp = state.stamp(user.actor());
     let user_id = user.user.id;
+    let txn = state.writes.begin().await?;
     let mut active = user.user.into_active_model();
     active.password_hash = Set(new_hash);
     active.must_change_password = Set(false);
-    active.update(&state.db).await?;
+    active.update(&*txn).await?;
     crate::audit::append(
-        &state.db,
-        state.settings.secret_key.expose(),
-        AuditEvent::new(Actor::User(user_id), "password_changed", "user", user_id),
+        &*txn,
+        &stamp,
+        AuditEvent::new("password_changed", "user", user_id),
     )
-    .await
-    .internal("auditing a password change")?;
+    .await?;
+    txn.commit().await?;
     Ok(Redirect::to(&next).into_response())
-}
-
-/// What every staff page shows of the logged-in user.
-pub fn staff_context(user: &CurrentUser) -> minijinja::Value {
-    minijinja::context! {
-        username => &user.user.username,
-        display_name => &user.user.display_name,
-        role => user.role.as_str(),
-        role_label => user.role.label(),
-        csrf => &user.csrf,
-        is_admin => user.role == Role::Admin,
-        can_print => matches!(user.role, Role::Admin | Role::PrintStaff),
-    }
 }
 
 async fn staff_home(
@@ -325,7 +333,7 @@ async fn staff_home(
             "staff/home.html",
             lang,
             minijinja::context! {
-                me => staff_context(&user),
+                me => user.context(lang),
                 csrf => &user.csrf,
             },
         )

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::say;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::render::FaceFormat;
 use super::{Channel, IssueRequest, IssuedBy, Target};
-use crate::cli::CliError;
+use crate::cli::output::{CliError, say};
 use crate::config::Settings;
+use crate::state::AppState;
 
 /// `jianduka cards` subcommands.
 #[derive(Debug, Subcommand)]
@@ -89,9 +89,9 @@ enum FormatArg {
 }
 
 /// Runs one `cards` subcommand.
-pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, CliError> {
-    let db = crate::app::prepare_database(&settings).await?;
-    let key = settings.secret_key.expose();
+pub async fn run(state: &AppState, command: CardsCommand) -> Result<ExitCode, CliError> {
+    let (db, key) = (&state.db, state.key());
+    let by = IssuedBy::cli(state.clock.now());
     match command {
         CardsCommand::Issue(args) => {
             let target = if args.all {
@@ -110,9 +110,9 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
                     ChannelArg::Window => Channel::Window,
                 }),
                 again: args.again,
-                issued_by: IssuedBy::cli(),
+                issued_by: by,
             };
-            let issued = super::issue(&db, key, request).await?;
+            let issued = super::issue(&state.writes, key, request).await?;
             say!(
                 "batch {}: {} issued, {} skipped (already hold an active card)",
                 issued.batch_id,
@@ -120,15 +120,15 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
                 issued.skipped
             );
         }
-        CardsCommand::Render(args) => render(&db, &settings, args).await?,
+        CardsCommand::Render(args) => render(state, args, &by).await?,
         CardsCommand::Revoke { serial, reason } => {
-            let card = super::card_by_serial(&db, &serial).await?;
-            let card = super::revoke(&db, key, card.id, &reason, &IssuedBy::cli()).await?;
+            let card = super::card_by_serial(db, &serial).await?;
+            let card = super::revoke(&state.writes, key, card.id, &reason, &by).await?;
             say!("revoked {}", card.serial);
         }
         CardsCommand::Reissue { serial } => {
-            let card = super::card_by_serial(&db, &serial).await?;
-            let new = super::reissue(&db, key, card.id, &IssuedBy::cli()).await?;
+            let card = super::card_by_serial(db, &serial).await?;
+            let new = super::reissue(&state.writes, key, card.id, &by).await?;
             say!(
                 "replaced {} by new card {} (batch {})",
                 card.serial,
@@ -140,7 +140,7 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
             say!("id\tkind\tchannel\ttemplate\tlist\tcards\tby\tat\tscope");
             let mut page = 0;
             loop {
-                let (rows, pages) = super::list_batches(&db, page).await?;
+                let (rows, pages) = super::list_batches(db, page).await?;
                 for b in rows {
                     say!(
                         "{}\t{}\t{}\t{}\tv{}\t{}\t{}\t{}\t{}",
@@ -165,11 +165,8 @@ pub async fn run(settings: Settings, command: CardsCommand) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-async fn render(
-    db: &sea_orm::DatabaseConnection,
-    settings: &Settings,
-    args: RenderArgs,
-) -> Result<(), CliError> {
+async fn render(state: &AppState, args: RenderArgs, by: &IssuedBy) -> Result<(), CliError> {
+    let (db, settings) = (&state.db, &*state.settings);
     super::find_batch(db, args.batch).await?;
     let to_zip = args
         .out
@@ -187,14 +184,7 @@ async fn render(
             return Err(e);
         }
     };
-    super::output::audit_render(
-        db,
-        settings.secret_key.expose(),
-        &IssuedBy::cli(),
-        rendered,
-        format,
-    )
-    .await?;
+    super::output::audit_render(&state.writes, state.key(), by, rendered, format).await?;
     say!(
         "batch {}: {} cards, {} pages → {}",
         args.batch,

@@ -13,11 +13,10 @@ use tokio::sync::mpsc;
 use tokio_stream::StreamExt as _;
 
 use super::render::{self, Face, FaceFormat};
-use super::routes::print_staff;
 use super::{IssuedBy, ZipSink};
-use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::access::CurrentUser;
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 
 /// Bytes gathered before a chunk goes to the client.
 const CHUNK: usize = 64 * 1024;
@@ -78,7 +77,6 @@ pub(super) async fn download(
     Path(id): Path<i64>,
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, AppError> {
-    print_staff(&user)?;
     let (content_type, file_name, face) = match query.format.as_str() {
         "pdf" => ("application/pdf", format!("batch-{id}.pdf"), None),
         "png" => {
@@ -108,16 +106,17 @@ pub(super) async fn download(
     };
     super::find_batch(&state.db, id).await?;
     let (tx, mut rx) = mpsc::channel::<Chunk>(8);
-    let by = IssuedBy::user(user.user.id, &user.user.username);
+    let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     let format_name = query.format.clone();
     tokio::spawn(async move {
         let writer = ChannelWriter::new(tx.clone());
         let result = render_to(&state, id, face, writer).await;
         match result {
             Ok(rendered) => {
-                let key = state.settings.secret_key.expose();
+                let key = state.key();
                 if let Err(e) =
-                    super::output::audit_render(&state.db, key, &by, rendered, &format_name).await
+                    super::output::audit_render(&state.writes, key, &by, rendered, &format_name)
+                        .await
                 {
                     tracing::error!(error = format!("{e:#}"), "auditing a batch download");
                 }
@@ -186,30 +185,20 @@ async fn render_to(
 }
 
 /// `GET /staff/cards/{id}/front.png`.
-pub(super) async fn front(
-    state: State<AppState>,
-    user: CurrentUser,
-    id: Path<i64>,
-) -> Result<Response, AppError> {
-    preview(state, user, id, Face::Front).await
+pub(super) async fn front(state: State<AppState>, id: Path<i64>) -> Result<Response, AppError> {
+    preview(state, id, Face::Front).await
 }
 
 /// `GET /staff/cards/{id}/back.png`.
-pub(super) async fn back(
-    state: State<AppState>,
-    user: CurrentUser,
-    id: Path<i64>,
-) -> Result<Response, AppError> {
-    preview(state, user, id, Face::Back).await
+pub(super) async fn back(state: State<AppState>, id: Path<i64>) -> Result<Response, AppError> {
+    preview(state, id, Face::Back).await
 }
 
 async fn preview(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<i64>,
     face: Face,
 ) -> Result<Response, AppError> {
-    print_staff(&user)?;
     let card = crate::entities::cards::Entity::find_by_id(id)
         .one(&state.db)
         .await?

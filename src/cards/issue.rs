@@ -1,15 +1,12 @@
 //! Issuing a batch: deciding who gets a new card, then writing the batch row and one card per
 //! holder in a single transaction.
 
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set, Statement};
 
 use super::print::PrintKind;
 use super::targets::{candidates, holders_with_active_cards};
 use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, serial_for};
+use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
 
 /// Rows per `INSERT`: well under the bind-parameter limits of SQLite and PostgreSQL.
@@ -58,40 +55,35 @@ pub struct Issued {
     pub skipped: usize,
 }
 
-/// Issues one batch in one transaction, then records it in the audit log.
+/// Issues one batch and records it in the audit log, in one transaction.
 pub async fn issue(
-    db: &DatabaseConnection,
+    writes: &WriteGate,
     audit_key: &[u8],
     request: IssueRequest,
 ) -> Result<Issued, CardError> {
-    let txn = db.begin().await?;
-    serialize_issuing(&txn).await?;
-    let issued = issue_in(&txn, &request).await?;
-    txn.commit().await?;
+    let txn = writes.begin().await?;
+    serialize_issuing(&*txn).await?;
+    let issued = issue_in(&*txn, &request).await?;
     crate::audit::append(
-        db,
-        audit_key,
-        crate::audit::AuditEvent::new(
-            request.issued_by.actor(),
-            "cards_issued",
-            "card_batch",
-            issued.batch_id,
-        )
-        .with_detail(serde_json::json!({
-            "count": issued.count,
-            "skipped": issued.skipped,
-            "scope": scope_of(&request.target),
-        })),
+        &*txn,
+        &request.issued_by.stamp(audit_key),
+        crate::audit::AuditEvent::new("cards_issued", "card_batch", issued.batch_id).with_detail(
+            serde_json::json!({
+                "count": issued.count,
+                "skipped": issued.skipped,
+                "scope": scope_of(&request.target),
+            }),
+        ),
     )
     .await?;
+    txn.commit().await?;
     Ok(issued)
 }
 
 /// Makes issuing transactions on PostgreSQL take turns, across server instances, so that two
 /// people issuing at once cannot both give the same enterprise a new card (or both reissue
-/// one card). SQLite serialises writers by itself.
+/// one card). SQLite serialises writers by itself (the write gate).
 pub(super) async fn serialize_issuing(txn: &impl ConnectionTrait) -> Result<(), CardError> {
-    crate::db::take_write_lock(txn).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_string(
             DbBackend::Postgres,
@@ -165,7 +157,7 @@ pub(super) async fn insert_batch(
         card_count: Set(i32::try_from(count).unwrap_or(i32::MAX)),
         created_by: Set(by.user_id),
         created_by_label: Set(by.label.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(by.at),
         ..Default::default()
     }
     .insert(db)
@@ -179,7 +171,7 @@ pub(super) async fn insert_cards(
     kind: PrintKind,
     holders: &[Holder],
 ) -> Result<(), CardError> {
-    let now = Utc::now();
+    let now = batch.created_at;
     for (chunk_index, chunk) in holders.chunks(CHUNK).enumerate() {
         let mut rows = Vec::with_capacity(chunk.len());
         for (i, holder) in chunk.iter().enumerate() {

@@ -1,15 +1,13 @@
 //! A lost card: revoke it (its token still opens the form, flagged), and reissue a new card
 //! with a new token in a single-card batch.
 
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set,
-    TransactionTrait,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::issue::{insert_batch, insert_cards};
 use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, STATUS_REVOKED};
 use crate::audit::AuditEvent;
+use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
 
 /// Longest revocation reason kept.
@@ -17,28 +15,30 @@ const MAX_REASON_CHARS: usize = 500;
 
 /// Revokes card `card_id` with `reason`; refuses a card that is already revoked.
 pub async fn revoke(
-    db: &DatabaseConnection,
+    writes: &WriteGate,
     audit_key: &[u8],
     card_id: i64,
     reason: &str,
     by: &IssuedBy,
 ) -> Result<cards::Model, CardError> {
     let reason = clean_reason(reason)?;
-    let card = load(db, card_id).await?;
+    let txn = writes.begin().await?;
+    let card = load(&*txn, card_id).await?;
     if card.status != STATUS_ACTIVE {
         return Err(CardError::Conflict(format!(
             "卡 {} 已作废 · Card {} is already revoked",
             card.serial, card.serial
         )));
     }
-    let card = revoke_in(db, card, &reason).await?;
+    let card = revoke_in(&*txn, card, &reason, by.at).await?;
     crate::audit::append(
-        db,
-        audit_key,
-        AuditEvent::new(by.actor(), "card_revoked", "card", card.id)
+        &*txn,
+        &by.stamp(audit_key),
+        AuditEvent::new("card_revoked", "card", card.id)
             .with_detail(serde_json::json!({ "serial": card.serial, "reason": reason })),
     )
     .await?;
+    txn.commit().await?;
     Ok(card)
 }
 
@@ -46,14 +46,14 @@ pub async fn revoke(
 /// new token to the same holder in a new single-card batch, and links old to new. A card
 /// that was already replaced is refused (reissue its replacement instead).
 pub async fn reissue(
-    db: &DatabaseConnection,
+    writes: &WriteGate,
     audit_key: &[u8],
     card_id: i64,
     by: &IssuedBy,
 ) -> Result<cards::Model, CardError> {
-    let txn = db.begin().await?;
-    super::issue::serialize_issuing(&txn).await?;
-    let old = load(&txn, card_id).await?;
+    let txn = writes.begin().await?;
+    super::issue::serialize_issuing(&*txn).await?;
+    let old = load(&*txn, card_id).await?;
     if let Some(next) = old.replaced_by_card_id {
         return Err(CardError::Conflict(format!(
             "卡 {} 已补发过（新卡编号 #{next}） · Card {} was already replaced (by card #{next})",
@@ -71,19 +71,19 @@ pub async fn reissue(
         }
     };
     let old_batch = card_batches::Entity::find_by_id(old.batch_id)
-        .one(&txn)
+        .one(&*txn)
         .await?
         .ok_or_else(|| anyhow::anyhow!("card {} has no batch", old.id))?;
     let kind = super::parse_kind(&old_batch.kind)
         .ok_or_else(|| anyhow::anyhow!("batch {} has kind {:?}", old_batch.id, old_batch.kind))?;
     let channel = Channel::parse(&old_batch.channel).unwrap_or(Channel::Visit);
     let old = if old.status == STATUS_ACTIVE {
-        revoke_in(&txn, old, "补发 · reissued").await?
+        revoke_in(&*txn, old, "补发 · reissued", by.at).await?
     } else {
         old
     };
     let batch = insert_batch(
-        &txn,
+        &*txn,
         kind,
         channel,
         &format!("reissue:{}", old.serial),
@@ -91,27 +91,25 @@ pub async fn reissue(
         by,
     )
     .await?;
-    insert_cards(&txn, &batch, kind, &[holder]).await?;
-    let new = super::query::card_at(&txn, batch.id, 1)
+    insert_cards(&*txn, &batch, kind, &[holder]).await?;
+    let new = super::query::card_at(&*txn, batch.id, 1)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the reissued card of batch {} is missing", batch.id))?;
     let mut link = old.clone().into_active_model();
     link.replaced_by_card_id = Set(Some(new.id));
-    link.update(&txn).await?;
-    txn.commit().await?;
+    link.update(&*txn).await?;
     crate::audit::append(
-        db,
-        audit_key,
-        AuditEvent::new(by.actor(), "card_reissued", "card", old.id).with_detail(
-            serde_json::json!({
-                "serial": old.serial,
-                "new_card_id": new.id,
-                "new_serial": new.serial,
-                "batch_id": batch.id,
-            }),
-        ),
+        &*txn,
+        &by.stamp(audit_key),
+        AuditEvent::new("card_reissued", "card", old.id).with_detail(serde_json::json!({
+            "serial": old.serial,
+            "new_card_id": new.id,
+            "new_serial": new.serial,
+            "batch_id": batch.id,
+        })),
     )
     .await?;
+    txn.commit().await?;
     Ok(new)
 }
 
@@ -126,10 +124,11 @@ async fn revoke_in(
     db: &impl ConnectionTrait,
     card: cards::Model,
     reason: &str,
+    at: DateTime<Utc>,
 ) -> Result<cards::Model, CardError> {
     let mut active = card.into_active_model();
     active.status = Set(STATUS_REVOKED.to_string());
-    active.revoked_at = Set(Some(Utc::now()));
+    active.revoked_at = Set(Some(at));
     active.revoked_reason = Set(Some(reason.to_string()));
     Ok(active.update(db).await?)
 }

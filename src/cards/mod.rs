@@ -30,10 +30,9 @@ pub use query::{
 pub use stats::{Stats, districts, stats};
 pub use stream::{BatchCards, print_card_for, print_job};
 
-use axum::Router;
+use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
-use crate::audit::Actor;
+use crate::audit::{Actor, Stamp};
 use crate::error::AppError;
 use print::PrintKind;
 
@@ -42,10 +41,7 @@ pub const STATUS_ACTIVE: &str = "active";
 /// `cards.status` of a lost or replaced card; its token still opens the form, flagged.
 pub const STATUS_REVOKED: &str = "revoked";
 
-/// Print-staff pages for cards and batches.
-pub fn router() -> Router<AppState> {
-    routes::router()
-}
+pub use routes::staff_routes;
 
 /// How cards reach their holders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -89,23 +85,32 @@ pub struct IssuedBy {
     pub user_id: Option<i64>,
     /// Username, or `cli`.
     pub label: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 impl IssuedBy {
-    /// The command-line operator.
-    pub fn cli() -> Self {
+    /// The command-line operator, at `at`.
+    pub fn cli(at: DateTime<Utc>) -> Self {
         Self {
             user_id: None,
             label: "cli".into(),
+            at,
         }
     }
 
-    /// A staff account.
-    pub fn user(id: i64, username: &str) -> Self {
+    /// A staff account, at `at`.
+    pub fn user(id: i64, username: &str, at: DateTime<Utc>) -> Self {
         Self {
             user_id: Some(id),
             label: username.to_string(),
+            at,
         }
+    }
+
+    /// What the audit row of this act is stamped with.
+    pub fn stamp<'k>(&self, key: &'k [u8]) -> Stamp<'k> {
+        Stamp::new(self.actor(), self.at, key)
     }
 
     /// The audit-log actor.
@@ -146,11 +151,11 @@ impl From<CardError> for AppError {
     }
 }
 
-impl From<CardError> for crate::cli::CliError {
+impl From<CardError> for crate::cli::output::CliError {
     fn from(e: CardError) -> Self {
         match e {
             CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
-                crate::cli::CliError::Usage(m)
+                crate::cli::output::CliError::Usage(m)
             }
             CardError::Db(e) => anyhow::Error::new(e).into(),
             CardError::Other(e) => e.into(),

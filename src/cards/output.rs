@@ -12,6 +12,7 @@ use super::render::{self, FaceFormat, FaceSink, RenderSummary};
 use super::stream::{BatchCards, print_job};
 use super::{CardError, IssuedBy};
 use crate::config::Settings;
+use crate::db::WriteGate;
 
 /// Templates and fonts, loaded once per (assets folder, extra font) and shared by every
 /// render: loading reads ~33 MB of fonts, too much for each preview image. Call from a
@@ -104,28 +105,25 @@ async fn render_batch<T: Send + 'static>(
 
 /// Records a finished render in the audit log.
 pub async fn audit_render(
-    db: &DatabaseConnection,
+    writes: &WriteGate,
     audit_key: &[u8],
     by: &IssuedBy,
     rendered: Rendered,
     format: &str,
 ) -> anyhow::Result<()> {
+    let txn = writes.begin().await?;
     crate::audit::append(
-        db,
-        audit_key,
-        crate::audit::AuditEvent::new(
-            by.actor(),
-            "batch_rendered",
-            "card_batch",
-            rendered.batch_id,
-        )
-        .with_detail(serde_json::json!({
-            "format": format,
-            "cards": rendered.summary.cards,
-            "pages": rendered.summary.pages,
-        })),
+        &*txn,
+        &by.stamp(audit_key),
+        crate::audit::AuditEvent::new("batch_rendered", "card_batch", rendered.batch_id)
+            .with_detail(serde_json::json!({
+                "format": format,
+                "cards": rendered.summary.cards,
+                "pages": rendered.summary.pages,
+            })),
     )
-    .await
+    .await?;
+    Ok(txn.commit().await?)
 }
 
 /// Face files written into a folder (created if missing).

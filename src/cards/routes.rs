@@ -1,40 +1,30 @@
 //! Print-staff pages: issue form and card search, card detail with revoke and reissue,
 //! batch list with statistics, batch detail. Downloads and previews are in `downloads.rs`.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Channel, IssueRequest, IssuedBy, Target};
-use crate::app::AppState;
-use crate::auth::{CurrentUser, Role, staff_context};
+use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
-/// `/staff/cards…` and `/staff/batches…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/cards", get(cards_page))
-        .route("/staff/cards/issue", post(issue))
-        .route("/staff/cards/{id}", get(card_page))
-        .route("/staff/cards/{id}/revoke", post(revoke))
-        .route("/staff/cards/{id}/reissue", post(reissue))
-        .route("/staff/cards/{id}/front.png", get(super::downloads::front))
-        .route("/staff/cards/{id}/back.png", get(super::downloads::back))
-        .route("/staff/batches", get(batches_page))
-        .route("/staff/batches/{id}", get(batch_page))
-        .route(
-            "/staff/batches/{id}/download",
-            get(super::downloads::download),
-        )
-}
-
-/// Print staff and admins only.
-pub(super) fn print_staff(user: &CurrentUser) -> Result<(), AppError> {
-    user.require(&[Role::PrintStaff])
+/// `/staff/cards…` and `/staff/batches…`: print staff (and admins).
+pub fn staff_routes() -> StaffRouter {
+    StaffRouter::new(Access::Print)
+        .get("/staff/cards", cards_page)
+        .post("/staff/cards/issue", issue)
+        .get("/staff/cards/{id}", card_page)
+        .post("/staff/cards/{id}/revoke", revoke)
+        .post("/staff/cards/{id}/reissue", reissue)
+        .get("/staff/cards/{id}/front.png", super::downloads::front)
+        .get("/staff/cards/{id}/back.png", super::downloads::back)
+        .get("/staff/batches", batches_page)
+        .get("/staff/batches/{id}", batch_page)
+        .get("/staff/batches/{id}/download", super::downloads::download)
 }
 
 fn page(
@@ -45,7 +35,7 @@ fn page(
     ctx: minijinja::Value,
 ) -> Result<Html<String>, AppError> {
     let full = minijinja::context! {
-        me => staff_context(user),
+        me => user.context(lang),
         csrf => &user.csrf,
         ..ctx
     };
@@ -181,7 +171,6 @@ async fn cards_page(
     user: CurrentUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>, AppError> {
-    print_staff(&user)?;
     // No target is preselected: issuing to every enterprise must be a deliberate choice.
     let form = IssueForm::default();
     let q = query.q.unwrap_or_default();
@@ -194,12 +183,10 @@ async fn issue(
     user: CurrentUser,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    print_staff(&user)?;
     let form = IssueForm::parse(&body);
-    user.check_csrf(&form.csrf)?;
-    let by = IssuedBy::user(user.user.id, &user.user.username);
+    let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     let outcome = match form.request(by) {
-        Ok(request) => super::issue(&state.db, state.settings.secret_key.expose(), request)
+        Ok(request) => super::issue(&state.writes, state.key(), request)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
@@ -225,7 +212,6 @@ async fn card_page(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    print_staff(&user)?;
     let detail = super::card_by_id(&state.db, id).await?;
     page(
         &state,
@@ -239,8 +225,6 @@ async fn card_page(
 #[derive(Deserialize)]
 struct RevokeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -250,36 +234,18 @@ async fn revoke(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<RevokeForm>,
 ) -> Result<Redirect, AppError> {
-    print_staff(&user)?;
-    user.check_csrf(&form.csrf)?;
-    let by = IssuedBy::user(user.user.id, &user.user.username);
-    super::revoke(
-        &state.db,
-        state.settings.secret_key.expose(),
-        id,
-        &form.reason,
-        &by,
-    )
-    .await?;
+    let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
+    super::revoke(&state.writes, state.key(), id, &form.reason, &by).await?;
     Ok(Redirect::to(&format!("/staff/cards/{id}")))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn reissue(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
-    print_staff(&user)?;
-    user.check_csrf(&form.csrf)?;
-    let by = IssuedBy::user(user.user.id, &user.user.username);
-    let new = super::reissue(&state.db, state.settings.secret_key.expose(), id, &by).await?;
+    let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
+    let new = super::reissue(&state.writes, state.key(), id, &by).await?;
     Ok(Redirect::to(&format!("/staff/cards/{}", new.id)))
 }
 
@@ -300,7 +266,6 @@ async fn batches_page(
     user: CurrentUser,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, AppError> {
-    print_staff(&user)?;
     let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (batches, pages) = super::list_batches(&state.db, current - 1).await?;
     let stats = super::stats(&state.db).await?;
@@ -320,7 +285,6 @@ async fn batch_page(
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> Result<Html<String>, AppError> {
-    print_staff(&user)?;
     let batch = super::find_batch(&state.db, id).await?;
     let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (cards, pages) = super::batch_cards(&state.db, id, current - 1).await?;

@@ -6,12 +6,11 @@ mod reporter;
 mod timeline;
 
 pub use reporter::{
-    MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome, add_reporter_evidence,
-    add_reporter_reply, post_office_message, rate, reporter_totals, store_reporter_files,
+    Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
+    add_reporter_evidence, add_reporter_reply, post_office_message, rate, reporter_totals,
+    store_reporter_files,
 };
-pub use timeline::{
-    PublicEvent, PublicMessage, PublicView, beijing, find_by_query_hash, public_view,
-};
+pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
@@ -103,11 +102,7 @@ impl CaseStatus {
 /// The case number a reporter and an inspector quote: `JD` + year + the report's number.
 /// The year is Beijing time's: a report at 07:00 on 1 January belongs to the new year.
 pub fn case_number(report_id: i64, received_at: DateTime<Utc>) -> String {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).map(|tz| received_at.with_timezone(&tz));
-    let year = match beijing {
-        Some(local) => local.format("%Y").to_string(),
-        None => received_at.format("%Y").to_string(),
-    };
+    let year = crate::clock::beijing_year(received_at);
     format!("JD{year}-{report_id:06}")
 }
 
@@ -133,6 +128,7 @@ pub async fn open_for_report(
         txn,
         case.id,
         None,
+        received_at,
         "received",
         None,
         Some(CaseStatus::New),
@@ -156,6 +152,7 @@ pub async fn change_status(
     db: &impl ConnectionTrait,
     case_id: i64,
     actor_id: Option<i64>,
+    now: DateTime<Utc>,
     to: CaseStatus,
     note: Option<String>,
 ) -> anyhow::Result<cases::Model> {
@@ -168,7 +165,6 @@ pub async fn change_status(
     if !from.can_become(to) {
         anyhow::bail!("a {} case cannot become {}", from.as_str(), to.as_str());
     }
-    let now = Utc::now();
     let mut active: cases::ActiveModel = case.into();
     active.status = Set(to.as_str().to_string());
     active.updated_at = Set(now);
@@ -183,14 +179,26 @@ pub async fn change_status(
         _ => {}
     }
     let case = active.update(db).await?;
-    record_event(db, case_id, actor_id, "status", Some(from), Some(to), note).await?;
+    record_event(
+        db,
+        case_id,
+        actor_id,
+        now,
+        "status",
+        Some(from),
+        Some(to),
+        note,
+    )
+    .await?;
     Ok(case)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn record_event(
     db: &impl ConnectionTrait,
     case_id: i64,
     actor_id: Option<i64>,
+    at: DateTime<Utc>,
     kind: &str,
     from: Option<CaseStatus>,
     to: Option<CaseStatus>,
@@ -198,7 +206,7 @@ async fn record_event(
 ) -> Result<case_events::Model, DbErr> {
     case_events::ActiveModel {
         case_id: Set(case_id),
-        at: Set(Utc::now()),
+        at: Set(at),
         actor_id: Set(actor_id),
         kind: Set(kind.to_string()),
         from_status: Set(from.map(|s| s.as_str().to_string())),

@@ -1,12 +1,16 @@
-//! The exchange with the reporter: office messages, replies, evidence and the rating.
+//! The exchange with the reporter: office messages, replies, evidence and the rating. A case's
+//! caps on replies and files are checked inside the transaction that stores, so requests sent
+//! at the same moment cannot slip past them.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionSession, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::{CaseStatus, record_event};
+use crate::db::WriteGate;
 use crate::entities::{attachments, cases, messages};
 
 /// A file ready to store: already checked and, for photos, re-encoded without metadata.
@@ -22,9 +26,9 @@ pub struct NewAttachment {
 pub async fn store_reporter_files(
     db: &impl ConnectionTrait,
     case_id: i64,
+    now: DateTime<Utc>,
     files: &[NewAttachment],
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
     for file in files {
         attachments::ActiveModel {
             case_id: Set(case_id),
@@ -50,18 +54,35 @@ pub async fn post_office_message(
     db: &impl ConnectionTrait,
     case_id: i64,
     author_id: Option<i64>,
+    now: DateTime<Utc>,
     body: &str,
 ) -> Result<messages::Model, DbErr> {
-    insert_message(db, case_id, "office", author_id, body).await
+    insert_message(db, case_id, "office", author_id, now, body).await
 }
 
-/// Stores the reporter's reply to the office.
+/// Whether the reporter's addition was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    Stored,
+    /// The case already holds as many as it may.
+    CaseFull,
+}
+
+/// Stores the reporter's reply to the office, unless the case has its fill of replies.
 pub async fn add_reporter_reply(
-    db: &impl ConnectionTrait,
+    writes: &WriteGate,
     case_id: i64,
+    now: DateTime<Utc>,
     body: &str,
-) -> Result<messages::Model, DbErr> {
-    insert_message(db, case_id, "reporter", None, body).await
+) -> Result<Added, DbErr> {
+    let txn = writes.begin().await?;
+    let (_, replies) = reporter_totals(&*txn, case_id).await?;
+    if replies >= MAX_REPORTER_REPLIES {
+        return Ok(Added::CaseFull);
+    }
+    insert_message(&*txn, case_id, "reporter", None, now, body).await?;
+    txn.commit().await?;
+    Ok(Added::Stored)
 }
 
 async fn insert_message(
@@ -69,11 +90,12 @@ async fn insert_message(
     case_id: i64,
     direction: &str,
     author_id: Option<i64>,
+    now: DateTime<Utc>,
     body: &str,
 ) -> Result<messages::Model, DbErr> {
     messages::ActiveModel {
         case_id: Set(case_id),
-        at: Set(Utc::now()),
+        at: Set(now),
         direction: Set(direction.to_string()),
         author_id: Set(author_id),
         body: Set(body.to_string()),
@@ -83,15 +105,22 @@ async fn insert_message(
     .await
 }
 
-/// Adds evidence the reporter sent after the report, all files or none.
-pub async fn add_reporter_evidence<C: TransactionTrait>(
-    db: &C,
+/// Adds evidence the reporter sent after the report: all files or none, and none once the
+/// case would hold more than [`MAX_REPORTER_FILES`].
+pub async fn add_reporter_evidence(
+    writes: &WriteGate,
     case_id: i64,
+    now: DateTime<Utc>,
     files: &[NewAttachment],
-) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
-    store_reporter_files(&txn, case_id, files).await?;
-    txn.commit().await
+) -> Result<Added, DbErr> {
+    let txn = writes.begin().await?;
+    let (sent, _) = reporter_totals(&*txn, case_id).await?;
+    if sent + files.len() as u64 > MAX_REPORTER_FILES {
+        return Ok(Added::CaseFull);
+    }
+    store_reporter_files(&*txn, case_id, now, files).await?;
+    txn.commit().await?;
+    Ok(Added::Stored)
 }
 
 /// Most files a reporter may send for one case, with the report and after it.
@@ -122,37 +151,40 @@ pub enum RatingOutcome {
     NotOpen,
 }
 
-/// Records the reporter's satisfaction with a closed case. "Not satisfied" flags the case
-/// for a supervisor.
+/// Records the reporter's satisfaction with a closed case, once: the update itself checks
+/// that the case is closed and unrated, so two ratings sent together record one. "Not
+/// satisfied" flags the case for a supervisor.
 pub async fn rate(
-    db: &impl ConnectionTrait,
+    writes: &WriteGate,
     case_id: i64,
+    now: DateTime<Utc>,
     satisfied: bool,
     comment: Option<String>,
 ) -> Result<RatingOutcome, DbErr> {
-    let Some(case) = cases::Entity::find_by_id(case_id).one(db).await? else {
-        return Ok(RatingOutcome::NotOpen);
+    let rating = if satisfied {
+        "satisfied"
+    } else {
+        "not_satisfied"
     };
-    if case.status != CaseStatus::Closed.as_str() || case.rating.is_some() {
+    let txn = writes.begin().await?;
+    let mut update = cases::Entity::update_many()
+        .col_expr(cases::Column::Rating, Expr::value(rating))
+        .col_expr(cases::Column::RatingComment, Expr::value(comment))
+        .col_expr(cases::Column::RatedAt, Expr::value(now))
+        .col_expr(cases::Column::UpdatedAt, Expr::value(now));
+    if !satisfied {
+        update = update.col_expr(cases::Column::NeedsSupervisor, Expr::value(true));
+    }
+    let updated = update
+        .filter(cases::Column::Id.eq(case_id))
+        .filter(cases::Column::Status.eq(CaseStatus::Closed.as_str()))
+        .filter(cases::Column::Rating.is_null())
+        .exec(&*txn)
+        .await?;
+    if updated.rows_affected != 1 {
         return Ok(RatingOutcome::NotOpen);
     }
-    let now = Utc::now();
-    let mut active: cases::ActiveModel = case.into();
-    active.rating = Set(Some(
-        if satisfied {
-            "satisfied"
-        } else {
-            "not_satisfied"
-        }
-        .to_string(),
-    ));
-    active.rating_comment = Set(comment);
-    active.rated_at = Set(Some(now));
-    active.updated_at = Set(now);
-    if !satisfied {
-        active.needs_supervisor = Set(true);
-    }
-    active.update(db).await?;
-    record_event(db, case_id, None, "rated", None, None, None).await?;
+    record_event(&*txn, case_id, None, now, "rated", None, None, None).await?;
+    txn.commit().await?;
     Ok(RatingOutcome::Recorded)
 }

@@ -1,11 +1,11 @@
 //! What the reporter sees through the query code: the public events and the messages.
 
-use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::CaseStatus;
+use crate::clock::beijing;
 use crate::entities::{attachments, case_events, cases, messages, reports};
 use crate::web::Lang;
 
@@ -48,17 +48,6 @@ pub struct PublicView {
     pub can_rate: bool,
     /// `satisfied` or `not_satisfied`, once rated.
     pub rating: Option<String>,
-}
-
-/// Times are shown in China Standard Time, where every reader is.
-pub fn beijing(at: DateTime<Utc>) -> String {
-    match FixedOffset::east_opt(8 * 3600) {
-        Some(offset) => at
-            .with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
-        None => at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
 }
 
 /// The case whose report carries this query-code hash.

@@ -3,14 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::say;
 use clap::Subcommand;
 
 use super::import::ImportError;
-use super::service_points::{self, NewServicePoint, ServicePointError};
-use crate::audit::{Actor, AuditEvent};
-use crate::cli::CliError;
-use crate::config::Settings;
+use super::service_points::{self, Change, NewServicePoint, ServicePointError};
+use crate::audit::Actor;
+use crate::cli::output::{CliError, say};
+use crate::state::AppState;
 
 /// `jianduka enterprises …`: the register.
 #[derive(Debug, Subcommand)]
@@ -32,14 +31,14 @@ pub enum EnterprisesCommand {
 }
 
 /// Runs one `enterprises` subcommand.
-pub async fn run(settings: Settings, command: EnterprisesCommand) -> Result<ExitCode, CliError> {
+pub async fn run(state: &AppState, command: EnterprisesCommand) -> Result<ExitCode, CliError> {
     match command {
-        EnterprisesCommand::Import { file } => import(settings, file).await,
-        EnterprisesCommand::List { district, search } => list(settings, district, search).await,
+        EnterprisesCommand::Import { file } => import(state, file).await,
+        EnterprisesCommand::List { district, search } => list(state, district, search).await,
     }
 }
 
-async fn import(settings: Settings, file: PathBuf) -> Result<ExitCode, CliError> {
+async fn import(state: &AppState, file: PathBuf) -> Result<ExitCode, CliError> {
     let shown = file.display().to_string();
     let size = std::fs::metadata(&file)
         .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?
@@ -52,8 +51,8 @@ async fn import(settings: Settings, file: PathBuf) -> Result<ExitCode, CliError>
     }
     let bytes =
         std::fs::read(&file).map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
-    let db = crate::app::prepare_database(&settings).await?;
-    let report = match super::import_file(&db, &settings, Actor::System("cli"), bytes).await {
+    let stamp = state.stamp(Actor::System("cli"));
+    let report = match super::import_file(&state.writes, &state.settings, &stamp, bytes).await {
         Ok(report) => report,
         Err(ImportError::Other(e)) => return Err(e.into()),
         Err(ImportError::Busy) => return Err(anyhow::anyhow!("{}", ImportError::Busy).into()),
@@ -70,18 +69,18 @@ async fn import(settings: Settings, file: PathBuf) -> Result<ExitCode, CliError>
 }
 
 async fn list(
-    settings: Settings,
+    state: &AppState,
     district: Option<String>,
     search: Option<String>,
 ) -> Result<ExitCode, CliError> {
-    let db = crate::app::prepare_database(&settings).await?;
+    let db = &state.db;
     let mut query = super::register::Search {
         text: search,
         district,
         page: 1,
     };
     loop {
-        let page = super::register::search(&db, &query)
+        let page = super::register::search(db, &query)
             .await
             .map_err(anyhow::Error::new)?;
         for e in &page.enterprises {
@@ -127,17 +126,16 @@ pub enum ServicePointsCommand {
 
 /// Runs one `service-points` subcommand.
 pub async fn run_service_points(
-    settings: Settings,
+    state: &AppState,
     command: ServicePointsCommand,
 ) -> Result<ExitCode, CliError> {
-    let db = crate::app::prepare_database(&settings).await?;
     let refused = |e: ServicePointError| match e {
-        ServicePointError::Db(e) => CliError::from(anyhow::Error::new(e)),
+        ServicePointError::Db(e) => CliError::from(e),
         other => CliError::Usage(other.to_string()),
     };
-    let (action, point) = match command {
+    let change = match command {
         ServicePointsCommand::List => {
-            let points = service_points::list(&db)
+            let points = service_points::list(&state.db)
                 .await
                 .map_err(anyhow::Error::new)?;
             for p in points {
@@ -156,38 +154,23 @@ pub async fn run_service_points(
             name,
             hall,
             district,
-        } => {
-            let new = NewServicePoint {
-                name,
-                hall,
-                district,
-            };
-            let point = service_points::create(&db, new).await.map_err(refused)?;
-            say!("added {}  {}  {}", point.id, point.hall, point.name);
-            ("service_point_created", point)
-        }
-        ServicePointsCommand::Rename { id, name } => {
-            let point = service_points::rename(&db, id, &name)
-                .await
-                .map_err(refused)?;
-            say!("renamed {}  {}  {}", point.id, point.hall, point.name);
-            ("service_point_renamed", point)
-        }
-        ServicePointsCommand::Deactivate { id } => {
-            let point = service_points::set_active(&db, id, false)
-                .await
-                .map_err(refused)?;
-            say!("deactivated {}  {}  {}", point.id, point.hall, point.name);
-            ("service_point_deactivated", point)
-        }
+        } => Change::Create(NewServicePoint {
+            name,
+            hall,
+            district,
+        }),
+        ServicePointsCommand::Rename { id, name } => Change::Rename { id, name },
+        ServicePointsCommand::Deactivate { id } => Change::SetActive { id, active: false },
     };
-    crate::audit::append(
-        &db,
-        settings.secret_key.expose(),
-        AuditEvent::new(Actor::System("cli"), action, "service_point", point.id).with_detail(
-            serde_json::json!({ "hall": &point.hall, "name": &point.name, "active": point.active }),
-        ),
-    )
-    .await?;
+    let verb = match &change {
+        Change::Create(_) => "added",
+        Change::Rename { .. } => "renamed",
+        Change::SetActive { .. } => "deactivated",
+    };
+    let stamp = state.stamp(Actor::System("cli"));
+    let point = service_points::apply(&state.writes, &stamp, change)
+        .await
+        .map_err(refused)?;
+    say!("{verb} {}  {}  {}", point.id, point.hall, point.name);
     Ok(ExitCode::SUCCESS)
 }

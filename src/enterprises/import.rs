@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, Set,
@@ -224,9 +224,9 @@ pub async fn store(
     db: &impl ConnectionTrait,
     good: Vec<(u64, NewEnterprise)>,
     absent: &[Column],
+    now: DateTime<Utc>,
 ) -> Result<ImportReport, DbErr> {
     let mut report = ImportReport::default();
-    let now = Utc::now();
     let mut fresh = Vec::new();
     for chunk in good.chunks(500) {
         let codes: Vec<&str> = chunk.iter().map(|(_, e)| e.uscc.as_str()).collect();

@@ -12,23 +12,22 @@ pub mod service_points;
 pub mod table;
 pub mod uscc;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
-
 pub use import::{ImportError, ImportReport, NewEnterprise, Reason, Rejection};
-pub use routes::router;
+pub use routes::staff_routes;
 pub use uscc::{Uscc, UsccError};
 
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::{AuditEvent, Stamp};
 use crate::cards::fonts::FontCoverage;
 use crate::config::Settings;
+use crate::db::WriteGate;
 
 /// Reads, checks and stores a register file (CSV or XLSX, told apart by content). The good rows
 /// go in in one transaction; the bad ones come back in the report with their line numbers. The
-/// import is audited with its counts only.
+/// import is audited with its counts only, in the same transaction.
 pub async fn import_file(
-    db: &DatabaseConnection,
+    writes: &WriteGate,
     settings: &Settings,
-    actor: Actor,
+    stamp: &Stamp<'_>,
     bytes: Vec<u8>,
 ) -> Result<ImportReport, ImportError> {
     let print_assets = settings.print_assets.clone();
@@ -46,33 +45,27 @@ pub async fn import_file(
         ImportError::Read(table::ReadError::Workbook("the file is malformed".into()))
     })??;
     let good_rows = checked.good.len();
-    let txn = db.begin().await.map_err(busy_or_other)?;
-    crate::db::take_write_lock(&txn)
+    let txn = writes.begin().await.map_err(busy_or_other)?;
+    let mut report = import::store(&*txn, checked.good, &checked.absent, stamp.at)
         .await
         .map_err(busy_or_other)?;
-    let mut report = import::store(&txn, checked.good, &checked.absent)
-        .await
-        .map_err(busy_or_other)?;
-    txn.commit().await.map_err(busy_or_other)?;
     report.rejected = checked.rejected;
     crate::audit::append(
-        db,
-        settings.secret_key.expose(),
-        AuditEvent::new(
-            actor,
-            "enterprises_imported",
-            "enterprise_register",
-            "import",
-        )
-        .with_detail(serde_json::json!({
-            "rows": good_rows + report.rejected.len(),
-            "imported": report.imported,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "rejected": report.rejected.len(),
-        })),
+        &*txn,
+        stamp,
+        AuditEvent::new("enterprises_imported", "enterprise_register", "import").with_detail(
+            serde_json::json!({
+                "rows": good_rows + report.rejected.len(),
+                "imported": report.imported,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": report.rejected.len(),
+            }),
+        ),
     )
-    .await?;
+    .await
+    .map_err(busy_or_other)?;
+    txn.commit().await.map_err(busy_or_other)?;
     Ok(report)
 }
 

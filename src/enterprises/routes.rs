@@ -1,34 +1,32 @@
 //! Print-staff pages: the register (search, counts per district) and its import.
 
-use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::import::{ImportError, ImportReport};
 use super::register::{self, Search};
 use super::table::{MAX_FILE_BYTES, ReadError};
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::{CurrentUser, Role, staff_context};
+use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
-/// `/staff/enterprises`, `/staff/enterprises/import` and the service-point pages.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/enterprises", get(register_page))
-        .route(
+/// `/staff/enterprises`, `/staff/enterprises/import` and the service-point pages: print staff
+/// (and admins).
+pub fn staff_routes() -> StaffRouter {
+    let routes = StaffRouter::new(Access::Print)
+        .get("/staff/enterprises", register_page)
+        .get("/staff/enterprises/import", import_page)
+        // Room for the file plus the form around it; larger uploads get a 413.
+        .post_upload(
             "/staff/enterprises/import",
-            get(import_page)
-                .post(import_upload)
-                // Room for the file plus the form around it; larger uploads get a 413.
-                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
-        )
-        .merge(super::service_point_routes::router())
+            import_upload,
+            MAX_FILE_BYTES + 64 * 1024,
+        );
+    super::service_point_routes::add(routes)
 }
 
 #[derive(Deserialize, Default)]
@@ -44,7 +42,6 @@ async fn register_page(
     user: CurrentUser,
     Query(query): Query<RegisterQuery>,
 ) -> Result<Html<String>, AppError> {
-    user.require(&[Role::PrintStaff])?;
     let search = Search {
         text: query.q.clone(),
         district: query.district.clone(),
@@ -65,7 +62,7 @@ async fn register_page(
             "enterprises/register.html",
             lang,
             minijinja::context! {
-                me => staff_context(&user),
+                me => user.context(lang),
                 ..view
             },
         )
@@ -132,7 +129,6 @@ async fn import_page(
     lang: Lang,
     user: CurrentUser,
 ) -> Result<Html<String>, AppError> {
-    user.require(&[Role::PrintStaff])?;
     render_import(&state, lang, &user, None, None)
 }
 
@@ -163,7 +159,7 @@ fn render_import(
             "enterprises/import.html",
             lang,
             minijinja::context! {
-                me => staff_context(user),
+                me => user.context(lang),
                 max_mb => MAX_FILE_BYTES / 1024 / 1024,
                 report => report,
                 error => error,
@@ -189,20 +185,18 @@ fn too_large() -> AppError {
     ))
 }
 
-/// The CSRF token and the file of an upload form.
-async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>), AppError> {
-    let (mut csrf, mut file) = (String::new(), None);
+/// The file of an upload form.
+async fn read_upload(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
+    let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| upload_error(&e))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|e| upload_error(&e))?,
-            Some("file") => file = Some(field.bytes().await.map_err(|e| upload_error(&e))?),
-            _ => {}
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|e| upload_error(&e))?);
         }
     }
     let file = file.ok_or_else(|| {
         AppError::BadRequest("请选择要导入的文件 · Choose a file to import".into())
     })?;
-    Ok((csrf, file.to_vec()))
+    Ok(file.to_vec())
 }
 
 async fn import_upload(
@@ -212,7 +206,6 @@ async fn import_upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::PrintStaff])?;
     // Refuse an announced oversize body before reading any of it.
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -226,10 +219,9 @@ async fn import_upload(
             "请通过导入页面上传文件 · Upload the file through the import form".into(),
         )
     })?;
-    let (csrf, bytes) = read_upload(multipart).await?;
-    user.check_csrf(&csrf)?;
-    let actor = Actor::User(user.user.id);
-    match super::import_file(&state.db, &state.settings, actor, bytes).await {
+    let bytes = read_upload(multipart).await?;
+    let stamp = state.stamp(user.actor());
+    match super::import_file(&state.writes, &state.settings, &stamp, bytes).await {
         Ok(report) => Ok(render_import(&state, lang, &user, Some(&report), None)?.into_response()),
         Err(ImportError::Other(e)) => Err(AppError::Internal(e)),
         Err(ImportError::Read(ReadError::TooLarge)) => Err(too_large()),

@@ -1,26 +1,25 @@
 //! Print-staff pages for service points: list, create, rename, deactivate.
 
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::service_points::{self, NewServicePoint, ServicePointError};
-use crate::app::AppState;
-use crate::audit::{Actor, AuditEvent};
-use crate::auth::{CurrentUser, Role, staff_context};
+use super::service_points::{self, Change, NewServicePoint, ServicePointError};
+use crate::access::{CurrentUser, StaffRouter};
 use crate::entities::service_points as entity;
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
-/// `/staff/service-points` and its actions.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/service-points", get(list_page).post(create))
-        .route("/staff/service-points/{id}/rename", post(rename))
-        .route("/staff/service-points/{id}/active", post(set_active))
+/// `/staff/service-points` and its actions, added to the register's routes.
+pub(super) fn add(routes: StaffRouter) -> StaffRouter {
+    routes
+        .get("/staff/service-points", list_page)
+        .post("/staff/service-points", create)
+        .post("/staff/service-points/{id}/rename", rename)
+        .post("/staff/service-points/{id}/active", set_active)
 }
 
 fn refused(e: ServicePointError) -> AppError {
@@ -50,7 +49,7 @@ fn render_list(
             "enterprises/service_points.html",
             lang,
             minijinja::context! {
-                me => staff_context(user),
+                me => user.context(lang),
                 points => rows,
                 error => error,
                 form => minijinja::context! { name => &form.name, hall => &form.hall, district => &form.district },
@@ -64,15 +63,12 @@ async fn list_page(
     lang: Lang,
     user: CurrentUser,
 ) -> Result<Html<String>, AppError> {
-    user.require(&[Role::PrintStaff])?;
     let points = service_points::list(&state.db).await?;
     render_list(&state, lang, &user, &points, None, &CreateForm::default())
 }
 
 #[derive(Deserialize, Default)]
 struct CreateForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -81,41 +77,25 @@ struct CreateForm {
     district: String,
 }
 
-async fn audit(
-    state: &AppState,
-    user: &CurrentUser,
-    action: &'static str,
-    point: &entity::Model,
-) -> Result<(), AppError> {
-    crate::audit::append(
-        &state.db,
-        state.settings.secret_key.expose(),
-        AuditEvent::new(Actor::User(user.user.id), action, "service_point", point.id).with_detail(
-            serde_json::json!({ "hall": &point.hall, "name": &point.name, "active": point.active }),
-        ),
-    )
-    .await
-    .internal("auditing a service point change")
-}
-
 async fn create(
     State(state): State<AppState>,
     lang: Lang,
     user: CurrentUser,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::PrintStaff])?;
-    user.check_csrf(&form.csrf)?;
     let new = NewServicePoint {
         name: form.name.clone(),
         hall: form.hall.clone(),
         district: Some(form.district.clone()),
     };
-    match service_points::create(&state.db, new).await {
-        Ok(point) => {
-            audit(&state, &user, "service_point_created", &point).await?;
-            Ok(Redirect::to("/staff/service-points").into_response())
-        }
+    match service_points::apply(
+        &state.writes,
+        &state.stamp(user.actor()),
+        Change::Create(new),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff/service-points").into_response()),
         Err(ServicePointError::Db(e)) => Err(e.into()),
         // The form comes back filled in, with the reason, and the status says why.
         Err(e) => {
@@ -137,7 +117,6 @@ fn refused_status(e: &ServicePointError) -> StatusCode {
 
 #[derive(Deserialize)]
 struct RenameForm {
-    csrf: String,
     name: String,
 }
 
@@ -147,18 +126,18 @@ async fn rename(
     Path(id): Path<i64>,
     Form(form): Form<RenameForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::PrintStaff])?;
-    user.check_csrf(&form.csrf)?;
-    let point = service_points::rename(&state.db, id, &form.name)
+    let change = Change::Rename {
+        id,
+        name: form.name,
+    };
+    service_points::apply(&state.writes, &state.stamp(user.actor()), change)
         .await
         .map_err(refused)?;
-    audit(&state, &user, "service_point_renamed", &point).await?;
     Ok(Redirect::to("/staff/service-points").into_response())
 }
 
 #[derive(Deserialize)]
 struct ActiveForm {
-    csrf: String,
     active: String,
 }
 
@@ -168,17 +147,12 @@ async fn set_active(
     Path(id): Path<i64>,
     Form(form): Form<ActiveForm>,
 ) -> Result<Response, AppError> {
-    user.require(&[Role::PrintStaff])?;
-    user.check_csrf(&form.csrf)?;
-    let active = form.active == "true";
-    let point = service_points::set_active(&state.db, id, active)
+    let change = Change::SetActive {
+        id,
+        active: form.active == "true",
+    };
+    service_points::apply(&state.writes, &state.stamp(user.actor()), change)
         .await
         .map_err(refused)?;
-    let action = if active {
-        "service_point_activated"
-    } else {
-        "service_point_deactivated"
-    };
-    audit(&state, &user, action, &point).await?;
     Ok(Redirect::to("/staff/service-points").into_response())
 }

@@ -1,12 +1,14 @@
 //! Service points: the enterprise-facing windows of the service hall, each of which gets a desk
 //! sign with its own QR code. A window is named within its hall; (hall, name) is unique.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, Set,
 };
 
+use crate::audit::{AuditEvent, Stamp};
+use crate::db::WriteGate;
 use crate::entities::service_points;
 
 /// The most characters a window or hall name may have.
@@ -81,10 +83,50 @@ fn duplicate_or_db(e: DbErr, hall: &str, name: &str) -> ServicePointError {
     }
 }
 
+/// A change to the service points.
+#[derive(Clone, Debug)]
+pub enum Change {
+    Create(NewServicePoint),
+    Rename { id: i64, name: String },
+    SetActive { id: i64, active: bool },
+}
+
+/// Makes `change` and records it in the audit log, in one transaction.
+pub async fn apply(
+    writes: &WriteGate,
+    stamp: &Stamp<'_>,
+    change: Change,
+) -> Result<service_points::Model, ServicePointError> {
+    let txn = writes.begin().await?;
+    let (action, point) = match change {
+        Change::Create(new) => ("service_point_created", create(&*txn, new, stamp.at).await?),
+        Change::Rename { id, name } => ("service_point_renamed", rename(&*txn, id, &name).await?),
+        Change::SetActive { id, active } => {
+            let action = if active {
+                "service_point_activated"
+            } else {
+                "service_point_deactivated"
+            };
+            (action, set_active(&*txn, id, active).await?)
+        }
+    };
+    crate::audit::append(
+        &*txn,
+        stamp,
+        AuditEvent::new(action, "service_point", point.id).with_detail(
+            serde_json::json!({ "hall": &point.hall, "name": &point.name, "active": point.active }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(point)
+}
+
 /// Creates an active service point.
-pub async fn create(
+async fn create(
     db: &impl ConnectionTrait,
     new: NewServicePoint,
+    now: DateTime<Utc>,
 ) -> Result<service_points::Model, ServicePointError> {
     let name = tidy("name", &new.name)?;
     let hall = tidy("hall", &new.hall)?;
@@ -98,7 +140,7 @@ pub async fn create(
         hall: Set(hall.clone()),
         district: Set(district),
         active: Set(true),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -128,7 +170,7 @@ pub async fn get(
 }
 
 /// Gives a service point a new name within its hall.
-pub async fn rename(
+async fn rename(
     db: &impl ConnectionTrait,
     id: i64,
     name: &str,
@@ -146,7 +188,7 @@ pub async fn rename(
 
 /// Marks a service point active or inactive. An inactive one gets no new desk signs; its
 /// printed signs keep working.
-pub async fn set_active(
+async fn set_active(
     db: &impl ConnectionTrait,
     id: i64,
     active: bool,

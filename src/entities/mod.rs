@@ -2,6 +2,7 @@
 //! Logic lives in the domain modules, never here.
 
 pub mod attachments;
+pub mod audit_head;
 pub mod audit_log;
 pub mod calendar_days;
 pub mod calendar_years;
@@ -11,6 +12,7 @@ pub mod case_events;
 pub mod cases;
 pub mod email_outbox;
 pub mod enterprises;
+pub mod enums;
 pub mod extensions;
 pub mod internal_notes;
 pub mod messages;

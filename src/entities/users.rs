@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -15,8 +17,7 @@ pub struct Model {
     pub email: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub password_hash: String,
-    #[sea_orm(column_type = "Text")]
-    pub role: String,
+    pub role: Role,
     pub unit_id: Option<i64>,
     #[sea_orm(column_type = "Text")]
     pub totp_secret: Option<String>,

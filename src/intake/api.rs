@@ -10,17 +10,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::attachments::{self, FileProblem};
+use super::attachments::FileProblem;
 use super::client::ClientAddr;
-use super::draft::{ReportDraft, today_in_china};
+use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
 use super::form;
-use super::guards::{card_key, client_key};
 use super::provenance::{self, Provenance};
-use super::submit;
-use crate::app::AppState;
+use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
 use crate::cases::{self, PublicEvent, PublicMessage};
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
 /// Contact details in a JSON report.
@@ -134,32 +133,13 @@ async fn create_report(
     body: ReportJson,
     files: Vec<Vec<u8>>,
 ) -> Result<Response, AppError> {
-    let secret = state.settings.secret_key.expose();
-    let (provenance, card) = match body.card_token.as_deref() {
-        Some(token) => (
-            provenance::for_token(&state.db, token)
-                .await
-                .internal("looking up a card")?,
-            Some(card_key(secret, token)),
-        ),
-        None => (Provenance::without_card("api"), None),
+    let provenance = match body.card_token.as_deref() {
+        Some(token) => provenance::for_token(&state.db, token)
+            .await
+            .internal("looking up a card")?,
+        None => Provenance::without_card("api"),
     };
-    let client = client_key(secret, peer);
-    let mut limits = vec![(client.as_str(), state.settings.intake_client_limit)];
-    if let Some(card) = &card {
-        limits.push((card.as_str(), state.settings.intake_card_limit));
-    }
-    if !state.intake.report_allowed(&limits) {
-        return Err(AppError::TooManyRequests(
-            state
-                .views
-                .locales
-                .t(lang, "intake_error_rate_limited")
-                .into(),
-        ));
-    }
     let version = state
-        .intake
         .lists
         .for_card(&state.db, provenance.list_version_id)
         .await
@@ -185,31 +165,43 @@ async fn create_report(
             .unwrap_or_default(),
         identify: body.identify,
     };
-    let valid = draft
-        .validate(&version, today_in_china())
-        .map_err(|errors| {
+    let submission = ReportSubmission {
+        draft,
+        files,
+        file_problem: None,
+        provenance: &provenance,
+        version: &version,
+        lang,
+        client: peer,
+        card_token: body.card_token.as_deref(),
+    };
+    let t = |key| state.views.locales.t(lang, key).to_string();
+    let receipt = match submit_report(&IntakeDeps::of(state), submission).await {
+        Ok(receipt) => receipt,
+        Err(SubmitError::RateLimited) => {
+            return Err(AppError::TooManyRequests(t("intake_error_rate_limited")));
+        }
+        Err(SubmitError::Invalid {
+            file_problem: Some(problem),
+            ..
+        }) => return Err(file_error(state, lang, problem)),
+        Err(SubmitError::Invalid { errors, .. }) => {
             let text = errors
                 .iter()
-                .map(|(field, key)| format!("{field}: {}", state.views.locales.t(lang, key)))
+                .map(|(field, key)| format!("{field}: {}", t(key)))
                 .collect::<Vec<_>>()
                 .join("; ");
-            AppError::Unprocessable(text)
-        })?;
-    let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
-        .await
-        .internal("preparing attachments")?
-        .map_err(|problem| file_error(state, lang, problem))?;
-    let receipt = submit::store(state, valid, &provenance, lang, cleaned).await?;
-    let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
-    state.intake.report_stored(&keys);
+            return Err(AppError::Unprocessable(text));
+        }
+        Err(SubmitError::Internal(e)) => return Err(e),
+    };
     let created = CreatedJson {
         case_number: receipt.case_number,
         query_code: receipt.query_code.digits().to_string(),
         status: receipt.status,
     };
-    let mut response = (StatusCode::CREATED, Json(created)).into_response();
-    response = super::page::no_store(response);
-    Ok(response)
+    let response = (StatusCode::CREATED, Json(created)).into_response();
+    Ok(super::page::no_store(response))
 }
 
 /// `GET /api/v1/reports/status` with the code in `X-Query-Code`.
@@ -248,6 +240,7 @@ async fn status(
     let case = match open(state, peer, typed).await? {
         Access::Case(case, _) => case,
         Access::Wrong => return Ok(not_found(t("intake_error_code_wrong"))),
+        Access::Wait => return Err(AppError::TooManyRequests(t("intake_error_code_wait"))),
         Access::Refused => return Err(AppError::TooManyRequests(t("intake_error_code_refused"))),
     };
     let view = cases::public_view(&state.db, &case, lang)

@@ -184,15 +184,6 @@ fn parse_date(text: &str) -> chrono::ParseResult<NaiveDate> {
     NaiveDate::parse_from_str(&normalised, "%Y-%m-%d")
 }
 
-/// Today in China Standard Time.
-pub fn today_in_china() -> NaiveDate {
-    let now = chrono::Utc::now();
-    match chrono::FixedOffset::east_opt(8 * 3600) {
-        Some(offset) => now.with_timezone(&offset).date_naive(),
-        None => now.date_naive(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

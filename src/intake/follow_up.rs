@@ -12,13 +12,13 @@ use axum::response::Response;
 use super::attachments;
 use super::client::ClientAddr;
 use super::form;
-use super::guards::{CodeGate, client_key};
 use super::page;
 use super::query_code::QueryCode;
-use crate::app::AppState;
-use crate::cases::{self, RatingOutcome};
+use crate::cases::{self, Added, RatingOutcome};
 use crate::entities::cases as case_rows;
 use crate::error::{AppError, ResultExt};
+use crate::limits::{CodeGate, client_key};
+use crate::state::AppState;
 use crate::web::Lang;
 
 type Fields = Vec<(String, String)>;
@@ -36,21 +36,24 @@ pub enum Access {
     Case(Box<case_rows::Model>, QueryCode),
     /// Wrong, malformed or unknown: one answer for all.
     Wrong,
+    /// Too soon after several wrong codes: try again in a few seconds.
+    Wait,
     /// Too many wrong codes from this client.
     Refused,
 }
 
-/// Checks a typed code for `ip`, slowing down and then refusing repeated failures.
+/// Checks a typed code for `ip`: after a few wrong codes each attempt must wait a little
+/// longer, and after more the client is refused for a while.
 pub async fn open(state: &AppState, ip: IpAddr, typed: &str) -> Result<Access, AppError> {
-    let client = client_key(state.settings.secret_key.expose(), ip);
-    match state.intake.code_gate(&client) {
+    let client = client_key(state.key(), ip);
+    match state.limits.code_attempt(&client, state.clock.now()) {
         CodeGate::Refused => return Ok(Access::Refused),
-        CodeGate::Slowed(delay) => tokio::time::sleep(delay).await,
+        CodeGate::Wait(_) => return Ok(Access::Wait),
         CodeGate::Open => {}
     }
     let found = match QueryCode::parse(typed) {
         Some(code) => {
-            let hash = code.hash(state.settings.secret_key.expose());
+            let hash = code.hash(state.key());
             cases::find_by_query_hash(&state.db, &hash)
                 .await
                 .internal("looking up a query code")?
@@ -59,11 +62,11 @@ pub async fn open(state: &AppState, ip: IpAddr, typed: &str) -> Result<Access, A
         None => None,
     };
     match found {
-        Some((case, code)) => Ok(Access::Case(Box::new(case), code)),
-        None => {
-            state.intake.code_failed(&client);
-            Ok(Access::Wrong)
+        Some((case, code)) => {
+            state.limits.code_was_right(&client);
+            Ok(Access::Case(Box::new(case), code))
         }
+        None => Ok(Access::Wrong),
     }
 }
 
@@ -93,7 +96,6 @@ pub async fn reply(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let body = field(&fields, "body").trim().to_string();
-    let db = state.db.clone();
     with_case(&state, lang, peer, field(&fields, "code"), async |case| {
         let length = body.chars().count();
         if !(2..=2000).contains(&length) {
@@ -102,19 +104,16 @@ pub async fn reply(
                 Some(("intake_error_reply", false)),
             ));
         }
-        let (_, replies) = cases::reporter_totals(&db, case.id)
-            .await
-            .internal("counting replies")?;
-        if replies >= cases::MAX_REPORTER_REPLIES {
-            return Ok((
-                StatusCode::TOO_MANY_REQUESTS,
-                Some(("intake_error_case_full", false)),
-            ));
-        }
-        cases::add_reporter_reply(&db, case.id, &body)
+        let added = cases::add_reporter_reply(&state.writes, case.id, state.clock.now(), &body)
             .await
             .internal("storing a reply")?;
-        Ok((StatusCode::OK, Some(("intake_reply_sent", true))))
+        Ok(match added {
+            Added::Stored => (StatusCode::OK, Some(("intake_reply_sent", true))),
+            Added::CaseFull => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
+            ),
+        })
     })
     .await
 }
@@ -137,7 +136,6 @@ pub async fn evidence(
     let code = submission.text("code").to_string();
     let problem = submission.file_problem;
     let files = submission.files;
-    let db = state.db.clone();
     with_case(&state, lang, peer, &code, async |case| {
         if let Some(problem) = problem {
             return Ok((problem.status(), Some((problem.message_key(), false))));
@@ -148,7 +146,8 @@ pub async fn evidence(
                 Some(("intake_error_no_file", false)),
             ));
         }
-        let (sent, _) = cases::reporter_totals(&db, case.id)
+        // A cheap early answer for a full case; the storing transaction checks again.
+        let (sent, _) = cases::reporter_totals(&state.db, case.id)
             .await
             .internal("counting evidence")?;
         if sent + files.len() as u64 > cases::MAX_REPORTER_FILES {
@@ -164,15 +163,17 @@ pub async fn evidence(
             Ok(cleaned) => cleaned,
             Err(problem) => return Ok((problem.status(), Some((problem.message_key(), false)))),
         };
-        let guard = match state.settings.database_kind() {
-            crate::config::DatabaseKind::Sqlite => Some(state.intake.sqlite_writes.lock().await),
-            crate::config::DatabaseKind::Postgres => None,
-        };
-        cases::add_reporter_evidence(&db, case.id, &cleaned)
-            .await
-            .internal("storing evidence")?;
-        drop(guard);
-        Ok((StatusCode::OK, Some(("intake_evidence_added", true))))
+        let added =
+            cases::add_reporter_evidence(&state.writes, case.id, state.clock.now(), &cleaned)
+                .await
+                .internal("storing evidence")?;
+        Ok(match added {
+            Added::Stored => (StatusCode::OK, Some(("intake_evidence_added", true))),
+            Added::CaseFull => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(("intake_error_case_full", false)),
+            ),
+        })
     })
     .await
 }
@@ -190,7 +191,6 @@ pub async fn rate(
         _ => None,
     };
     let comment = field(&fields, "comment").trim().to_string();
-    let db = state.db.clone();
     with_case(&state, lang, peer, field(&fields, "code"), async |case| {
         let Some(satisfied) = satisfied.filter(|_| comment.chars().count() <= 1000) else {
             return Ok((
@@ -199,9 +199,15 @@ pub async fn rate(
             ));
         };
         let comment = (!comment.is_empty()).then(|| comment.clone());
-        match cases::rate(&db, case.id, satisfied, comment)
-            .await
-            .internal("storing a rating")?
+        match cases::rate(
+            &state.writes,
+            case.id,
+            state.clock.now(),
+            satisfied,
+            comment,
+        )
+        .await
+        .internal("storing a rating")?
         {
             RatingOutcome::Recorded => Ok((StatusCode::OK, Some(("intake_rating_thanks", true)))),
             RatingOutcome::NotOpen => Ok((
@@ -236,6 +242,12 @@ async fn with_case(
             lang,
             StatusCode::NOT_FOUND,
             Some("intake_error_code_wrong"),
+        ),
+        Access::Wait => page::entry(
+            state,
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("intake_error_code_wait"),
         ),
         Access::Case(case, code) => {
             let (status, notice) = action(&case).await?;

@@ -7,8 +7,6 @@ mod client;
 mod draft;
 mod follow_up;
 mod form;
-mod guards;
-mod lists;
 mod page;
 mod provenance;
 mod query_code;
@@ -18,16 +16,15 @@ mod submit;
 pub use attachments::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 pub use client::ClientAddr;
 pub use draft::{ReportDraft, ValidReport};
-pub use guards::IntakeGuards;
 pub use provenance::Provenance;
 pub use query_code::QueryCode;
-pub use submit::Receipt;
+pub use submit::{IntakeDeps, Receipt, ReportSubmission, SubmitError, submit_report};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Largest request body a report may have: five full attachments plus the text.
 pub const MAX_REPORT_BODY: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;

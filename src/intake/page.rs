@@ -7,10 +7,10 @@ use minijinja::context;
 use super::draft::{FieldErrors, ReportDraft};
 use super::provenance::Provenance;
 use super::submit::Receipt;
-use crate::app::AppState;
 use crate::cases::PublicView;
 use crate::error::{AppError, ResultExt};
 use crate::negative_list::NegativeListVersion;
+use crate::state::AppState;
 use crate::web::Lang;
 
 /// The fields a message can stand next to.
@@ -84,7 +84,7 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
                 notice => page.notice.map(|k| locales.t(lang, k)),
                 desk_sign => page.provenance.service_point_id.is_some(),
                 offers_identification => page.provenance.offers_identification(),
-                today => super::draft::today_in_china().to_string(),
+                today => crate::clock::china_today(state.clock.now()).to_string(),
             },
         )
         .internal("rendering the report form")?;

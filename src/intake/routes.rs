@@ -7,16 +7,14 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::attachments::{self, FileProblem};
 use super::client::ClientAddr;
-use super::draft::{FieldErrors, ReportDraft, today_in_china};
+use super::draft::{FieldErrors, ReportDraft};
 use super::form::{self, Submission};
-use super::guards::{card_key, client_key};
 use super::page::{self, FormPage};
 use super::provenance::{self, Provenance};
-use super::submit;
-use crate::app::AppState;
+use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
 use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
 use crate::web::Lang;
 
 /// `GET /r/{token}`: the form for the card behind the token (or without provenance).
@@ -54,12 +52,11 @@ pub async fn card_submit(
         .await
         .internal("looking up a card")?;
     let submission = read(multipart).await?;
-    let card = Some(card_key(state.settings.secret_key.expose(), &token));
     submit(
         &state,
         lang,
         peer,
-        card,
+        Some(&token),
         card_path(&token),
         provenance,
         submission,
@@ -121,7 +118,6 @@ async fn show_blank(
     provenance: &Provenance,
 ) -> Result<Response, AppError> {
     let version = state
-        .intake
         .lists
         .for_card(&state.db, provenance.list_version_id)
         .await
@@ -142,23 +138,27 @@ async fn submit(
     state: &AppState,
     lang: Lang,
     ip: IpAddr,
-    card: Option<String>,
+    card_token: Option<&str>,
     path: String,
     provenance: Provenance,
     submission: Submission,
 ) -> Result<Response, AppError> {
     let version = state
-        .intake
         .lists
         .for_card(&state.db, provenance.list_version_id)
         .await
         .internal("loading the negative list")?;
     let draft = submission.draft();
-    let client = client_key(state.settings.secret_key.expose(), ip);
-    let mut limits = vec![(client.as_str(), state.settings.intake_client_limit)];
-    if let Some(card) = &card {
-        limits.push((card.as_str(), state.settings.intake_card_limit));
-    }
+    let report = ReportSubmission {
+        draft: draft.clone(),
+        files: submission.files,
+        file_problem: submission.file_problem,
+        provenance: &provenance,
+        version: &version,
+        lang,
+        client: ip,
+        card_token,
+    };
     let again = |errors: &FieldErrors, notice, status| {
         let page = FormPage {
             path: path.clone(),
@@ -171,52 +171,32 @@ async fn submit(
         };
         page::form(state, lang, page)
     };
-    if !state.intake.report_allowed(&limits) {
-        let mut response = again(
-            &FieldErrors::new(),
-            Some("intake_error_rate_limited"),
-            StatusCode::TOO_MANY_REQUESTS,
-        )?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
-        return Ok(response);
+    match submit_report(&IntakeDeps::of(state), report).await {
+        Ok(receipt) => page::receipt(state, lang, &receipt),
+        Err(SubmitError::RateLimited) => {
+            let mut response = again(
+                &FieldErrors::new(),
+                Some("intake_error_rate_limited"),
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            Ok(response)
+        }
+        Err(SubmitError::Invalid {
+            mut errors,
+            file_problem,
+        }) => {
+            let status = match file_problem {
+                Some(p) => {
+                    errors.insert("attachments", p.message_key());
+                    p.status()
+                }
+                None => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            again(&errors, None, status)
+        }
+        Err(SubmitError::Internal(e)) => Err(e),
     }
-    let (mut errors, valid) = match draft.validate(&version, today_in_china()) {
-        Ok(valid) => (FieldErrors::new(), Some(valid)),
-        Err(errors) => (errors, None),
-    };
-    // Cheap checks on the files first, so one answer names every problem.
-    let problem = submission.file_problem.or_else(|| {
-        submission
-            .files
-            .iter()
-            .any(|f| attachments::sniff(f).is_none())
-            .then_some(FileProblem::NotAllowed)
-    });
-    let files = submission.files;
-    let refuse = |mut errors: FieldErrors, problem: Option<FileProblem>| {
-        let status = match problem {
-            Some(p) => {
-                errors.insert("attachments", p.message_key());
-                p.status()
-            }
-            None => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        again(&errors, None, status)
-    };
-    let Some(valid) = valid.filter(|_| problem.is_none()) else {
-        return refuse(std::mem::take(&mut errors), problem);
-    };
-    let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
-        .await
-        .internal("preparing attachments")?;
-    let cleaned = match cleaned {
-        Ok(cleaned) => cleaned,
-        Err(problem) => return refuse(FieldErrors::new(), Some(problem)),
-    };
-    let receipt = submit::store(state, valid, &provenance, lang, cleaned).await?;
-    let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
-    state.intake.report_stored(&keys);
-    page::receipt(state, lang, &receipt)
 }

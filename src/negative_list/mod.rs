@@ -1,7 +1,11 @@
 //! The negative list (负面清单): the kinds of official misconduct a card lists. Versioned:
 //! a card keeps the version it was printed with, and its report form offers exactly those items.
 
-use chrono::Utc;
+mod cache;
+
+pub use cache::ListCache;
+
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -66,14 +70,17 @@ pub struct NegativeListVersion {
 }
 
 /// Publishes version 1 when no version exists yet. Returns whether it did.
-pub async fn seed_default(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
+pub async fn seed_default(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
     if negative_list_versions::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
     let version = negative_list_versions::ActiveModel {
         version: Set(1),
         title: Set(DEFAULT_TITLE.to_string()),
-        published_at: Set(Utc::now()),
+        published_at: Set(now),
         published_by: Set(None),
         ..Default::default()
     }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::Deserialize;
 
@@ -85,7 +85,7 @@ pub fn shipped() -> anyhow::Result<WorkingCalendar> {
 }
 
 /// Stores the shipped years the database does not have yet; edits an admin made are kept.
-pub async fn seed(db: &impl ConnectionTrait) -> anyhow::Result<Vec<i32>> {
+pub async fn seed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<Vec<i32>> {
     let file: CalendarFile =
         toml::from_str(SHIPPED).map_err(|e| anyhow::anyhow!("calendar-cn.toml: {e}"))?;
     let mut added = Vec::new();
@@ -101,7 +101,7 @@ pub async fn seed(db: &impl ConnectionTrait) -> anyhow::Result<Vec<i32>> {
             year: Set(year.year),
             published: Set(year.published),
             source: Set(year.source),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(now),
         }
         .insert(db)
         .await?;

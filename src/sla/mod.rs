@@ -3,7 +3,7 @@
 
 pub mod calendar;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};
 
 use crate::entities::sla_policies;
@@ -31,7 +31,10 @@ impl Default for SlaPolicy {
 }
 
 /// Stores the default policy when none exists. Returns whether it did.
-pub async fn seed_default(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
+pub async fn seed_default(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
     if sla_policies::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
@@ -40,7 +43,7 @@ pub async fn seed_default(db: &impl ConnectionTrait) -> Result<bool, sea_orm::Db
         accept_days: Set(policy.accept_days),
         conclude_days: Set(policy.conclude_days),
         feedback_days: Set(policy.feedback_days),
-        effective_from: Set(Utc::now()),
+        effective_from: Set(now),
         created_by: Set(None),
         ..Default::default()
     }

@@ -366,6 +366,7 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
         &app.db,
         case.id,
         None,
+        app.state.clock.now(),
         "您好，请问是哪一天去的窗口？方便的话请补充受理回执照片。",
     )
     .await
@@ -378,7 +379,7 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
         ),
         (CaseStatus::Closed, None),
     ] {
-        cases::change_status(&app.db, case.id, None, to, note)
+        cases::change_status(&app.db, case.id, None, app.state.clock.now(), to, note)
             .await
             .expect("moved");
     }

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use jianduka::audit::Actor;
 use jianduka::enterprises::{self, ImportReport};
 use jianduka::entities::enterprises as entity;
 use sea_orm::{EntityTrait, QueryOrder};
@@ -21,7 +20,7 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 }
 
 async fn import(app: &TestApp, bytes: Vec<u8>) -> ImportReport {
-    enterprises::import_file(&app.db, &app.settings, Actor::System("test"), bytes)
+    enterprises::import_file(&app.state.writes, &app.settings, &app.stamp(), bytes)
         .await
         .expect("file imports")
 }

@@ -1,36 +1,13 @@
 //! Who may use the register pages, and what the audit log keeps of an import.
 
-use jianduka::auth::{NewUser, Role, create_user};
+use jianduka::auth::Role;
 use jianduka::entities::audit_log;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::{TestApp, on_each_database};
 
 async fn login_as(app: &TestApp, username: &str, role: Role) {
-    create_user(
-        &app.db,
-        NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            email: None,
-            role,
-            password: "a-long-enough-password".into(),
-            must_change_password: false,
-        },
-    )
-    .await
-    .expect("user created");
-    let response = app
-        .post_form(
-            "/login",
-            &[
-                ("username", username),
-                ("password", "a-long-enough-password"),
-                ("next", "/staff"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
+    app.login_as(username, role).await;
 }
 
 #[tokio::test]
@@ -117,9 +94,9 @@ async fn a_long_register_is_paginated_with_links_that_keep_the_filter() {
         csv.push_str(&format!("诸暨市测试{i:03}有限公司,{code},店口镇\n"));
     }
     let report = jianduka::enterprises::import_file(
-        &app.db,
+        &app.state.writes,
         &app.settings,
-        jianduka::audit::Actor::System("test"),
+        &app.stamp(),
         csv.into_bytes(),
     )
     .await
@@ -158,14 +135,9 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
                 .join("tests/fixtures/register-utf8.csv"),
         )
         .expect("fixture");
-        jianduka::enterprises::import_file(
-            &app.db,
-            &app.settings,
-            jianduka::audit::Actor::System("test"),
-            csv,
-        )
-        .await
-        .expect("imports");
+        jianduka::enterprises::import_file(&app.state.writes, &app.settings, &app.stamp(), csv)
+            .await
+            .expect("imports");
         let list = jianduka::negative_list::current(&app.db)
             .await
             .expect("list");

@@ -7,8 +7,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Once};
 
+use jianduka::access::Role;
 use jianduka::app::Application;
+use jianduka::audit::{Actor, Stamp};
+use jianduka::auth::NewUser;
 use jianduka::config::{Overrides, Settings};
+use jianduka::state::AppState;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 /// A running server and a handle on its database.
@@ -18,6 +22,8 @@ pub struct TestApp {
     pub port: u16,
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// The server's own state: its write gate, clock and limits.
+    pub state: AppState,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
@@ -47,18 +53,95 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// A test acting now, for the audit log.
+    pub fn stamp(&self) -> Stamp<'_> {
+        self.state.stamp(Actor::System("test"))
+    }
+
+    /// Opens the login page and posts its form, as a browser does; returns the answer.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/login").await.text().await.expect("login page");
+        let csrf = extract_csrf(&page);
+        self.post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/staff"),
+            ],
+        )
+        .await
+    }
+
+    /// Creates an account with `role` and the password [`TEST_PASSWORD`].
+    pub async fn add_user(&self, username: &str, role: Role) -> jianduka::entities::users::Model {
+        jianduka::auth::create_user(
+            &self.state.writes,
+            &self.stamp(),
+            NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                email: None,
+                role,
+                password: TEST_PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("user created")
+    }
+
+    /// A new client of its own (cookies kept), logged in as `username`; and its CSRF token.
+    pub async fn client_for(&self, username: &str, password: &str) -> (reqwest::Client, String) {
+        let client = new_client();
+        let page = client
+            .get(format!("{}/login", self.address))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
+        let response = client
+            .post(format!("{}/login", self.address))
+            .form(&[
+                ("csrf", extract_csrf(&page).as_str()),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("login sent");
+        assert_eq!(
+            response.status(),
+            303,
+            "{username} logs in on {}",
+            self.backend
+        );
+        let home = client
+            .get(format!("{}/staff", self.address))
+            .send()
+            .await
+            .expect("home")
+            .text()
+            .await
+            .expect("body");
+        (client, extract_csrf(&home))
+    }
+
+    /// Creates an account with `role`, logs this client in as it; returns the CSRF token.
+    pub async fn login_as(&self, username: &str, role: Role) -> String {
+        self.add_user(username, role).await;
+        let response = self.login(username, TEST_PASSWORD).await;
+        assert_eq!(response.status(), 303, "login on {}", self.backend);
+        let home = self.get("/staff").await.text().await.expect("body");
+        extract_csrf(&home)
+    }
+
     /// Logs in as the first admin and sets a password of its own; returns the CSRF token.
     pub async fn login_as_admin(&self) -> String {
-        let response = self
-            .post_form(
-                "/login",
-                &[
-                    ("username", "admin"),
-                    ("password", &self.admin_password),
-                    ("next", "/staff"),
-                ],
-            )
-            .await;
+        let response = self.login("admin", &self.admin_password).await;
         assert_eq!(response.status(), 303, "admin login on {}", self.backend);
         let page = self
             .get("/account/password")
@@ -88,6 +171,18 @@ impl TestApp {
         csrf
     }
 }
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client builds")
+}
+
+/// The password of accounts made by [`TestApp::add_user`].
+pub const TEST_PASSWORD: &str = "a-long-test-password";
 
 /// The value of the first `name="csrf"` hidden field in `html`.
 pub fn extract_csrf(html: &str) -> String {
@@ -163,6 +258,14 @@ pub async fn fresh_postgres_database(server_url: &str) -> String {
 
 /// Starts a server on `backend` and waits until it answers.
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with_settings(backend, |_| {}).await
+}
+
+/// Starts a server on `backend` with its settings adjusted by `edit` (limits, proxy headers).
+pub async fn spawn_app_with_settings(
+    backend: Backend,
+    edit: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = temp_dir("app");
     let (database_url, name) = match &backend {
         Backend::Sqlite => (
@@ -174,28 +277,27 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
         ),
         Backend::Postgres(server) => (fresh_postgres_database(server).await, "postgres"),
     };
-    let settings = test_settings(&data_dir, &database_url);
+    let mut settings = test_settings(&data_dir, &database_url);
+    edit(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("application builds");
     let port = app.port();
-    let db = app.state().db.clone();
-    let settings = app.state().settings.clone();
+    let state = app.state().clone();
+    let db = state.db.clone();
+    let settings = state.settings.clone();
     let admin_password = app
         .first_admin_password
         .clone()
         .expect("a fresh database gets a first admin");
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client builds");
+    let client = new_client();
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         db,
         settings,
+        state,
         client,
         data_dir,
         backend: name,

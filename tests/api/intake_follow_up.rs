@@ -28,12 +28,25 @@ async fn the_query_code_shows_the_timeline_and_the_office_message() {
             .await
             .expect("query")
             .expect("case");
-        cases::change_status(&app.db, case.id, None, CaseStatus::Accepted, None)
-            .await
-            .expect("accepted");
-        cases::post_office_message(&app.db, case.id, None, "请问具体是哪一天？")
-            .await
-            .expect("message");
+        cases::change_status(
+            &app.db,
+            case.id,
+            None,
+            app.state.clock.now(),
+            CaseStatus::Accepted,
+            None,
+        )
+        .await
+        .expect("accepted");
+        cases::post_office_message(
+            &app.db,
+            case.id,
+            None,
+            app.state.clock.now(),
+            "请问具体是哪一天？",
+        )
+        .await
+        .expect("message");
         let grouped = format!(
             "{} {}-{} {}",
             &code[..4],
@@ -90,7 +103,7 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
             ),
             (CaseStatus::Closed, None),
         ] {
-            cases::change_status(&app.db, case.id, None, to, note)
+            cases::change_status(&app.db, case.id, None, app.state.clock.now(), to, note)
                 .await
                 .expect("moved");
         }
@@ -145,17 +158,23 @@ async fn a_wrong_code_gets_the_same_answer_whatever_the_reason() {
 async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code() {
     on_each_database(async |app| {
         let code = submit_and_get_code(&app).await;
-        let started = std::time::Instant::now();
-        for _ in 0..8 {
-            let response = app
-                .post_form("/q", &[("code", "9999 9999 9999 9999")])
-                .await;
-            assert_eq!(response.status(), 404);
+        let wrong = async || {
+            app.post_form("/q", &[("code", "9999 9999 9999 9999")])
+                .await
+                .status()
+        };
+        for _ in 0..4 {
+            assert_eq!(wrong().await, 404);
         }
-        assert!(
-            started.elapsed() >= std::time::Duration::from_millis(1500),
-            "slowed down"
-        );
+        // Slowed: an attempt right after the fourth wrong code is not even checked.
+        let hurried = app.post_form("/q", &[("code", &code)]).await;
+        assert_eq!(hurried.status(), 429);
+        assert!(hurried.text().await.expect("body").contains("稍等几秒"));
+        for _ in 4..8 {
+            app.state.clock.advance(chrono::Duration::seconds(10));
+            assert_eq!(wrong().await, 404);
+        }
+        app.state.clock.advance(chrono::Duration::seconds(10));
         let response = app.post_form("/q", &[("code", &code)]).await;
         assert_eq!(response.status(), 429);
         assert!(
@@ -165,6 +184,10 @@ async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code()
                 .expect("body")
                 .contains("15 分钟后再试")
         );
+        // A quiet quarter of an hour later the right code opens the case again.
+        app.state.clock.advance(chrono::Duration::minutes(16));
+        let response = app.post_form("/q", &[("code", &code)]).await;
+        assert_eq!(response.status(), 200);
     })
     .await;
 }

@@ -117,7 +117,7 @@ fn collect(
     stream: impl Read + Send + 'static,
     into: Arc<Mutex<String>>,
     ready: Option<std::sync::mpsc::Sender<u16>>,
-) {
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
             if let (Some(tx), Some(rest)) = (&ready, line.split("listening on http://").nth(1)) {
@@ -135,7 +135,7 @@ fn collect(
                 all.push('\n');
             }
         }
-    });
+    })
 }
 
 #[tokio::test]
@@ -162,16 +162,18 @@ async fn the_server_log_at_debug_level_holds_no_token_code_address_or_agent() {
         .expect("the binary starts");
     let output = Arc::new(Mutex::new(String::new()));
     let (tx, rx) = std::sync::mpsc::channel();
-    collect(
-        child.stdout.take().expect("stdout"),
-        output.clone(),
-        Some(tx.clone()),
-    );
-    collect(
-        child.stderr.take().expect("stderr"),
-        output.clone(),
-        Some(tx),
-    );
+    let readers = [
+        collect(
+            child.stdout.take().expect("stdout"),
+            output.clone(),
+            Some(tx.clone()),
+        ),
+        collect(
+            child.stderr.take().expect("stderr"),
+            output.clone(),
+            Some(tx),
+        ),
+    ];
     let port = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("server listening");
@@ -228,7 +230,10 @@ async fn the_server_log_at_debug_level_holds_no_token_code_address_or_agent() {
 
     let _ = child.kill();
     let _ = child.wait();
-    std::thread::sleep(Duration::from_millis(200));
+    // The readers end when the server's output does: then the log is whole.
+    for reader in readers {
+        let _ = reader.join();
+    }
     let log = output.lock().expect("log").clone();
     assert!(
         log.contains("/r/{token}"),

@@ -261,32 +261,5 @@ pub const STORY: &str =
 pub async fn spawn_app_with(
     edit: impl FnOnce(&mut jianduka::config::Settings),
 ) -> crate::helpers::TestApp {
-    let data_dir = crate::helpers::temp_dir("app");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.join("jianduka.db").display()
-    );
-    let mut settings = crate::helpers::test_settings(&data_dir, &url);
-    edit(&mut settings);
-    let app = jianduka::app::Application::build(settings)
-        .await
-        .expect("application builds");
-    let port = app.port();
-    let db = app.state().db.clone();
-    let settings = app.state().settings.clone();
-    let admin_password = app.first_admin_password.clone().unwrap_or_default();
-    tokio::spawn(app.run_until_stopped());
-    crate::helpers::TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        db,
-        settings,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        data_dir,
-        backend: "sqlite",
-        admin_password,
-    }
+    crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, edit).await
 }

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod access;
+mod audit;
 mod cards;
 mod cli;
 mod e2e;

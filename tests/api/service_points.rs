@@ -1,6 +1,6 @@
 //! Service points: the windows that get desk signs.
 
-use jianduka::enterprises::service_points::{self, NewServicePoint, ServicePointError};
+use jianduka::enterprises::service_points::{self, Change, NewServicePoint, ServicePointError};
 
 use crate::helpers::{extract_csrf, on_each_database, temp_dir};
 
@@ -94,20 +94,20 @@ async fn the_same_window_name_in_another_hall_is_allowed_but_not_twice_in_one() 
             hall: hall.into(),
             district: None,
         };
-        let point = service_points::create(&app.db, new("诸暨市行政服务中心"))
-            .await
-            .expect("create");
+        let create = async |hall: &str| {
+            let change = Change::Create(new(hall));
+            service_points::apply(&app.state.writes, &app.stamp(), change).await
+        };
+        let point = create("诸暨市行政服务中心").await.expect("create");
         assert_eq!(point.name, "不动产登记窗口");
-        service_points::create(&app.db, new("店口镇便民服务中心"))
-            .await
-            .expect("other hall");
-        let err = service_points::create(&app.db, new("诸暨市行政服务中心")).await;
+        create("店口镇便民服务中心").await.expect("other hall");
+        let err = create("诸暨市行政服务中心").await;
         assert!(
             matches!(err, Err(ServicePointError::Duplicate { .. })),
             "on {}",
             app.backend
         );
-        let empty = service_points::create(&app.db, new("  ")).await;
+        let empty = create("  ").await;
         assert!(matches!(empty, Err(ServicePointError::Empty("hall"))));
     })
     .await;

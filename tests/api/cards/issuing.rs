@@ -354,7 +354,7 @@ async fn issuing_while_reports_stream_in_on_sqlite_loses_neither() {
         })
         .collect();
     let issued = jianduka::cards::issue(
-        &app.db,
+        &app.state.writes,
         app.settings.secret_key.expose(),
         jianduka::cards::IssueRequest {
             target: jianduka::cards::Target::AllEnterprises,
@@ -363,6 +363,7 @@ async fn issuing_while_reports_stream_in_on_sqlite_loses_neither() {
             issued_by: jianduka::cards::IssuedBy {
                 user_id: None,
                 label: "test".into(),
+                at: app.state.clock.now(),
             },
         },
     )

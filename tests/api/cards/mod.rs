@@ -6,11 +6,11 @@ mod pages;
 mod streaming;
 
 use chrono::Utc;
-use jianduka::auth::{NewUser, Role};
+use jianduka::auth::Role;
 use jianduka::entities::{card_batches, cards, enterprises, service_points};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::helpers::{TestApp, extract_csrf};
+use crate::helpers::TestApp;
 
 /// (USCC, name, district) of the register the tests issue to.
 pub const REGISTER: [(&str, &str, &str); 3] = [
@@ -71,32 +71,7 @@ pub async fn seed_service_points(db: &impl sea_orm::ConnectionTrait) -> Vec<i64>
 
 /// Creates an account with `role` and logs the app's client in as it; returns the CSRF token.
 pub async fn login_as(app: &TestApp, username: &str, role: Role) -> String {
-    jianduka::auth::create_user(
-        &app.db,
-        NewUser {
-            username: username.into(),
-            display_name: username.into(),
-            email: None,
-            role,
-            password: "a-long-test-password".into(),
-            must_change_password: false,
-        },
-    )
-    .await
-    .expect("user created");
-    let response = app
-        .post_form(
-            "/login",
-            &[
-                ("username", username),
-                ("password", "a-long-test-password"),
-                ("next", "/staff"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303, "login on {}", app.backend);
-    let home = app.get("/staff").await.text().await.expect("body");
-    extract_csrf(&home)
+    app.login_as(username, role).await
 }
 
 /// Posts the issue form; returns the response.

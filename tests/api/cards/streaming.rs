@@ -36,13 +36,13 @@ async fn a_large_batch_streams_every_card_once_in_print_order_with_its_url() {
                 .expect("register inserted");
         }
         let issued = jianduka::cards::issue(
-            &app.db,
+            &app.state.writes,
             app.settings.secret_key.expose(),
             IssueRequest {
                 target: Target::AllEnterprises,
                 channel: None,
                 again: false,
-                issued_by: IssuedBy::cli(),
+                issued_by: IssuedBy::cli(app.state.clock.now()),
             },
         )
         .await

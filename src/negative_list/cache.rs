@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
 
-use crate::negative_list::{self, NegativeListVersion};
+use super::NegativeListVersion;
 
 /// How long "the current version" is trusted before it is looked up again.
 const CURRENT_TTL: Duration = Duration::from_secs(30);
@@ -29,7 +29,7 @@ impl ListCache {
             if let Some(version) = self.cached(id) {
                 return Ok(version);
             }
-            if let Some(version) = negative_list::by_id(db, id).await? {
+            if let Some(version) = super::by_id(db, id).await? {
                 return Ok(self.keep(version));
             }
         }
@@ -43,7 +43,7 @@ impl ListCache {
         if let Some(version) = fresh {
             return Ok(version);
         }
-        let version = self.keep(negative_list::current(db).await?);
+        let version = self.keep(super::current(db).await?);
         if let Ok(mut current) = self.current.write() {
             *current = Some((Instant::now(), version.id));
         }

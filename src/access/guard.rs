@@ -1,0 +1,149 @@
+//! The guard every staff router wears: log in from the session, check the role, refuse
+//! forged state changes, mark the answer private, and hand the handler its [`CurrentUser`].
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::csrf::{carried_token, changes_state, refused, same_origin};
+use super::session::{self, SESSION_COOKIE};
+use super::{Access, Role};
+use crate::entities::users;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::Lang;
+
+/// The logged-in staff member of a request that passed its router's guard.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: users::Model,
+    pub role: Role,
+    /// The session's CSRF token: every form posts it back.
+    pub csrf: String,
+}
+
+impl CurrentUser {
+    /// The audit-log actor.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::User(self.user.id)
+    }
+
+    /// What every staff page shows of the user, and which parts of the navigation it offers.
+    pub fn context(&self, lang: Lang) -> minijinja::Value {
+        minijinja::context! {
+            username => &self.user.username,
+            display_name => &self.user.display_name,
+            role => self.role.as_str(),
+            role_label => self.role.label(lang),
+            csrf => &self.csrf,
+            is_admin => Access::Admin.allows(self.role),
+            can_print => Access::Print.allows(self.role),
+            can_cases => Access::Cases.allows(self.role),
+            can_supervise => Access::Supervise.allows(self.role),
+        }
+    }
+}
+
+/// Only the guard puts a user into a request; a handler on a route without a guard gets a
+/// refusal, never a user.
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or_else(|| {
+                tracing::error!(
+                    path = parts.uri.path(),
+                    "a handler asked for a user on a route without an access rule"
+                );
+                AppError::Forbidden("无权访问 · Access denied".into())
+            })
+    }
+}
+
+/// What a guard knows: the server, and what its routes require.
+#[derive(Clone)]
+pub(super) struct Guard {
+    pub state: AppState,
+    pub access: Access,
+}
+
+/// The middleware (see the module docs).
+pub(super) async fn enforce(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    match admit(&guard, request).await {
+        Ok(request) => {
+            let mut response = next.run(request).await;
+            // Staff pages show names and phone numbers: no cache keeps them.
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response> {
+    let state = &guard.state;
+    let path = request.uri().path().to_string();
+    let api = path.starts_with("/api/");
+    // Only owned values cross the awaits below: a request body is not `Sync`.
+    let back_to = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/staff".into());
+    let to_login = || {
+        if api {
+            return AppError::Unauthorized.into_response();
+        }
+        let next = url::form_urlencoded::byte_serialize(back_to.as_bytes()).collect::<String>();
+        Redirect::to(&format!("/login?next={next}")).into_response()
+    };
+    let Some(token) = crate::web::cookie(request.headers(), SESSION_COOKIE) else {
+        return Err(to_login());
+    };
+    let found = session::find(&state.db, state.key(), &token, state.clock.now())
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let Some((session, user)) = found else {
+        return Err(to_login());
+    };
+    // A one-time password opens nothing but the page that replaces it.
+    if user.must_change_password && path != "/account/password" && path != "/logout" {
+        return Err(if api {
+            AppError::Unauthorized.into_response()
+        } else {
+            Redirect::to("/account/password").into_response()
+        });
+    }
+    if !guard.access.allows(user.role) {
+        return Err(AppError::Forbidden(
+            "您的角色无权访问此页面 · Your role may not use this page".into(),
+        )
+        .into_response());
+    }
+    if changes_state(request.method()) {
+        if !same_origin(request.headers(), &state.settings.public_base_url) {
+            return Err(refused().into_response());
+        }
+        let (token, rebuilt) = carried_token(request)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !token.is_some_and(|t| crate::crypto::constant_time_eq(&session.csrf_token, &t)) {
+            return Err(refused().into_response());
+        }
+        request = rebuilt;
+    }
+    request.extensions_mut().insert(CurrentUser {
+        role: user.role,
+        user,
+        csrf: session.csrf_token,
+    });
+    Ok(request)
+}

@@ -1,0 +1,99 @@
+//! Staff routes are declared through a [`StaffRouter`]: the access they need stands where they
+//! are declared, the guard is applied to all of them at once, and the list of what was declared
+//! can be walked (a test proves every staff route refuses strangers, wrong roles and forgeries).
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::routing::{get, post};
+
+use super::Access;
+use super::guard::{Guard, enforce};
+use crate::state::AppState;
+
+/// One declared staff route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteEntry {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path template, e.g. `/staff/cards/{id}`.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Staff routes that need the same [`Access`].
+pub struct StaffRouter {
+    access: Access,
+    router: Router<AppState>,
+    entries: Vec<RouteEntry>,
+}
+
+impl StaffRouter {
+    /// Routes that require `access`.
+    pub fn new(access: Access) -> Self {
+        Self {
+            access,
+            router: Router::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    fn add(mut self, method: &'static str, path: &'static str) -> Self {
+        self.entries.push(RouteEntry {
+            method,
+            path,
+            access: self.access,
+        });
+        self
+    }
+
+    /// A page or download.
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let mut this = self.add("GET", path);
+        this.router = this.router.route(path, get(handler));
+        this
+    }
+
+    /// A state change (checked for forgery by the guard).
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let mut this = self.add("POST", path);
+        this.router = this.router.route(path, post(handler));
+        this
+    }
+
+    /// A state change whose body may be up to `limit` bytes (an upload).
+    pub fn post_upload<H, T>(self, path: &'static str, handler: H, limit: usize) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let mut this = self.add("POST", path);
+        this.router = this
+            .router
+            .route(path, post(handler).layer(DefaultBodyLimit::max(limit)));
+        this
+    }
+
+    /// What was declared.
+    pub fn entries(&self) -> &[RouteEntry] {
+        &self.entries
+    }
+
+    /// The routes behind their guard.
+    pub fn into_router(self, state: &AppState) -> Router<AppState> {
+        let guard = Guard {
+            state: state.clone(),
+            access: self.access,
+        };
+        self.router
+            .route_layer(axum::middleware::from_fn_with_state(guard, enforce))
+    }
+}
