@@ -82,6 +82,7 @@ fn assemble_state(db: DatabaseConnection, settings: Settings) -> anyhow::Result<
         metrics: Arc::new(Metrics::default()),
         limits: Arc::default(),
         lists: Arc::default(),
+        sla: Arc::default(),
         clock: Clock::system(),
     })
 }
@@ -190,11 +191,13 @@ async fn shutdown_signal() {
 
 /// Every staff route, by the access it needs (each domain declares its own).
 fn staff_routers() -> Vec<StaffRouter> {
-    vec![
+    let mut routers = vec![
         crate::auth::staff_routes(),
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
-    ]
+    ];
+    routers.extend(crate::cases::staff_routes());
+    routers
 }
 
 /// The staff routes as declared, for a test that walks them all.

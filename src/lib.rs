@@ -15,6 +15,7 @@ pub mod db;
 pub mod enterprises;
 pub mod entities;
 pub mod error;
+pub mod files;
 pub mod intake;
 pub mod limits;
 pub mod negative_list;

@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::db::WriteGate;
 use crate::limits::Limits;
 use crate::negative_list::ListCache;
+use crate::sla::SlaCache;
 use crate::telemetry::Metrics;
 use crate::web::Views;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Published negative-list versions, which never change once published.
     pub lists: Arc<ListCache>,
+    /// The working-day calendar and the deadline policies, reloaded once a minute.
+    pub sla: Arc<SlaCache>,
     /// What time it is; tests and `sla tick --now` move it.
     pub clock: Clock,
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_initial;
 mod m20261130_000001_audit_append_only;
+mod m20261130_000002_case_tracker;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261130_000001_audit_append_only::Migration),
+            Box::new(m20261130_000002_case_tracker::Migration),
         ]
     }
 }

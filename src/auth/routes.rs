@@ -33,10 +33,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
     )
 }
 
-/// `/staff`, `/logout`, `/account/password`: any logged-in staff member.
+/// `/logout`, `/account/password`: any logged-in staff member.
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::AnyStaff)
-        .get("/staff", staff_home)
         .post("/logout", logout)
         .get("/account/password", password_page)
         .post("/account/password", change_password)
@@ -320,25 +319,6 @@ async fn change_password(
     .await?;
     txn.commit().await?;
     Ok(Redirect::to(&next).into_response())
-}
-
-async fn staff_home(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-) -> Result<Response, AppError> {
-    Ok(state
-        .views
-        .page(
-            "staff/home.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang),
-                csrf => &user.csrf,
-            },
-        )
-        .internal("rendering the staff home")?
-        .into_response())
 }
 
 #[cfg(test)]

@@ -1,103 +1,54 @@
-//! Cases: every report becomes a case that inspectors work through a fixed set of statuses.
-//! This first slice opens a case for a report, keeps its public timeline, and carries the
-//! messages, evidence and rating exchanged with the reporter through the query code.
+//! Cases: every report becomes a case that inspectors work through a fixed set of statuses,
+//! against a deadline per stage. This module opens a case for a report (routed to the unit of
+//! its district, or to the triage queue), and its submodules hold the rest: who may see what
+//! (`scope`), the steps of the workflow (`workflow`), the exchange with the reporter
+//! (`reporter`, `timeline`), the staff's messages and notes (`exchange`), the case list
+//! (`list`), the case page (`detail`), statistics, and the staff pages and JSON API.
 
+// mod api;
+mod deadlines;
+mod detail;
+mod error;
+mod exchange;
+mod list;
+mod pages;
 mod reporter;
+mod routes;
+mod scope;
+mod stats;
+mod status;
 mod timeline;
+mod workflow;
 
+// pub use api::api_routes;
+pub use deadlines::{DueState, due_state};
+pub use detail::{CaseDetail, case_detail};
+pub use error::CaseError;
+pub use exchange::{add_note, post_message};
+pub use list::{CaseFilter, CasePage, CaseRow, Cursor, Sort, list_cases};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
-    add_reporter_evidence, add_reporter_reply, post_office_message, rate, reporter_totals,
-    store_reporter_files,
+    add_reporter_evidence, add_reporter_reply, rate, reporter_totals, store_reporter_files,
 };
+pub use routes::staff_routes;
+pub use scope::CaseScope;
+pub use stats::{Statistics, statistics};
+pub use status::{CaseStatus, Finding, Rating, Stage};
 pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
+pub use workflow::{
+    Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
+    take_step, view,
+};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
-use crate::entities::{case_events, cases};
-use crate::web::Lang;
-
-/// Where a case stands. Stored as its lowercase English name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    /// 待受理: received, nobody has decided yet.
-    New,
-    /// 已受理: the office will investigate.
-    Accepted,
-    /// 不予受理: refused, with a reason shown to the reporter.
-    Declined,
-    /// 调查中.
-    Investigating,
-    /// 已办结: concluded with a finding.
-    Concluded,
-    /// 已反馈: the reporter has been given feedback; the case can be rated.
-    Closed,
-}
-
-impl CaseStatus {
-    /// Every status, in workflow order.
-    pub const ALL: [CaseStatus; 6] = [
-        CaseStatus::New,
-        CaseStatus::Accepted,
-        CaseStatus::Declined,
-        CaseStatus::Investigating,
-        CaseStatus::Concluded,
-        CaseStatus::Closed,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::New => "new",
-            CaseStatus::Accepted => "accepted",
-            CaseStatus::Declined => "declined",
-            CaseStatus::Investigating => "investigating",
-            CaseStatus::Concluded => "concluded",
-            CaseStatus::Closed => "closed",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<CaseStatus> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// The label a person reads.
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (CaseStatus::New, Lang::Zh) => "待受理",
-            (CaseStatus::Accepted, Lang::Zh) => "已受理",
-            (CaseStatus::Declined, Lang::Zh) => "不予受理",
-            (CaseStatus::Investigating, Lang::Zh) => "调查中",
-            (CaseStatus::Concluded, Lang::Zh) => "已办结",
-            (CaseStatus::Closed, Lang::Zh) => "已反馈",
-            (CaseStatus::New, Lang::En) => "Received, awaiting review",
-            (CaseStatus::Accepted, Lang::En) => "Accepted",
-            (CaseStatus::Declined, Lang::En) => "Declined",
-            (CaseStatus::Investigating, Lang::En) => "Under investigation",
-            (CaseStatus::Concluded, Lang::En) => "Concluded",
-            (CaseStatus::Closed, Lang::En) => "Closed, feedback given",
-        }
-    }
-
-    /// Whether the workflow allows going from `self` to `to` (reopening is the
-    /// supervisor's business and lives in the tracker).
-    pub fn can_become(self, to: CaseStatus) -> bool {
-        use CaseStatus::*;
-        matches!(
-            (self, to),
-            (New, Accepted)
-                | (New, Declined)
-                | (Accepted, Investigating)
-                | (Accepted, Concluded)
-                | (Investigating, Concluded)
-                | (Concluded, Closed)
-                | (Declined, Closed)
-        )
-    }
-}
+use crate::clock::china_today;
+use crate::entities::enums::EventKind;
+use crate::entities::{case_events, cases, unit_districts};
+use crate::sla::SlaRules;
 
 /// The case number a reporter and an inspector quote: `JD` + year + the report's number.
 /// The year is Beijing time's: a report at 07:00 on 1 January belongs to the new year.
@@ -106,39 +57,70 @@ pub fn case_number(report_id: i64, received_at: DateTime<Utc>) -> String {
     format!("JD{year}-{report_id:06}")
 }
 
+/// Where a report came from, as far as the case list needs it.
+#[derive(Clone, Debug, Default)]
+pub struct CaseOrigin {
+    pub district: Option<String>,
+    pub from_revoked_card: bool,
+}
+
 /// Opens the case for a report that was just inserted in the same transaction: status new,
-/// and a public 'received' event. Writes only, so it is safe inside a SQLite write transaction.
+/// routed to the unit that covers its district (none: the triage queue), under the deadline
+/// policy in force, due for acceptance so many working days from receipt; and a public
+/// 'received' event.
 pub async fn open_for_report(
     txn: &impl ConnectionTrait,
     report_id: i64,
+    origin: &CaseOrigin,
     received_at: DateTime<Utc>,
+    rules: &SlaRules,
 ) -> Result<cases::Model, DbErr> {
+    let unit_id = match &origin.district {
+        Some(district) => unit_districts::Entity::find()
+            .filter(unit_districts::Column::District.eq(district.as_str()))
+            .one(txn)
+            .await?
+            .map(|row| row.unit_id),
+        None => None,
+    };
+    let (policy_id, policy) = rules.policy_at(received_at);
+    let accept_due = rules.due(policy, Stage::Accept, china_today(received_at));
     let case = cases::ActiveModel {
         number: Set(case_number(report_id, received_at)),
         report_id: Set(report_id),
-        status: Set(CaseStatus::New.as_str().to_string()),
+        status: Set(CaseStatus::New),
+        unit_id: Set(unit_id),
         received_at: Set(received_at),
+        due_on: Set(Some(accept_due)),
+        accept_due_on: Set(Some(accept_due)),
         needs_supervisor: Set(false),
         updated_at: Set(received_at),
+        version: Set(0),
+        district: Set(origin.district.clone()),
+        from_revoked_card: Set(origin.from_revoked_card),
+        policy_id: Set(policy_id),
         ..Default::default()
     }
     .insert(txn)
     .await?;
     record_event(
         txn,
-        case.id,
-        None,
-        received_at,
-        "received",
-        None,
-        Some(CaseStatus::New),
-        None,
+        Event {
+            case_id: case.id,
+            actor_id: None,
+            at: received_at,
+            kind: EventKind::Received,
+            from: None,
+            to: Some(CaseStatus::New),
+            note: None,
+            public: true,
+        },
     )
     .await?;
     Ok(case)
 }
 
-/// A case by id.
+/// A case by id, whoever asks (the reporter's channel has already proved its code).
 pub async fn reload(
     db: &impl ConnectionTrait,
     case_id: i64,
@@ -146,73 +128,32 @@ pub async fn reload(
     cases::Entity::find_by_id(case_id).one(db).await
 }
 
-/// Moves a case to `to`, with a public event carrying `note` (the decline reason or the
-/// finding when there is one). Refuses transitions the workflow does not allow.
-pub async fn change_status(
-    db: &impl ConnectionTrait,
-    case_id: i64,
-    actor_id: Option<i64>,
-    now: DateTime<Utc>,
-    to: CaseStatus,
-    note: Option<String>,
-) -> anyhow::Result<cases::Model> {
-    let case = cases::Entity::find_by_id(case_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("case {case_id} does not exist"))?;
-    let from = CaseStatus::parse(&case.status)
-        .ok_or_else(|| anyhow::anyhow!("case {case_id} has an unknown status"))?;
-    if !from.can_become(to) {
-        anyhow::bail!("a {} case cannot become {}", from.as_str(), to.as_str());
-    }
-    let mut active: cases::ActiveModel = case.into();
-    active.status = Set(to.as_str().to_string());
-    active.updated_at = Set(now);
-    match to {
-        CaseStatus::Accepted => active.accepted_at = Set(Some(now)),
-        CaseStatus::Declined => active.decline_reason = Set(note.clone()),
-        CaseStatus::Concluded => {
-            active.concluded_at = Set(Some(now));
-            active.finding = Set(note.clone());
-        }
-        CaseStatus::Closed => active.closed_at = Set(Some(now)),
-        _ => {}
-    }
-    let case = active.update(db).await?;
-    record_event(
-        db,
-        case_id,
-        actor_id,
-        now,
-        "status",
-        Some(from),
-        Some(to),
-        note,
-    )
-    .await?;
-    Ok(case)
+/// One event of a case's history.
+pub(crate) struct Event {
+    pub case_id: i64,
+    pub actor_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub from: Option<CaseStatus>,
+    pub to: Option<CaseStatus>,
+    pub note: Option<String>,
+    /// Whether the reporter sees it on `/q`.
+    pub public: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn record_event(
+pub(crate) async fn record_event(
     db: &impl ConnectionTrait,
-    case_id: i64,
-    actor_id: Option<i64>,
-    at: DateTime<Utc>,
-    kind: &str,
-    from: Option<CaseStatus>,
-    to: Option<CaseStatus>,
-    note: Option<String>,
+    event: Event,
 ) -> Result<case_events::Model, DbErr> {
     case_events::ActiveModel {
-        case_id: Set(case_id),
-        at: Set(at),
-        actor_id: Set(actor_id),
-        kind: Set(kind.to_string()),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.map(|s| s.as_str().to_string())),
-        note: Set(note),
-        public: Set(true),
+        case_id: Set(event.case_id),
+        at: Set(event.at),
+        actor_id: Set(event.actor_id),
+        kind: Set(event.kind),
+        from_status: Set(event.from),
+        to_status: Set(event.to),
+        note: Set(event.note),
+        public: Set(event.public),
         ..Default::default()
     }
     .insert(db)
@@ -222,21 +163,6 @@ async fn record_event(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_status_round_trips_through_its_stored_name() {
-        for status in CaseStatus::ALL {
-            assert_eq!(CaseStatus::parse(status.as_str()), Some(status));
-            assert!(!status.label(Lang::Zh).is_empty());
-        }
-    }
-
-    #[test]
-    fn a_new_case_can_be_accepted_or_declined_but_not_closed() {
-        assert!(CaseStatus::New.can_become(CaseStatus::Accepted));
-        assert!(CaseStatus::New.can_become(CaseStatus::Declined));
-        assert!(!CaseStatus::New.can_become(CaseStatus::Closed));
-    }
 
     #[test]
     fn a_report_early_on_new_years_day_in_beijing_gets_the_new_year() {

@@ -9,18 +9,12 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::{CaseStatus, record_event};
+use super::{CaseStatus, Event, Rating, record_event};
 use crate::db::WriteGate;
+use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, cases, messages};
 
-/// A file ready to store: already checked and, for photos, re-encoded without metadata.
-#[derive(Clone, Debug)]
-pub struct NewAttachment {
-    /// A neutral name (`attachment-1.jpg`): the reporter's own file name may identify them.
-    pub filename: String,
-    pub content_type: String,
-    pub data: Vec<u8>,
-}
+pub use crate::files::NewAttachment;
 
 /// Stores reporter files for a case (inside the caller's transaction).
 pub async fn store_reporter_files(
@@ -34,30 +28,20 @@ pub async fn store_reporter_files(
             case_id: Set(case_id),
             message_id: Set(None),
             uploaded_at: Set(now),
-            origin: Set("reporter".into()),
+            origin: Set(Origin::Reporter),
             uploaded_by: Set(None),
             filename: Set(file.filename.clone()),
             content_type: Set(file.content_type.clone()),
             size: Set(file.data.len() as i64),
             sha256: Set(crate::crypto::sha256_hex(&file.data)),
             data: Set(file.data.clone()),
+            note_id: Set(None),
             ..Default::default()
         }
         .insert(db)
         .await?;
     }
     Ok(())
-}
-
-/// Posts a message from the office to the reporter; it appears on the query-code page.
-pub async fn post_office_message(
-    db: &impl ConnectionTrait,
-    case_id: i64,
-    author_id: Option<i64>,
-    now: DateTime<Utc>,
-    body: &str,
-) -> Result<messages::Model, DbErr> {
-    insert_message(db, case_id, "office", author_id, now, body).await
 }
 
 /// Whether the reporter's addition was stored.
@@ -80,15 +64,30 @@ pub async fn add_reporter_reply(
     if replies >= MAX_REPORTER_REPLIES {
         return Ok(Added::CaseFull);
     }
-    insert_message(&*txn, case_id, "reporter", None, now, body).await?;
+    insert_message(&*txn, case_id, Direction::Reporter, None, now, body).await?;
+    record_event(&*txn, reporter_event(case_id, now)).await?;
     txn.commit().await?;
     Ok(Added::Stored)
 }
 
-async fn insert_message(
+/// The staff timeline's note that the reporter added something (not shown on `/q`).
+fn reporter_event(case_id: i64, at: DateTime<Utc>) -> Event {
+    Event {
+        case_id,
+        actor_id: None,
+        at,
+        kind: EventKind::ReporterAdded,
+        from: None,
+        to: None,
+        note: None,
+        public: false,
+    }
+}
+
+pub(super) async fn insert_message(
     db: &impl ConnectionTrait,
     case_id: i64,
-    direction: &str,
+    direction: Direction,
     author_id: Option<i64>,
     now: DateTime<Utc>,
     body: &str,
@@ -96,7 +95,7 @@ async fn insert_message(
     messages::ActiveModel {
         case_id: Set(case_id),
         at: Set(now),
-        direction: Set(direction.to_string()),
+        direction: Set(direction),
         author_id: Set(author_id),
         body: Set(body.to_string()),
         ..Default::default()
@@ -119,6 +118,7 @@ pub async fn add_reporter_evidence(
         return Ok(Added::CaseFull);
     }
     store_reporter_files(&*txn, case_id, now, files).await?;
+    record_event(&*txn, reporter_event(case_id, now)).await?;
     txn.commit().await?;
     Ok(Added::Stored)
 }
@@ -132,12 +132,12 @@ pub const MAX_REPORTER_REPLIES: u64 = 100;
 pub async fn reporter_totals(db: &impl ConnectionTrait, case_id: i64) -> Result<(u64, u64), DbErr> {
     let files = attachments::Entity::find()
         .filter(attachments::Column::CaseId.eq(case_id))
-        .filter(attachments::Column::Origin.eq("reporter"))
+        .filter(attachments::Column::Origin.eq(Origin::Reporter))
         .count(db)
         .await?;
     let replies = messages::Entity::find()
         .filter(messages::Column::CaseId.eq(case_id))
-        .filter(messages::Column::Direction.eq("reporter"))
+        .filter(messages::Column::Direction.eq(Direction::Reporter))
         .count(db)
         .await?;
     Ok((files, replies))
@@ -162,13 +162,13 @@ pub async fn rate(
     comment: Option<String>,
 ) -> Result<RatingOutcome, DbErr> {
     let rating = if satisfied {
-        "satisfied"
+        Rating::Satisfied
     } else {
-        "not_satisfied"
+        Rating::NotSatisfied
     };
     let txn = writes.begin().await?;
     let mut update = cases::Entity::update_many()
-        .col_expr(cases::Column::Rating, Expr::value(rating))
+        .col_expr(cases::Column::Rating, Expr::value(rating.as_str()))
         .col_expr(cases::Column::RatingComment, Expr::value(comment))
         .col_expr(cases::Column::RatedAt, Expr::value(now))
         .col_expr(cases::Column::UpdatedAt, Expr::value(now));
@@ -177,14 +177,27 @@ pub async fn rate(
     }
     let updated = update
         .filter(cases::Column::Id.eq(case_id))
-        .filter(cases::Column::Status.eq(CaseStatus::Closed.as_str()))
+        .filter(cases::Column::Status.eq(CaseStatus::Closed))
         .filter(cases::Column::Rating.is_null())
         .exec(&*txn)
         .await?;
     if updated.rows_affected != 1 {
         return Ok(RatingOutcome::NotOpen);
     }
-    record_event(&*txn, case_id, None, now, "rated", None, None, None).await?;
+    record_event(
+        &*txn,
+        Event {
+            case_id,
+            actor_id: None,
+            at: now,
+            kind: EventKind::Rated,
+            from: None,
+            to: None,
+            note: None,
+            public: true,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(RatingOutcome::Recorded)
 }

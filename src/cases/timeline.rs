@@ -4,8 +4,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
-use super::CaseStatus;
+use super::{CaseStatus, Rating};
 use crate::clock::beijing;
+use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, case_events, cases, messages, reports};
 use crate::web::Lang;
 
@@ -14,13 +15,13 @@ use crate::web::Lang;
 pub struct PublicEvent {
     /// Beijing time, `2026-11-29 14:05`.
     pub at: String,
-    /// `received`, `status` or `rated`.
-    pub kind: String,
+    /// `received`, `status`, `reopened`, `extension` or `rated`.
+    pub kind: EventKind,
     /// The status the case moved to, if any.
     pub status: Option<CaseStatus>,
     /// Its label in the reader's language.
     pub label: String,
-    /// A decline reason or a finding.
+    /// A decline reason, the office's feedback, or a new deadline.
     pub note: Option<String>,
 }
 
@@ -28,8 +29,7 @@ pub struct PublicEvent {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PublicMessage {
     pub at: String,
-    /// `office` or `reporter`.
-    pub direction: String,
+    pub direction: Direction,
     pub body: String,
 }
 
@@ -46,8 +46,10 @@ pub struct PublicView {
     pub evidence_count: usize,
     /// Closed and not yet rated.
     pub can_rate: bool,
-    /// `satisfied` or `not_satisfied`, once rated.
-    pub rating: Option<String>,
+    /// Once rated.
+    pub rating: Option<Rating>,
+    /// When to expect the next step: "预计 2026年12月3日前受理", or nothing once closed.
+    pub expected: Option<String>,
 }
 
 /// The case whose report carries this query-code hash.
@@ -74,7 +76,7 @@ pub async fn public_view(
     case: &cases::Model,
     lang: Lang,
 ) -> Result<PublicView, DbErr> {
-    let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
+    let status = case.status;
     let events = case_events::Entity::find()
         .filter(case_events::Column::CaseId.eq(case.id))
         .filter(case_events::Column::Public.eq(true))
@@ -84,14 +86,19 @@ pub async fn public_view(
         .await?
         .into_iter()
         .map(|e| {
-            let to = e.to_status.as_deref().and_then(CaseStatus::parse);
-            let label = match (e.kind.as_str(), to, lang) {
-                ("received", _, Lang::Zh) => "已收到您的反映".to_string(),
-                ("received", _, Lang::En) => "Your report was received".to_string(),
-                ("rated", _, Lang::Zh) => "您已评价办理情况".to_string(),
-                ("rated", _, Lang::En) => "You rated the handling".to_string(),
+            let to = e.to_status;
+            let label = match (e.kind, to, lang) {
+                (EventKind::Received, _, Lang::Zh) => "已收到您的反映".to_string(),
+                (EventKind::Received, _, Lang::En) => "Your report was received".to_string(),
+                (EventKind::Rated, _, Lang::Zh) => "您已评价办理情况".to_string(),
+                (EventKind::Rated, _, Lang::En) => "You rated the handling".to_string(),
+                (EventKind::Reopened, _, Lang::Zh) => "重新调查".to_string(),
+                (EventKind::Reopened, _, Lang::En) => "Investigation reopened".to_string(),
+                (EventKind::Extension, _, Lang::Zh) => "办理期限延长".to_string(),
+                (EventKind::Extension, _, Lang::En) => "Time limit extended".to_string(),
                 (_, Some(to), _) => to.label(lang).to_string(),
-                (kind, None, _) => kind.to_string(),
+                (_, None, Lang::Zh) => "办理进展".to_string(),
+                (_, None, Lang::En) => "Progress".to_string(),
             };
             PublicEvent {
                 at: beijing(e.at),
@@ -117,7 +124,7 @@ pub async fn public_view(
         .collect();
     let evidence_count = attachments::Entity::find()
         .filter(attachments::Column::CaseId.eq(case.id))
-        .filter(attachments::Column::Origin.eq("reporter"))
+        .filter(attachments::Column::Origin.eq(Origin::Reporter))
         .count(db)
         .await? as usize;
     Ok(PublicView {
@@ -129,6 +136,25 @@ pub async fn public_view(
         messages,
         evidence_count,
         can_rate: status == CaseStatus::Closed && case.rating.is_none(),
-        rating: case.rating.clone(),
+        rating: case.rating,
+        expected: expected(case, lang),
+    })
+}
+
+/// "预计 12 月 3 日前受理" / "Expected to be accepted or declined by 3 December 2026".
+fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
+    let stage = case.status.open_stage()?;
+    let due = case.due_on?;
+    Some(match lang {
+        Lang::Zh => format!(
+            "预计 {} 前{}",
+            due.format("%Y年%-m月%-d日"),
+            stage.label(lang)
+        ),
+        Lang::En => format!(
+            "Expected: the office will {} by {}",
+            stage.label(lang),
+            due.format("%-d %B %Y")
+        ),
     })
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Origin;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "attachments")]
 pub struct Model {
@@ -10,8 +12,7 @@ pub struct Model {
     pub case_id: i64,
     pub message_id: Option<i64>,
     pub uploaded_at: DateTimeUtc,
-    #[sea_orm(column_type = "Text")]
-    pub origin: String,
+    pub origin: Origin,
     pub uploaded_by: Option<i64>,
     #[sea_orm(column_type = "Text")]
     pub filename: String,
@@ -22,6 +23,8 @@ pub struct Model {
     pub sha256: String,
     #[sea_orm(column_type = "Blob")]
     pub data: Vec<u8>,
+    /// The internal note a staff file belongs to.
+    pub note_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

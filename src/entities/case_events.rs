@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::{CaseStatus, EventKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "case_events")]
 pub struct Model {
@@ -10,12 +12,9 @@ pub struct Model {
     pub case_id: i64,
     pub at: DateTimeUtc,
     pub actor_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub kind: String,
-    #[sea_orm(column_type = "Text")]
-    pub from_status: Option<String>,
-    #[sea_orm(column_type = "Text")]
-    pub to_status: Option<String>,
+    pub kind: EventKind,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: Option<CaseStatus>,
     #[sea_orm(column_type = "Text")]
     pub note: Option<String>,
     pub public: bool,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::{CaseStatus, Finding, Rating};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "cases")]
 pub struct Model {
@@ -10,12 +12,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub number: String,
     pub report_id: i64,
-    #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: CaseStatus,
     pub unit_id: Option<i64>,
     pub assignee_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub finding: Option<String>,
+    pub finding: Option<Finding>,
     #[sea_orm(column_type = "Text")]
     pub decline_reason: Option<String>,
     pub received_at: DateTimeUtc,
@@ -27,12 +27,25 @@ pub struct Model {
     pub conclude_due_on: Option<Date>,
     pub feedback_due_on: Option<Date>,
     pub needs_supervisor: bool,
-    #[sea_orm(column_type = "Text")]
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     #[sea_orm(column_type = "Text")]
     pub rating_comment: Option<String>,
     pub rated_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every change, so that a second edit of the same version is refused.
+    pub version: i32,
+    /// Copied from the report: the list filters on it.
+    #[sea_orm(column_type = "Text")]
+    pub district: Option<String>,
+    pub from_revoked_card: bool,
+    /// The inspector's internal summary of the conclusion.
+    #[sea_orm(column_type = "Text")]
+    pub summary: Option<String>,
+    /// What the reporter is told when the case is closed.
+    #[sea_orm(column_type = "Text")]
+    pub feedback: Option<String>,
+    /// The SLA policy the case runs under.
+    pub policy_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,14 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Stage;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "extensions")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub case_id: i64,
-    #[sea_orm(column_type = "Text")]
-    pub stage: String,
+    pub stage: Stage,
     pub working_days: i32,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
@@ -18,6 +19,8 @@ pub struct Model {
     pub decided_by: Option<i64>,
     pub decided_at: Option<DateTimeUtc>,
     pub approved: Option<bool>,
+    #[sea_orm(column_type = "Text")]
+    pub decision_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

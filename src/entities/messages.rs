@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Direction;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "messages")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     pub id: i64,
     pub case_id: i64,
     pub at: DateTimeUtc,
-    #[sea_orm(column_type = "Text")]
-    pub direction: String,
+    pub direction: Direction,
     pub author_id: Option<i64>,
     #[sea_orm(column_type = "Text")]
     pub body: String,

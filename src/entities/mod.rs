@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table, in the shape `sea-orm-cli generate entity` gives.
 //! Logic lives in the domain modules, never here.
 
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit_head;
 pub mod audit_log;
@@ -24,5 +25,6 @@ pub mod service_points;
 pub mod sessions;
 pub mod settings;
 pub mod sla_policies;
+pub mod unit_districts;
 pub mod units;
 pub mod users;

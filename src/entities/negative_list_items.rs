@@ -13,6 +13,9 @@ pub struct Model {
     pub text_zh: String,
     #[sea_orm(column_type = "Text")]
     pub text_en: String,
+    /// The same across list versions, so statistics group by it.
+    #[sea_orm(column_type = "Text")]
+    pub item_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

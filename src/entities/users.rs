@@ -26,6 +26,8 @@ pub struct Model {
     pub must_change_password: bool,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The last TOTP time step accepted, so a code cannot be used twice.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::attachments::FileProblem;
 use super::client::ClientAddr;
 use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
@@ -19,6 +18,7 @@ use super::provenance::{self, Provenance};
 use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
 use crate::cases::{self, PublicEvent, PublicMessage};
 use crate::error::{AppError, ResultExt};
+use crate::files::FileProblem;
 use crate::state::AppState;
 use crate::web::Lang;
 

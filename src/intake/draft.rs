@@ -201,6 +201,7 @@ mod tests {
                     position: p,
                     text_zh: "z".into(),
                     text_en: "e".into(),
+                    item_key: format!("item-{p}"),
                 })
                 .collect(),
         }

@@ -9,7 +9,6 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::attachments;
 use super::client::ClientAddr;
 use super::form;
 use super::page;
@@ -17,6 +16,7 @@ use super::query_code::QueryCode;
 use crate::cases::{self, Added, RatingOutcome};
 use crate::entities::cases as case_rows;
 use crate::error::{AppError, ResultExt};
+use crate::files as attachments;
 use crate::limits::{CodeGate, client_key};
 use crate::state::AppState;
 use crate::web::Lang;

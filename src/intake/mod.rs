@@ -2,7 +2,6 @@
 //! follow-up channel, plus the same as a JSON API.
 
 mod api;
-mod attachments;
 mod client;
 mod draft;
 mod follow_up;
@@ -13,7 +12,7 @@ mod query_code;
 mod routes;
 mod submit;
 
-pub use attachments::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
+pub use crate::files::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 pub use client::ClientAddr;
 pub use draft::{ReportDraft, ValidReport};
 pub use provenance::Provenance;

@@ -148,7 +148,7 @@ async fn submit(
         .for_card(&state.db, provenance.list_version_id)
         .await
         .internal("loading the negative list")?;
-    let draft = submission.draft();
+    let draft = form::draft(&submission);
     let report = ReportSubmission {
         draft: draft.clone(),
         files: submission.files,

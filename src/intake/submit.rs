@@ -7,17 +7,18 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use super::attachments::{self, FileProblem};
 use super::draft::{FieldErrors, ReportDraft, ValidReport};
 use super::provenance::Provenance;
 use super::query_code::QueryCode;
-use crate::cases::{self, CaseStatus, NewAttachment};
+use crate::cases::{self, CaseOrigin, CaseStatus, NewAttachment};
 use crate::clock::china_today;
 use crate::db::WriteGate;
 use crate::entities::{report_items, reports};
 use crate::error::{AppError, ResultExt};
+use crate::files::{self as attachments, FileProblem};
 use crate::limits::{Limits, card_key, client_key};
 use crate::negative_list::NegativeListVersion;
+use crate::sla::SlaCache;
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -38,6 +39,8 @@ pub struct Receipt {
 /// settings, the key, and the time.
 pub struct IntakeDeps<'a> {
     pub writes: &'a WriteGate,
+    /// The deadline rules a new case starts under.
+    pub sla: &'a SlaCache,
     pub limits: &'a Limits,
     pub key: &'a [u8],
     /// Reports per client address per hour.
@@ -52,6 +55,7 @@ impl<'a> IntakeDeps<'a> {
     pub fn of(state: &'a AppState) -> Self {
         Self {
             writes: &state.writes,
+            sla: &state.sla,
             limits: &state.limits,
             key: state.key(),
             client_limit: state.settings.intake_client_limit,
@@ -208,6 +212,15 @@ async fn store(
         query_code_hash: Set(query_code_hash),
         ..Default::default()
     };
+    let rules = deps
+        .sla
+        .rules(deps.writes.db(), now)
+        .await
+        .internal("loading the deadline rules")?;
+    let origin = CaseOrigin {
+        district: provenance.district.clone(),
+        from_revoked_card: provenance.revoked,
+    };
     let txn = deps.writes.begin().await.internal("starting a report")?;
     let report = row.insert(&*txn).await.internal("storing a report")?;
     let rows = item_ids.iter().map(|item_id| report_items::ActiveModel {
@@ -218,7 +231,7 @@ async fn store(
         .exec_without_returning(&*txn)
         .await
         .internal("storing report items")?;
-    let case = cases::open_for_report(&*txn, report.id, now)
+    let case = cases::open_for_report(&*txn, report.id, &origin, now, &rules)
         .await
         .internal("opening a case")?;
     cases::store_reporter_files(&*txn, case.id, now, &files)

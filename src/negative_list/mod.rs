@@ -95,6 +95,7 @@ pub async fn seed_default(
                 position: Set(i as i32 + 1),
                 text_zh: Set(zh.to_string()),
                 text_en: Set(en.to_string()),
+                item_key: Set(format!("item-{}", i + 1)),
                 ..Default::default()
             });
     negative_list_items::Entity::insert_many(items)

@@ -64,6 +64,25 @@ impl WorkingCalendar {
         day
     }
 
+    /// Working days from `from` to `to`: positive when `to` is later (the days left), negative
+    /// when it is earlier (the days overdue), 0 on the day. `from` itself is not counted.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let (start, end, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut count = 0;
+        let mut day = start;
+        while day < end {
+            day += Duration::days(1);
+            if self.is_working_day(day) {
+                count += 1;
+            }
+        }
+        sign * count
+    }
+
     /// Whether the official holidays of `year` are known (else only weekends count).
     pub fn is_published(&self, year: i32) -> bool {
         self.years.get(&year).copied().unwrap_or(false)

@@ -1,7 +1,10 @@
-//! Deadlines (SLA): the policy (working days per stage) and the working-day calendar. Due
-//! dates, reminders and escalation build on these in the tracker round.
+//! Deadlines (SLA): the policy (working days per stage), the working-day calendar, and the
+//! rules that turn them into a due date for each stage of a case.
 
 pub mod calendar;
+mod clock;
+
+pub use clock::{PolicyRow, SlaCache, SlaRules, load_rules};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};

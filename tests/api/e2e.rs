@@ -355,34 +355,24 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
     browser.screenshot("case").await;
 
     // The office asks a question, concludes and closes; the reporter comes back to rate.
-    use jianduka::cases::{self, CaseStatus};
     use sea_orm::EntityTrait;
     let case = jianduka::entities::cases::Entity::find()
         .one(&app.db)
         .await
         .expect("query")
         .expect("case");
-    cases::post_office_message(
-        &app.db,
+    crate::case_support::message(
+        &app,
         case.id,
-        None,
-        app.state.clock.now(),
         "您好，请问是哪一天去的窗口？方便的话请补充受理回执照片。",
     )
-    .await
-    .expect("message");
-    for (to, note) in [
-        (CaseStatus::Accepted, None),
-        (
-            CaseStatus::Concluded,
-            Some("经查，反映问题基本属实，已对相关人员批评教育并责令整改。".to_string()),
-        ),
-        (CaseStatus::Closed, None),
-    ] {
-        cases::change_status(&app.db, case.id, None, app.state.clock.now(), to, note)
-            .await
-            .expect("moved");
-    }
+    .await;
+    crate::case_support::conclude_and_close(
+        &app,
+        case.id,
+        "经查，反映问题基本属实，已对相关人员批评教育并责令整改。",
+    )
+    .await;
     browser.go(&format!("{}/q", app.address)).await;
     browser.wait_for_text("h1", "查询办理进度").await;
     browser.type_into("#code", &code).await;

@@ -112,7 +112,7 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
             .await
             .expect("query")
             .expect("case");
-        assert_eq!(case.status, "new");
+        assert_eq!(case.status, jianduka::cases::CaseStatus::New);
         assert_eq!(count(&app.db, "case_events").await, 1);
     })
     .await;

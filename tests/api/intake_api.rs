@@ -30,15 +30,7 @@ async fn a_json_report_returns_a_case_number_and_a_query_code_that_reads_its_sta
             .expect("q")
             .expect("case");
         assert_eq!(created["case_number"], case.number.as_str());
-        jianduka::cases::post_office_message(
-            &app.db,
-            case.id,
-            None,
-            app.state.clock.now(),
-            "已收到，正在核实。",
-        )
-        .await
-        .expect("message");
+        crate::case_support::message(&app, case.id, "已收到，正在核实。").await;
 
         let by_header: Value = app
             .client

@@ -57,7 +57,7 @@ async fn a_report_with_two_items_and_two_photos_stores_photos_without_exif_or_gp
             photo.filename, "attachment-1.jpg",
             "the reporter's file name is not kept"
         );
-        assert_eq!(photo.origin, "reporter");
+        assert_eq!(photo.origin, jianduka::entities::enums::Origin::Reporter);
         let markers = jpeg_markers(&photo.data);
         assert!(!markers.contains(&0xE1), "no APP1 (EXIF/XMP): {markers:x?}");
         assert!(!markers.contains(&0xE2), "no APP2 (ICC): {markers:x?}");

@@ -4,7 +4,6 @@ use sea_orm::EntityTrait;
 
 use crate::helpers::on_each_database;
 use crate::intake_support::{STORY, count, query_code_in, report_form};
-use jianduka::cases::{self, CaseStatus};
 use jianduka::entities::cases as case_rows;
 
 async fn submit_and_get_code(app: &crate::helpers::TestApp) -> String {
@@ -28,25 +27,8 @@ async fn the_query_code_shows_the_timeline_and_the_office_message() {
             .await
             .expect("query")
             .expect("case");
-        cases::change_status(
-            &app.db,
-            case.id,
-            None,
-            app.state.clock.now(),
-            CaseStatus::Accepted,
-            None,
-        )
-        .await
-        .expect("accepted");
-        cases::post_office_message(
-            &app.db,
-            case.id,
-            None,
-            app.state.clock.now(),
-            "请问具体是哪一天？",
-        )
-        .await
-        .expect("message");
+        crate::case_support::step(&app, case.id, jianduka::cases::Step::Accept).await;
+        crate::case_support::message(&app, case.id, "请问具体是哪一天？").await;
         let grouped = format!(
             "{} {}-{} {}",
             &code[..4],
@@ -95,18 +77,7 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
             .await
             .expect("query")
             .expect("case");
-        for (to, note) in [
-            (CaseStatus::Accepted, None),
-            (
-                CaseStatus::Concluded,
-                Some("经查属实，已责令整改。".to_string()),
-            ),
-            (CaseStatus::Closed, None),
-        ] {
-            cases::change_status(&app.db, case.id, None, app.state.clock.now(), to, note)
-                .await
-                .expect("moved");
-        }
+        crate::case_support::conclude_and_close(&app, case.id, "经查属实，已责令整改。").await;
         let html = app
             .post_form("/q", &[("code", &code)])
             .await
@@ -130,7 +101,7 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
             .await
             .expect("q")
             .expect("case");
-        assert_eq!(case.rating.as_deref(), Some("not_satisfied"));
+        assert_eq!(case.rating, Some(jianduka::cases::Rating::NotSatisfied));
         assert!(case.needs_supervisor);
     })
     .await;

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit;
 mod cards;
+mod case_support;
 mod cli;
 mod e2e;
 mod enterprises;

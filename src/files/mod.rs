@@ -1,12 +1,23 @@
-//! Attachments: recognised by their bytes, never by their name; photos decoded under limits
-//! (decompression bombs are refused), turned upright and re-encoded without EXIF, GPS or
-//! ICC data; PDFs kept as given.
+//! Uploaded files (a reporter's evidence, a staff member's attachments): recognised by their
+//! bytes, never by their name; photos decoded under limits (decompression bombs are refused),
+//! turned upright and re-encoded without EXIF, GPS or ICC data; PDFs kept as given.
+
+mod upload;
+
+pub use upload::{Upload, read_upload};
 
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
-use crate::cases::NewAttachment;
+/// A file ready to store: already checked and, for photos, re-encoded without metadata.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    /// A neutral name (`attachment-1.jpg`): the reporter's own file name may identify them.
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
 
 /// At most this many files per report or per evidence upload.
 pub const MAX_FILES: usize = 5;

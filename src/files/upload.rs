@@ -1,0 +1,119 @@
+//! Reading a multipart form: text fields, and the files of its `attachment` field into
+//! bounded buffers. Never fails: a refused file never loses the text around it.
+
+use axum::extract::Multipart;
+
+use super::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
+
+/// Longest text field kept; longer ones are cut (and then fail validation, kept visible).
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// Everything one multipart form carried.
+#[derive(Debug, Default)]
+pub struct Upload {
+    /// Text fields by name, in order (a name may repeat, as `item` does).
+    pub fields: Vec<(String, String)>,
+    /// The non-empty files of the `attachment` field, each at most [`MAX_FILE_BYTES`].
+    pub files: Vec<Vec<u8>>,
+    /// The first problem with the files, if any.
+    pub file_problem: Option<FileProblem>,
+    /// The body was not valid multipart at all.
+    pub malformed: bool,
+}
+
+impl Upload {
+    /// The first value of text field `name`, or "".
+    pub fn text(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads every part. Never fails: problems are recorded so the form can come back filled in.
+pub async fn read_upload(mut multipart: Multipart) -> Upload {
+    let mut upload = Upload::default();
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                note_stream_error(&mut upload, e.status());
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field.file_name().is_some();
+        let mut buffer = Vec::new();
+        let mut over = false;
+        let cap = if is_file {
+            MAX_FILE_BYTES
+        } else {
+            MAX_TEXT_BYTES
+        };
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buffer.len() + chunk.len() > cap {
+                        // Keep reading (and dropping) so the client gets a clean answer. A
+                        // file over the limit is refused whole; text keeps its first part,
+                        // so the reporter sees what they wrote and can shorten it.
+                        if is_file {
+                            over = true;
+                            buffer.clear();
+                            buffer.shrink_to_fit();
+                        } else if !over {
+                            over = true;
+                            let room = cap.saturating_sub(buffer.len());
+                            buffer.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                        }
+                    } else if !over {
+                        buffer.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    note_stream_error(&mut upload, e.status());
+                    return upload;
+                }
+            }
+        }
+        if is_file {
+            if name != "attachment" {
+                continue;
+            }
+            if over {
+                upload.file_problem.get_or_insert(FileProblem::TooLarge);
+            } else if !buffer.is_empty() {
+                if upload.files.len() >= MAX_FILES {
+                    upload.file_problem.get_or_insert(FileProblem::TooMany);
+                } else {
+                    upload.files.push(buffer);
+                }
+            }
+        } else {
+            let mut text = String::from_utf8_lossy(&buffer).into_owned();
+            if over && text.len() > MAX_TEXT_BYTES {
+                // Cut at a character boundary: a multi-byte character is never split.
+                let mut end = MAX_TEXT_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+            }
+            upload.fields.push((name, text));
+        }
+    }
+    upload
+}
+
+fn note_stream_error(upload: &mut Upload, status: axum::http::StatusCode) {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        // Over the whole-request limit: that is what the reporter needs to hear first.
+        upload.file_problem = Some(FileProblem::TooLarge);
+    } else {
+        upload.malformed = true;
+    }
+}
