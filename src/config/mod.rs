@@ -117,7 +117,10 @@ pub struct Settings {
     pub database_url: Secret<String>,
     /// What QR codes point to (`https://jb.example.gov.cn`, or a path behind a proxy).
     /// Default: `http://` and the bind address (see [`load_from`]).
-    #[serde(deserialize_with = "parse::base_url", serialize_with = "as_text")]
+    #[serde(
+        deserialize_with = "parse::base_url",
+        serialize_with = "url_without_slash"
+    )]
     pub public_base_url: Url,
     /// `smtp://user:pass@host:port`; optional until reminders are sent.
     #[serde(
@@ -217,8 +220,9 @@ fn masked_optional_url<S: Serializer>(
     }
 }
 
-fn as_text<T: fmt::Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
+/// Shows the base URL as links use it: without a trailing slash.
+fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(url.as_str().trim_end_matches('/'))
 }
 
 impl Settings {
@@ -238,17 +242,17 @@ impl Settings {
             Ok(_) => return "(the settings cannot be shown)\n".into(),
             Err(e) => return format!("(the settings cannot be shown: {e})\n"),
         };
-        let names = layers::field_names::<Settings>();
-        let width = names.iter().map(|name| name.len()).max().unwrap_or(0);
+        // Declaration order; a field that did not serialise would be missing, which a test
+        // of every setting catches.
         let mut text = String::new();
-        for name in names {
+        for name in layers::field_names::<Settings>() {
             let shown = match values.get(*name) {
                 None => continue,
                 Some(serde_json::Value::Null) => "(not set)".to_string(),
                 Some(serde_json::Value::String(value)) => value.clone(),
                 Some(value) => value.to_string(),
             };
-            text.push_str(&format!("{name:<width$} = {shown}\n"));
+            text.push_str(&format!("{name} = {shown}\n"));
         }
         text
     }

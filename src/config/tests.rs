@@ -149,7 +149,7 @@ fn describe_lists_every_setting_and_debug_shows_no_secret() {
     for name in names {
         assert!(
             text.lines()
-                .any(|line| line.split(" = ").next().map(str::trim) == Some(*name)),
+                .any(|line| line.starts_with(&format!("{name} = "))),
             "describe() misses {name}:\n{text}"
         );
     }
