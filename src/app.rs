@@ -1,6 +1,7 @@
 //! Application assembly: shared state, the router of every domain, startup and shutdown.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -108,10 +109,9 @@ impl Application {
         // Card templates and fonts are checked now, so a broken template stops the start
         // instead of the first print job.
         let (assets, font) = (settings.print_assets.clone(), settings.card_font.clone());
-        tokio::task::spawn_blocking(move || crate::cards::shared_assets(&assets, font.as_deref()))
+        tokio::task::spawn_blocking(move || check_print_assets(&assets, font.as_deref()))
             .await
-            .map_err(|e| anyhow::anyhow!("loading card templates: {e}"))?
-            .map_err(|e| SettingError::new("JIANDUKA_PRINT_ASSETS", format!("{e:#}")))?;
+            .map_err(|e| anyhow::anyhow!("loading card templates: {e}"))??;
         let listener = TcpListener::bind(settings.bind).await.map_err(|e| {
             let why = match e.kind() {
                 std::io::ErrorKind::AddrInUse => "is already in use".to_string(),
@@ -165,6 +165,28 @@ impl Application {
         .await?;
         Ok(())
     }
+}
+
+/// Loads the card templates and fonts; a problem names the setting to fix.
+fn check_print_assets(assets: &Path, font: Option<&Path>) -> Result<(), SettingError> {
+    if !assets.is_dir() {
+        return Err(SettingError::new(
+            "JIANDUKA_PRINT_ASSETS",
+            format!(
+                "{} is not a folder; name the shipped print-assets folder (card templates and fonts)",
+                assets.display()
+            ),
+        ));
+    }
+    let Err(e) = crate::cards::shared_assets(assets, font) else {
+        return Ok(());
+    };
+    // The extra font is to blame only if the shipped assets load without it.
+    let setting = match font {
+        Some(_) if crate::cards::shared_assets(assets, None).is_ok() => "JIANDUKA_CARD_FONT",
+        _ => "JIANDUKA_PRINT_ASSETS",
+    };
+    Err(SettingError::new(setting, format!("{e:#}")))
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,368 @@
+//! Typed settings, each declared once: as a field of [`Settings`], whose doc comment says what
+//! it is, whose type says what it holds and whose serde attributes give its default and its
+//! check. The field name is the `jianduka.toml` key; `JIANDUKA_` and the name in capitals is
+//! the environment variable (`intake_client_limit` ↔ `JIANDUKA_INTAKE_CLIENT_LIMIT`).
+//!
+//! Layers, lowest first: built-in defaults, an optional `jianduka.toml` (in the data dir, or
+//! named by `--config` / `JIANDUKA_CONFIG`), `JIANDUKA_*` environment variables, the command
+//! line. Every failure names the setting's variable, so a broken configuration ends the
+//! process with one clear line.
+
+mod layers;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize, Serializer};
+use url::Url;
+
+use layers::Layers;
+
+/// A configuration problem, reported as `SETTING: what is wrong`.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct SettingError {
+    /// The environment variable the problem is about (`JIANDUKA_CONFIG` for the file itself).
+    pub setting: Cow<'static, str>,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl SettingError {
+    /// A problem with `setting`. The message is folded onto one line (parsers such as
+    /// TOML's answer in several), so the operator always reads one line.
+    pub fn new(setting: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        let folded = message
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && *line != "|")
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            setting: setting.into(),
+            message: folded,
+        }
+    }
+}
+
+/// A value that must never be printed or logged: its `Debug` and `Serialize` show `****`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    /// The secret itself; call only where it is used, never to print it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl<T> Serialize for Secret<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("****")
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// The server's key for query-code hashes, session tokens and CSRF tokens (32+ bytes).
+pub type SecretKey = Secret<Vec<u8>>;
+
+/// Where the data lives: embedded SQLite or a PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The effective settings of one process: one field per setting, and nothing else.
+///
+/// To add a setting, add a field: a doc comment, its type, `#[serde(default = …)]` unless
+/// absent means `None`, and `deserialize_with` a check in `parse` if its text needs one.
+/// The file key, the environment variable, the loader and `describe()` follow from it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    #[serde(default = "default::bind", deserialize_with = "parse::bind")]
+    pub bind: SocketAddr,
+    /// Folder for the SQLite database, the generated secret key and rendered output.
+    #[serde(default = "default::data_dir")]
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; includes credentials, so kept secret.
+    /// Default: `sqlite://DATA_DIR/jianduka.db?mode=rwc` (see [`load_from`]).
+    #[serde(
+        deserialize_with = "parse::database_url",
+        serialize_with = "masked_url"
+    )]
+    pub database_url: Secret<String>,
+    /// What QR codes point to (`https://jb.example.gov.cn`, or a path behind a proxy).
+    /// Default: `http://` and the bind address (see [`load_from`]).
+    #[serde(
+        deserialize_with = "parse::base_url",
+        serialize_with = "url_without_slash"
+    )]
+    pub public_base_url: Url,
+    /// `smtp://user:pass@host:port`; optional until reminders are sent.
+    #[serde(
+        default,
+        deserialize_with = "parse::smtp_url",
+        serialize_with = "masked_optional_url"
+    )]
+    pub smtp_url: Option<Secret<String>>,
+    /// Key for keyed hashes (query codes) and session tokens, 32+ characters.
+    /// Default: generated once into `DATA_DIR/secret.key` (mode 0600; see [`load_from`]).
+    #[serde(default, deserialize_with = "parse::secret_key")]
+    pub secret_key: SecretKey,
+    /// The issuing body, shown at the top of every public page and on the cards.
+    #[serde(default = "default::org_name")]
+    pub org_name: String,
+    /// The hotline printed on cards and shown on public pages.
+    #[serde(default = "default::hotline")]
+    pub hotline: String,
+    /// `tracing` filter, e.g. `info` or `jianduka=debug`.
+    #[serde(default = "default::log", deserialize_with = "parse::log_filter")]
+    pub log: String,
+    /// Optional extra font for cards (a TTF/OTF path) tried before the shipped one.
+    #[serde(default)]
+    pub card_font: Option<PathBuf>,
+    /// Folder with card templates and fonts (checked when the server starts).
+    #[serde(default = "default::print_assets")]
+    pub print_assets: PathBuf,
+    /// Reports accepted per client address per hour (in-memory limit).
+    #[serde(default = "default::count::<10>", deserialize_with = "parse::positive")]
+    pub intake_client_limit: u32,
+    /// Reports accepted per card per hour (in-memory limit; desk signs serve many people).
+    #[serde(default = "default::count::<60>", deserialize_with = "parse::positive")]
+    pub intake_card_limit: u32,
+    /// Behind a reverse proxy: the header carrying the client's address (`X-Real-IP`,
+    /// `X-Forwarded-For`), used for in-memory rate limits only. Unset: the TCP peer.
+    #[serde(default, deserialize_with = "parse::header_name")]
+    pub client_ip_header: Option<String>,
+}
+
+/// Built-in defaults, in the order of the settings above.
+mod default {
+    use std::net::SocketAddr;
+    use std::path::{Path, PathBuf};
+
+    pub fn bind() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn data_dir() -> PathBuf {
+        PathBuf::from("data")
+    }
+    pub fn org_name() -> String {
+        "市纪委监委".into()
+    }
+    pub fn hotline() -> String {
+        "12388".into()
+    }
+    pub fn log() -> String {
+        "info".into()
+    }
+    /// `print-assets` in the working directory, else beside the program: in its folder or up
+    /// to three above it (a test binary in `target/debug/deps` reaches the repository). A
+    /// copied binary never looks where it was built; if nothing is found, the start-up check
+    /// reports the missing folder.
+    pub fn print_assets() -> PathBuf {
+        let local = PathBuf::from("print-assets");
+        if local.is_dir() {
+            return local;
+        }
+        let program_dir = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf));
+        program_dir
+            .iter()
+            .flat_map(|dir| dir.ancestors().take(4))
+            .map(|dir| dir.join("print-assets"))
+            .find(|candidate| candidate.is_dir())
+            .unwrap_or(local)
+    }
+    /// A number written where the setting is declared: `default::count::<10>`.
+    pub fn count<const N: u32>() -> u32 {
+        N
+    }
+}
+
+/// Shows a URL secret with its password masked.
+fn masked_url<S: Serializer>(url: &Secret<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&mask_url_password(url.expose()))
+}
+
+fn masked_optional_url<S: Serializer>(
+    url: &Option<Secret<String>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => masked_url(url, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Shows the base URL as links use it: without a trailing slash.
+fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(url.as_str().trim_end_matches('/'))
+}
+
+impl Settings {
+    /// Which database engine the URL names.
+    pub fn database_kind(&self) -> DatabaseKind {
+        if self.database_url.expose().starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else {
+            DatabaseKind::Postgres
+        }
+    }
+
+    /// Every setting as a `key = value` line with secrets masked, for `jianduka config`.
+    pub fn describe(&self) -> String {
+        let values = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(values)) => values,
+            Ok(_) => return "(the settings cannot be shown)\n".into(),
+            Err(e) => return format!("(the settings cannot be shown: {e})\n"),
+        };
+        // Declaration order; a field that did not serialise would be missing, which a test
+        // of every setting catches.
+        let mut text = String::new();
+        for name in layers::field_names::<Settings>() {
+            let shown = match values.get(*name) {
+                None => continue,
+                Some(serde_json::Value::Null) => "(not set)".to_string(),
+                Some(serde_json::Value::String(value)) => value.clone(),
+                Some(value) => value.to_string(),
+            };
+            text.push_str(&format!("{name} = {shown}\n"));
+        }
+        text
+    }
+
+    /// The base URL as text without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.public_base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host` with `****`.
+pub fn mask_url_password(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("****"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "(unparsable)".into(),
+    }
+}
+
+/// What the command line says about settings; overrides everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+}
+
+/// Reads the settings from the process environment.
+pub fn load(overrides: &Overrides) -> Result<Settings, SettingError> {
+    load_from(overrides, |key| std::env::var(key).ok())
+}
+
+/// Reads the settings with `env` standing in for the environment (tests pass a map).
+pub fn load_from(
+    overrides: &Overrides,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, SettingError> {
+    let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+    let mut layers = Layers::new(layers::field_names::<Settings>());
+
+    // The file may live in the data dir, so find it from what can name the data dir without
+    // the file: the command line, then the environment.
+    let explicit = overrides
+        .config_file
+        .clone()
+        .or_else(|| env("JIANDUKA_CONFIG").map(PathBuf::from));
+    match explicit {
+        Some(path) => layers.read_file(&path, true)?,
+        None => {
+            let data_dir = overrides
+                .data_dir
+                .clone()
+                .or_else(|| env("JIANDUKA_DATA_DIR").map(PathBuf::from))
+                .unwrap_or_else(default::data_dir);
+            layers.read_file(&data_dir.join("jianduka.toml"), false)?;
+        }
+    }
+    layers.read_env(env);
+    if let Some(bind) = &overrides.bind {
+        layers.set("bind", bind.clone());
+    }
+    if let Some(dir) = &overrides.data_dir {
+        let text = dir.to_str().ok_or_else(|| {
+            SettingError::new("JIANDUKA_DATA_DIR", "--data-dir must be valid UTF-8")
+        })?;
+        layers.set("data_dir", text.to_string());
+    }
+
+    // Two defaults follow from other settings, so they join below every layer once those
+    // are known. An unparsable bind address leaves the base URL unset: its own error, which
+    // comes first, is the one to show.
+    let data_dir = layers
+        .get("data_dir")
+        .map_or_else(default::data_dir, PathBuf::from);
+    layers.default_to("database_url", || {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("jianduka.db").display()
+        )
+    });
+    let bind = layers
+        .get("bind")
+        .map_or(Some(default::bind()), |t| t.parse().ok());
+    if let Some(bind) = bind {
+        layers.default_to("public_base_url", || base_url_for(bind));
+    }
+
+    let mut settings: Settings = layers.deserialize()?;
+    // The generated key is settled last: creating it writes to the data dir, which should
+    // happen only once every other setting is known to be good.
+    if settings.secret_key.expose().is_empty() {
+        settings.secret_key = parse::key_file(&settings.data_dir)?;
+    }
+    Ok(settings)
+}
+
+/// `http://` and the bind address, with a reachable host for "every interface".
+fn base_url_for(bind: SocketAddr) -> String {
+    let host = if bind.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if bind.is_ipv6() {
+        format!("[{}]", bind.ip())
+    } else {
+        bind.ip().to_string()
+    };
+    format!("http://{host}:{}", bind.port())
+}
