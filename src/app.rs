@@ -215,6 +215,7 @@ async fn shutdown_signal() {
 fn staff_routers() -> Vec<StaffRouter> {
     let mut routers = vec![
         crate::auth::staff_routes(),
+        crate::auth::admin_routes(),
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
     ];

@@ -43,6 +43,12 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     Users(crate::auth::cli::UsersCommand),
+    /// Manage units (inspection offices) and the districts they cover.
+    #[command(subcommand)]
+    Units(crate::auth::cli::UnitsCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Import and list the enterprise register.
     #[command(subcommand)]
     Enterprises(crate::enterprises::cli::EnterprisesCommand),
@@ -52,6 +58,12 @@ pub enum Command {
     /// Manage the service hall's windows that get desk signs.
     #[command(subcommand)]
     ServicePoints(crate::enterprises::cli::ServicePointsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole audit chain: prints "ok, N rows" or the first broken row (exit 1).
+    Verify,
 }
 
 #[derive(Debug, Args, Default)]
@@ -136,6 +148,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let state = crate::app::state_for_command(settings).await?;
             crate::auth::cli::run(&state, command).await
         }
+        Some(Command::Units(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::auth::cli::run_units(&state, command).await
+        }
+        Some(Command::Audit(AuditCommand::Verify)) => audit_verify(settings).await,
         Some(Command::Enterprises(command)) => {
             let state = crate::app::state_for_command(settings).await?;
             crate::enterprises::cli::run(&state, command).await
@@ -187,4 +204,18 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<Ex
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(settings: Settings) -> Result<ExitCode, CliError> {
+    let db = crate::db::connect(&settings).await?;
+    match crate::audit::verify(&db, settings.secret_key.expose()).await? {
+        crate::audit::Verification::Intact { entries } => {
+            say!("ok, {entries} rows");
+            Ok(ExitCode::SUCCESS)
+        }
+        crate::audit::Verification::Broken { id, reason } => {
+            say!("broken at row {id}: {reason}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

@@ -48,6 +48,11 @@ impl AppState {
         self.settings.secret_key.expose()
     }
 
+    /// How long staff logins last.
+    pub fn sessions(&self) -> crate::access::session::SessionPolicy {
+        crate::access::session::SessionPolicy::of(&self.settings)
+    }
+
     /// `actor` acting now: what an audited change takes.
     pub fn stamp(&self, actor: Actor) -> Stamp<'_> {
         Stamp::new(actor, self.clock.now(), self.key())

@@ -22,6 +22,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// The session's CSRF token: every form posts it back.
     pub csrf: String,
+    /// The session's id (a keyed hash, never the cookie's token).
+    pub session_id: String,
 }
 
 impl CurrentUser {
@@ -108,9 +110,15 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
     let Some(token) = crate::web::cookie(request.headers(), SESSION_COOKIE) else {
         return Err(to_login());
     };
-    let found = session::find(&state.db, state.key(), &token, state.clock.now())
-        .await
-        .map_err(|e| AppError::from(e).into_response())?;
+    let found = session::find(
+        &state.db,
+        state.key(),
+        &token,
+        state.clock.now(),
+        state.sessions(),
+    )
+    .await
+    .map_err(|e| AppError::from(e).into_response())?;
     let Some((session, user)) = found else {
         return Err(to_login());
     };
@@ -121,6 +129,21 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         } else {
             Redirect::to("/account/password").into_response()
         });
+    }
+    // A role that must use a second factor enrols before anything else.
+    let enrolling = matches!(
+        path.as_str(),
+        "/account/totp" | "/account/password" | "/logout"
+    );
+    if user.totp_secret.is_none()
+        && !enrolling
+        && !api
+        && super::totp_required_roles(&state.db)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?
+            .contains(&user.role)
+    {
+        return Err(Redirect::to("/account/totp").into_response());
     }
     if !guard.access.allows(user.role) {
         return Err(AppError::Forbidden(
@@ -144,6 +167,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         role: user.role,
         user,
         csrf: session.csrf_token,
+        session_id: session.id,
     });
     Ok(request)
 }

@@ -15,7 +15,23 @@ pub use csrf::{LOGIN_CSRF_COOKIE, login_csrf, same_origin};
 pub use guard::CurrentUser;
 pub use routes::{RouteEntry, StaffRouter};
 
+use crate::entities::settings;
 use crate::web::Lang;
+
+/// The `settings` key holding the roles that must use a second factor (TOTP).
+pub const TOTP_ROLES_KEY: &str = "totp_required_roles";
+
+/// The roles an admin requires to log in with a second factor.
+pub async fn totp_required_roles(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<Role>, sea_orm::DbErr> {
+    use sea_orm::EntityTrait;
+    Ok(settings::Entity::find_by_id(TOTP_ROLES_KEY)
+        .one(db)
+        .await?
+        .map(|row| row.value.split(',').filter_map(Role::parse).collect())
+        .unwrap_or_default())
+}
 
 impl Role {
     /// Every role, most powerful first.

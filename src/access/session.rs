@@ -1,16 +1,40 @@
 //! Database sessions. The cookie holds a random token; the database holds only its keyed hash,
-//! so a leaked dump cannot be replayed as a login.
+//! so a leaked dump cannot be replayed as a login. A session ends after a spell without
+//! requests (idle) and after a fixed time however busy (absolute); expired rows are purged.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
+use crate::config::Settings;
 use crate::crypto;
 use crate::entities::{sessions, users};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "jd_session";
-/// How long a login lasts.
-pub const SESSION_HOURS: i64 = 12;
+/// How often a session's last-seen time is written (not on every request).
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// How long logins last.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// Without a request for this long, a session ends.
+    pub idle: Duration,
+    /// After this long, a session ends however busy it is.
+    pub absolute: Duration,
+}
+
+impl SessionPolicy {
+    /// The policy the settings give (30 minutes idle, 12 hours absolute by default).
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            idle: Duration::minutes(i64::from(settings.session_idle_minutes)),
+            absolute: Duration::hours(i64::from(settings.session_hours)),
+        }
+    }
+}
 
 fn session_id(key: &[u8], token: &str) -> String {
     crypto::keyed_hash(key, "session", token.as_bytes())
@@ -22,6 +46,7 @@ pub async fn start(
     key: &[u8],
     user_id: i64,
     now: DateTime<Utc>,
+    policy: SessionPolicy,
 ) -> anyhow::Result<String> {
     let token = crypto::random_token::<32>()?;
     sessions::ActiveModel {
@@ -30,7 +55,7 @@ pub async fn start(
         csrf_token: Set(crypto::random_token::<24>()?),
         created_at: Set(now),
         last_seen_at: Set(now),
-        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        expires_at: Set(now + policy.absolute),
     }
     .insert(db)
     .await?;
@@ -45,12 +70,14 @@ pub async fn end(db: &impl ConnectionTrait, key: &[u8], token: &str) -> Result<(
     Ok(())
 }
 
-/// The live session behind `token` at `now`, and its active user.
+/// The live session behind `token` at `now`, and its active user; the session's last-seen
+/// time moves on (written at most once a minute).
 pub async fn find(
     db: &impl ConnectionTrait,
     key: &[u8],
     token: &str,
     now: DateTime<Utc>,
+    policy: SessionPolicy,
 ) -> Result<Option<(sessions::Model, users::Model)>, DbErr> {
     let Some(session) = sessions::Entity::find_by_id(session_id(key, token))
         .one(db)
@@ -58,20 +85,67 @@ pub async fn find(
     else {
         return Ok(None);
     };
-    if session.expires_at < now {
+    if session.expires_at < now || session.last_seen_at + policy.idle < now {
         return Ok(None);
     }
     let user = users::Entity::find_by_id(session.user_id).one(db).await?;
-    Ok(user.filter(|u| u.active).map(|user| (session, user)))
+    let Some(user) = user.filter(|u| u.active) else {
+        return Ok(None);
+    };
+    if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
+            .filter(sessions::Column::Id.eq(session.id.as_str()))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some((session, user)))
 }
 
-/// The `Set-Cookie` value for a session token (or for clearing it, with `None`).
-pub fn cookie(token: Option<&str>, secure: bool) -> String {
+/// The session id (keyed hash) behind a cookie token.
+pub fn id_of(key: &[u8], token: &str) -> String {
+    session_id(key, token)
+}
+
+/// Ends every session of `user_id` except `keep` (a session id), e.g. after a password change.
+pub async fn end_others(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut delete = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(sessions::Column::Id.ne(keep));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
+}
+
+/// Deletes the sessions that have ended by `now`; returns how many.
+pub async fn purge_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    policy: SessionPolicy,
+) -> Result<u64, DbErr> {
+    let result = sessions::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(sessions::Column::ExpiresAt.lt(now))
+                .add(sessions::Column::LastSeenAt.lt(now - policy.idle)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The `Set-Cookie` value for a session token (or for clearing it, with `None`). The cookie
+/// lives as long as the session may; SameSite=Lax lets a reminder link opened from webmail
+/// arrive logged in.
+pub fn cookie(token: Option<&str>, secure: bool, policy: SessionPolicy) -> String {
     let secure = if secure { "; Secure" } else { "" };
     match token {
         Some(token) => format!(
             "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            SESSION_HOURS * 3600
+            policy.absolute.num_seconds()
         ),
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }

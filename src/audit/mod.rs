@@ -263,3 +263,68 @@ pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> Result<Verificatio
     }
     Ok(Verification::Intact { entries: checked })
 }
+
+/// Which audit rows to show.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// `user:12`, `system:cli`, `reporter`.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Rows about one case (subject `case`, id).
+    pub case_id: Option<i64>,
+    /// From this instant (inclusive) …
+    pub from: Option<DateTime<Utc>>,
+    /// … to this one (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// Rows older than this id (keyset paging, newest first).
+    pub before: Option<i64>,
+}
+
+/// A page of audit rows, newest first, and where the next page starts.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    size: u64,
+) -> Result<(Vec<audit_log::Model>, Option<i64>), DbErr> {
+    let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_log::Column::ActorLabel.eq(actor.as_str()));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::Column::Action.eq(action.as_str()));
+    }
+    if let Some(case_id) = filter.case_id {
+        query = query
+            .filter(audit_log::Column::SubjectType.eq("case"))
+            .filter(audit_log::Column::SubjectId.eq(case_id.to_string()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_log::Column::At.lt(to));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::Column::Id.lt(before));
+    }
+    let mut rows = query.limit(size + 1).all(db).await?;
+    let next = if rows.len() as u64 > size {
+        rows.truncate(size as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// The actions the log holds, for a filter menu.
+pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Action)
+        .distinct()
+        .order_by_asc(audit_log::Column::Action)
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -1,9 +1,11 @@
-//! `jianduka users …`: staff accounts from the command line.
+//! `jianduka users …` and `jianduka units …`: staff accounts and inspection offices from the
+//! command line.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use super::accounts::{self, AccountChange};
 use super::{NewUser, Role};
 use crate::audit::Actor;
 use crate::cli::output::{CliError, say};
@@ -12,65 +14,241 @@ use crate::state::AppState;
 /// `jianduka users` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
-    /// Create a staff account; prints a generated password unless --password-stdin is given.
+    /// Create a staff account; prints a one-time password unless --password-stdin is given.
     Add {
         /// Login name (letters, digits, '.', '_', '-').
         username: String,
         /// admin, supervisor, inspector or print-staff.
         #[arg(long)]
         role: String,
-        /// Name shown in the UI [default: the username].
+        /// The unit (inspection office) the account works in, by name or id.
         #[arg(long)]
-        name: Option<String>,
+        unit: Option<String>,
         /// Email address for reminders.
         #[arg(long)]
         email: Option<String>,
-        /// Read the password from standard input instead of generating one.
+        /// Name shown in the UI [default: the username].
+        #[arg(long, alias = "name")]
+        display_name: Option<String>,
+        /// Read the password from standard input (the account keeps it: no change at first
+        /// login), for scripted set-ups.
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List every account: username, role, unit, state.
+    List,
+    /// Disable an account: it cannot log in and its sessions end.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Give an account a new one-time password (printed once); its sessions end.
+    ResetPassword { username: String },
+    /// Clear a lockout after failed logins.
+    Unlock { username: String },
+    /// Move an account to a unit (by name or id), or out of any with --none.
+    SetUnit {
+        username: String,
+        unit: Option<String>,
+        #[arg(long)]
+        none: bool,
+    },
+}
+
+/// `jianduka units` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Create a unit (an inspection office, e.g. 第一纪检监察室) covering districts: new
+    /// reports from them go to it.
+    Add {
+        name: String,
+        /// A district it covers (repeat for several).
+        #[arg(long = "district", required = true)]
+        districts: Vec<String>,
+    },
+    /// List every unit with its districts and members.
+    List,
+    /// Replace the districts a unit covers.
+    Districts {
+        /// The unit, by name or id.
+        unit: String,
+        #[arg(long = "district")]
+        districts: Vec<String>,
+    },
+}
+
+fn usage(e: accounts::AccountError) -> CliError {
+    match e {
+        accounts::AccountError::Db(e) => CliError::from(e),
+        accounts::AccountError::Other(e) => CliError::Other(e),
+        other => CliError::Usage(other.to_string()),
+    }
 }
 
 /// Runs one `users` subcommand.
 pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, CliError> {
-    let UsersCommand::Add {
-        username,
-        role,
-        name,
-        email,
-        password_stdin,
-    } = command;
-    let role = Role::parse(&role).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--role: '{role}' is not one of admin, supervisor, inspector, print-staff"
-        ))
-    })?;
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| CliError::Usage(format!("reading the password from stdin: {e}")))?;
-        (line.trim_end_matches(['\r', '\n']).to_string(), false)
-    } else {
-        (super::generate_password()?, true)
-    };
-    let user = super::create_user(
-        &state.writes,
-        &state.stamp(Actor::System("cli")),
-        NewUser {
-            display_name: name.unwrap_or_else(|| username.clone()),
+    let stamp = state.stamp(Actor::System("cli"));
+    let find = async |name: &str| accounts::by_username(&state.db, name).await.map_err(usage);
+    match command {
+        UsersCommand::Add {
             username,
-            email,
             role,
-            password: password.clone(),
-            must_change_password: generated,
-        },
-    )
-    .await
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    say!("created {} ({})", user.username, role.as_str());
-    if generated {
-        say!("password: {password}  (shown once; it must be changed at first login)");
+            unit,
+            email,
+            display_name,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--role: '{role}' is not one of admin, supervisor, inspector, print-staff"
+                ))
+            })?;
+            let unit_id = match unit {
+                Some(name) => Some(
+                    accounts::unit_by_name(&state.db, &name)
+                        .await
+                        .map_err(usage)?
+                        .id,
+                ),
+                None => None,
+            };
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| {
+                    CliError::Usage(format!("reading the password from stdin: {e}"))
+                })?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (super::generate_password()?, true)
+            };
+            let user = super::create_user(
+                &state.writes,
+                &stamp,
+                NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    email,
+                    role,
+                    unit_id,
+                    password: password.clone(),
+                    must_change_password: generated,
+                },
+            )
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            say!("created {} ({})", user.username, role.as_str());
+            if generated {
+                say!("password: {password}  (shown once; it must be changed at first login)");
+            }
+        }
+        UsersCommand::List => {
+            say!("username\trole\tunit\tstate\temail");
+            for a in accounts::list_accounts(&state.db, state.clock.now()).await? {
+                let mut flags = vec![if a.active { "active" } else { "disabled" }];
+                if a.locked {
+                    flags.push("locked");
+                }
+                if a.totp {
+                    flags.push("totp");
+                }
+                if a.must_change_password {
+                    flags.push("one-time password");
+                }
+                say!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.username,
+                    a.role.as_str(),
+                    a.unit.as_deref().unwrap_or("-"),
+                    flags.join(","),
+                    a.email.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        UsersCommand::Disable { username } => {
+            let user = find(&username).await?;
+            accounts::change_account(&state.writes, &stamp, user.id, AccountChange::Active(false))
+                .await
+                .map_err(usage)?;
+            say!("disabled {username}");
+        }
+        UsersCommand::Enable { username } => {
+            let user = find(&username).await?;
+            accounts::change_account(&state.writes, &stamp, user.id, AccountChange::Active(true))
+                .await
+                .map_err(usage)?;
+            say!("enabled {username}");
+        }
+        UsersCommand::ResetPassword { username } => {
+            let user = find(&username).await?;
+            let password = accounts::reset_password(&state.writes, &stamp, user.id)
+                .await
+                .map_err(usage)?;
+            say!(
+                "password of {username}: {password}  (shown once; it must be changed at next login)"
+            );
+        }
+        UsersCommand::Unlock { username } => {
+            let user = find(&username).await?;
+            accounts::change_account(&state.writes, &stamp, user.id, AccountChange::Unlock)
+                .await
+                .map_err(usage)?;
+            say!("unlocked {username}");
+        }
+        UsersCommand::SetUnit {
+            username,
+            unit,
+            none,
+        } => {
+            let user = find(&username).await?;
+            let unit_id = match (unit, none) {
+                (Some(name), false) => Some(
+                    accounts::unit_by_name(&state.db, &name)
+                        .await
+                        .map_err(usage)?
+                        .id,
+                ),
+                (None, true) => None,
+                _ => return Err(CliError::Usage("give a unit, or --none".into())),
+            };
+            accounts::change_account(&state.writes, &stamp, user.id, AccountChange::Unit(unit_id))
+                .await
+                .map_err(usage)?;
+            say!("moved {username}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one `units` subcommand.
+pub async fn run_units(state: &AppState, command: UnitsCommand) -> Result<ExitCode, CliError> {
+    let stamp = state.stamp(Actor::System("cli"));
+    match command {
+        UnitsCommand::Add { name, districts } => {
+            let unit = accounts::create_unit(&state.writes, &stamp, &name, &districts)
+                .await
+                .map_err(usage)?;
+            say!("created unit {} ({})", unit.name, unit.id);
+        }
+        UnitsCommand::List => {
+            say!("id\tname\tmembers\tdistricts");
+            for unit in accounts::list_units(&state.db).await? {
+                say!(
+                    "{}\t{}\t{}\t{}",
+                    unit.id,
+                    unit.name,
+                    unit.members,
+                    unit.districts.join("、")
+                );
+            }
+        }
+        UnitsCommand::Districts { unit, districts } => {
+            let found = accounts::unit_by_name(&state.db, &unit)
+                .await
+                .map_err(usage)?;
+            accounts::change_unit_districts(&state.writes, &stamp, found.id, &districts)
+                .await
+                .map_err(usage)?;
+            say!("unit {} covers: {}", found.name, districts.join("、"));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,14 @@
 //! Staff accounts: roles, argon2id passwords, database sessions with CSRF tokens, lockout
 //! after repeated failures, and the first-run admin account.
 
+pub mod accounts;
+mod admin;
 pub mod cli;
 mod routes;
+pub mod totp;
 
+pub use accounts::{AccountChange, AccountError};
+pub use admin::staff_routes as admin_routes;
 pub use routes::{router, staff_routes};
 
 use argon2::Argon2;
@@ -47,6 +52,8 @@ pub struct NewUser {
     pub display_name: String,
     pub email: Option<String>,
     pub role: Role,
+    /// The unit (inspection office) the account works in, if any.
+    pub unit_id: Option<i64>,
     pub password: String,
     pub must_change_password: bool,
 }
@@ -106,7 +113,7 @@ pub async fn create_user(
         email: Set(new.email),
         password_hash: Set(hash),
         role: Set(new.role),
-        unit_id: Set(None),
+        unit_id: Set(new.unit_id),
         totp_secret: Set(None),
         failed_logins: Set(0),
         locked_until: Set(None),
@@ -122,7 +129,7 @@ pub async fn create_user(
         &*txn,
         stamp,
         AuditEvent::new("user_created", "user", user.id)
-            .with_detail(serde_json::json!({ "role": role.as_str() })),
+            .with_detail(serde_json::json!({ "role": role.as_str(), "unit": new.unit_id })),
     )
     .await
     .map_err(anyhow::Error::new)?;
@@ -162,6 +169,7 @@ pub async fn bootstrap_admin(
             display_name: "系统管理员".into(),
             email: None,
             role: Role::Admin,
+            unit_id: None,
             password: password.clone(),
             must_change_password: true,
         },

@@ -37,6 +37,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::AnyStaff)
         .post("/logout", logout)
+        .get("/account/totp", totp_page)
+        .post("/account/totp", totp_enrol)
         .get("/account/password", password_page)
         .post("/account/password", change_password)
 }
@@ -183,7 +185,8 @@ async fn login(
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
     active.update(&*txn).await?;
-    let token = session::start(&*txn, state.key(), user_id, now)
+    session::purge_expired(&*txn, now, state.sessions()).await?;
+    let token = session::start(&*txn, state.key(), user_id, now, state.sessions())
         .await
         .internal("starting a session")?;
     crate::audit::append(
@@ -204,7 +207,7 @@ async fn login(
     Ok((
         [(
             header::SET_COOKIE,
-            session::cookie(Some(&token), state.secure_cookies()),
+            session::cookie(Some(&token), state.secure_cookies(), state.sessions()),
         )],
         Redirect::to(&target),
     )
@@ -224,7 +227,7 @@ async fn logout(
     Ok((
         [(
             header::SET_COOKIE,
-            session::cookie(None, state.secure_cookies()),
+            session::cookie(None, state.secure_cookies(), state.sessions()),
         )],
         Redirect::to("/login"),
     )
@@ -261,6 +264,89 @@ fn render_password(
             },
         )
         .internal("rendering the password page")
+}
+
+fn render_totp(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    secret: &str,
+    status: axum::http::StatusCode,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let uri = super::totp::otpauth_uri(&state.settings.org_name, &user.user.username, secret);
+    let qr = super::totp::qr_svg(&uri).internal("drawing the enrolment code")?;
+    let page = state
+        .views
+        .page(
+            "auth/totp.html",
+            lang,
+            minijinja::context! {
+                me => user.context(lang),
+                csrf => &user.csrf,
+                secret => secret,
+                qr => qr,
+                error => error,
+                enrolled => user.user.totp_secret.is_some(),
+            },
+        )
+        .internal("rendering the TOTP page")?;
+    Ok((status, page).into_response())
+}
+
+/// `GET /account/totp`: a fresh secret as a QR code for an authenticator app.
+async fn totp_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let secret = super::totp::new_secret().internal("making a TOTP secret")?;
+    render_totp(
+        &state,
+        lang,
+        &user,
+        &secret,
+        axum::http::StatusCode::OK,
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /account/totp`: turns TOTP on once the app shows the right code.
+async fn totp_enrol(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, AppError> {
+    let stamp = state.stamp(user.actor());
+    if super::totp::enrol(
+        &state.writes,
+        &stamp,
+        user.user.id,
+        &form.secret,
+        &form.code,
+    )
+    .await?
+    {
+        return Ok(Redirect::to("/staff").into_response());
+    }
+    let message = state.views.locales.t(lang, "totp_wrong_code").to_string();
+    render_totp(
+        &state,
+        lang,
+        &user,
+        &form.secret,
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Some(&message),
+    )
 }
 
 #[derive(Deserialize)]
@@ -306,15 +392,19 @@ async fn change_password(
         .internal("hashing a password")?;
     let stamp = state.stamp(user.actor());
     let user_id = user.user.id;
+    let session_id = user.session_id.clone();
     let txn = state.writes.begin().await?;
     let mut active = user.user.into_active_model();
     active.password_hash = Set(new_hash);
     active.must_change_password = Set(false);
     active.update(&*txn).await?;
+    // Whoever else is logged in with the old password is logged out.
+    let ended = session::end_others(&*txn, user_id, Some(&session_id)).await?;
     crate::audit::append(
         &*txn,
         &stamp,
-        AuditEvent::new("password_changed", "user", user_id),
+        AuditEvent::new("password_changed", "user", user_id)
+            .with_detail(serde_json::json!({ "other_sessions_ended": ended })),
     )
     .await?;
     txn.commit().await?;

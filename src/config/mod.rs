@@ -158,6 +158,12 @@ pub struct Settings {
     /// `X-Forwarded-For`), used for in-memory rate limits only. Unset: the TCP peer.
     #[serde(default, deserialize_with = "parse::header_name")]
     pub client_ip_header: Option<String>,
+    /// Minutes without a request after which a staff login ends.
+    #[serde(default = "default::count::<30>", deserialize_with = "parse::positive")]
+    pub session_idle_minutes: u32,
+    /// Hours after which a staff login ends however busy it is.
+    #[serde(default = "default::count::<12>", deserialize_with = "parse::positive")]
+    pub session_hours: u32,
 }
 
 /// Built-in defaults, in the order of the settings above.

@@ -22,7 +22,6 @@ pub async fn officer(app: &TestApp) -> users::Model {
 }
 
 /// The newest case.
-#[allow(dead_code)]
 pub async fn newest_case(app: &TestApp) -> case_rows::Model {
     case_rows::Entity::find()
         .order_by_desc(case_rows::Column::Id)
@@ -76,4 +75,31 @@ pub async fn message(app: &TestApp, case_id: i64, body: &str) {
     cases::post_message(&app.state.writes, &actor, case_id, body, &[])
         .await
         .expect("message sent");
+}
+
+/// A supervisor assigns case `case_id` to the account `username`.
+pub async fn assign_to(app: &TestApp, case_id: i64, username: &str) {
+    let person = users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("user");
+    let user = officer(app).await;
+    let actor = CaseActor::new(&user, app.stamp());
+    let version = case_rows::Entity::find_by_id(case_id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("case")
+        .version;
+    cases::assign(
+        &app.state.writes,
+        &actor,
+        case_id,
+        version,
+        cases::Assignment::Person(Some(person.id)),
+    )
+    .await
+    .expect("assigned");
 }

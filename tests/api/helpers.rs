@@ -84,6 +84,7 @@ impl TestApp {
                 display_name: username.into(),
                 email: None,
                 role,
+                unit_id: None,
                 password: TEST_PASSWORD.into(),
                 must_change_password: false,
             },

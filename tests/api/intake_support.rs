@@ -34,9 +34,9 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
         }
         .into()),
         channel: Set(if kind == CardKind::DeskSign {
-            "service_window"
+            "window"
         } else {
-            "door_to_door"
+            "visit"
         }
         .into()),
         template: Set("id1".into()),

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod accounts;
 mod audit;
 mod cards;
 mod case_support;
@@ -20,3 +21,4 @@ mod intake_follow_up;
 mod intake_privacy;
 mod intake_support;
 mod service_points;
+mod tracker;

@@ -1,0 +1,444 @@
+//! The admin pages: accounts, units, the audit log, and which roles must use a second
+//! factor. Admins only; every change is audited by the domain functions it calls.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::accounts::{self, AccountChange};
+use super::{NewUser, Role};
+use crate::access::{Access, CurrentUser, StaffRouter};
+use crate::audit::{AuditFilter, Verification};
+use crate::clock::{BEIJING, beijing};
+use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
+use crate::web::Lang;
+
+/// Audit rows per page.
+const AUDIT_PAGE: u64 = 100;
+
+/// `/staff/admin/…`: admins only.
+pub fn staff_routes() -> StaffRouter {
+    StaffRouter::new(Access::Admin)
+        .get("/staff/admin/users", users_page)
+        .post("/staff/admin/users", create_user)
+        .post("/staff/admin/users/{id}", change_user)
+        .get("/staff/admin/units", units_page)
+        .post("/staff/admin/units", create_unit)
+        .post("/staff/admin/units/{id}", change_unit)
+        .get("/staff/admin/audit", audit_page)
+        .get("/staff/admin/security", security_page)
+        .post("/staff/admin/security", change_security)
+}
+
+fn render(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    template: &str,
+    status: StatusCode,
+    ctx: minijinja::Value,
+) -> Result<Response, AppError> {
+    let page = state
+        .views
+        .page(
+            template,
+            lang,
+            minijinja::context! { me => user.context(lang), csrf => &user.csrf, ..ctx },
+        )
+        .internal("rendering an admin page")?;
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    #[serde(default)]
+    done: String,
+}
+
+async fn users_view(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response, AppError> {
+    let accounts = accounts::list_accounts(&state.db, state.clock.now()).await?;
+    let units = accounts::list_units(&state.db).await?;
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| minijinja::context! { value => r.as_str(), label => r.label(lang) })
+        .collect();
+    let accounts: Vec<_> = accounts
+        .into_iter()
+        .map(|a| minijinja::context! { role_label => a.role.label(lang), role => a.role.as_str(), ..minijinja::Value::from_serialize(&a) })
+        .collect();
+    let ctx = minijinja::context! { accounts => accounts, units => units, roles => roles, ..extra };
+    render(state, lang, user, "admin/users.html", status, ctx)
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(notice): Query<Notice>,
+) -> Result<Response, AppError> {
+    users_view(
+        &state,
+        lang,
+        &user,
+        StatusCode::OK,
+        minijinja::context! { done => notice.done },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    email: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    let refuse = async |message: String| {
+        let extra = minijinja::context! { error => message, form => minijinja::context! {
+        username => &form.username, display_name => &form.display_name, role => &form.role,
+        unit => &form.unit, email => &form.email } };
+        users_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+    };
+    let Some(role) = Role::parse(&form.role) else {
+        return refuse("请选择角色 · Choose a role".into()).await;
+    };
+    let unit_id = form.unit.trim().parse::<i64>().ok();
+    let email = Some(form.email.trim().to_string()).filter(|e| !e.is_empty());
+    let password = super::generate_password()?;
+    let display_name = match form.display_name.trim() {
+        "" => form.username.trim().to_string(),
+        name => name.to_string(),
+    };
+    let created = super::create_user(
+        &state.writes,
+        &state.stamp(user.actor()),
+        NewUser {
+            username: form.username.clone(),
+            display_name,
+            email,
+            role,
+            unit_id,
+            password: password.clone(),
+            must_change_password: true,
+        },
+    )
+    .await;
+    match created {
+        Ok(account) => {
+            // The one-time password is shown once, on this answer only (never in a URL).
+            let extra = minijinja::context! { created => minijinja::context! {
+            username => account.username, password => password } };
+            users_view(&state, lang, &user, StatusCode::OK, extra).await
+        }
+        Err(super::CreateUserError::Other(e)) => Err(AppError::Internal(e)),
+        Err(e) => refuse(e.to_string()).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ChangeForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    value: String,
+}
+
+async fn change_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    let stamp = state.stamp(user.actor());
+    let change = match form.action.as_str() {
+        "disable" => AccountChange::Active(false),
+        "enable" => AccountChange::Active(true),
+        "unlock" => AccountChange::Unlock,
+        "reset_totp" => AccountChange::ResetTotp,
+        "unit" => AccountChange::Unit(form.value.trim().parse().ok()),
+        "role" => AccountChange::Role(
+            Role::parse(&form.value).ok_or_else(|| AppError::BadRequest("unknown role".into()))?,
+        ),
+        "email" => AccountChange::Email(Some(form.value.clone())),
+        "display_name" => AccountChange::DisplayName(form.value.clone()),
+        "reset_password" => {
+            if id == user.user.id {
+                return Err(AppError::Unprocessable(
+                    "请在“修改密码”页更改自己的密码 · Change your own password on your password page"
+                        .into(),
+                ));
+            }
+            let password = accounts::reset_password(&state.writes, &stamp, id).await?;
+            let username = crate::entities::users::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            let extra = minijinja::context! { created => minijinja::context! {
+            username => username, password => password, reset => true } };
+            return users_view(&state, lang, &user, StatusCode::OK, extra).await;
+        }
+        _ => return Err(AppError::BadRequest("unknown action".into())),
+    };
+    if id == user.user.id
+        && matches!(
+            change,
+            AccountChange::Active(false) | AccountChange::Role(_)
+        )
+    {
+        return Err(AppError::Unprocessable(
+            "不能停用自己或更改自己的角色 · You cannot disable yourself or change your own role"
+                .into(),
+        ));
+    }
+    match accounts::change_account(&state.writes, &stamp, id, change).await {
+        Ok(_) => Ok(Redirect::to("/staff/admin/users?done=1").into_response()),
+        Err(accounts::AccountError::Invalid(message)) => {
+            let extra = minijinja::context! { error => message };
+            users_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+use sea_orm::EntityTrait;
+
+async fn units_view(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response, AppError> {
+    let units = accounts::list_units(&state.db).await?;
+    render(
+        state,
+        lang,
+        user,
+        "admin/units.html",
+        status,
+        minijinja::context! { units => units, ..extra },
+    )
+}
+
+async fn units_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(notice): Query<Notice>,
+) -> Result<Response, AppError> {
+    let extra = minijinja::context! { done => notice.done };
+    units_view(&state, lang, &user, StatusCode::OK, extra).await
+}
+
+#[derive(Deserialize, Default)]
+struct UnitForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    districts: String,
+}
+
+async fn create_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    let districts = vec![form.districts.clone()];
+    match accounts::create_unit(
+        &state.writes,
+        &state.stamp(user.actor()),
+        &form.name,
+        &districts,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
+        Err(accounts::AccountError::Invalid(message)) => {
+            let extra = minijinja::context! { error => message, form => minijinja::context! {
+            name => &form.name, districts => &form.districts } };
+            units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn change_unit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    let districts = vec![form.districts.clone()];
+    match accounts::change_unit_districts(&state.writes, &state.stamp(user.actor()), id, &districts)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
+        Err(accounts::AccountError::Invalid(message)) => {
+            let extra = minijinja::context! { error => message };
+            units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    case: String,
+    /// A Beijing date, inclusive.
+    #[serde(default)]
+    from: String,
+    /// A Beijing date, inclusive.
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    before: String,
+}
+
+fn beijing_midnight(date: &str, days_later: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?
+        + chrono::Duration::days(days_later);
+    day.and_hms_opt(0, 0, 0)?
+        .and_local_timezone(BEIJING)
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let filter = AuditFilter {
+        actor: text(&q.actor),
+        action: text(&q.action),
+        case_id: q.case.trim().parse().ok(),
+        from: beijing_midnight(&q.from, 0),
+        to: beijing_midnight(&q.to, 1),
+        before: q.before.trim().parse().ok(),
+    };
+    let case_id = match (&filter.case_id, text(&q.case)) {
+        (None, Some(number)) => {
+            // A case number (JD2026-000042) works as well as an id.
+            use sea_orm::{ColumnTrait, QueryFilter};
+            crate::entities::cases::Entity::find()
+                .filter(crate::entities::cases::Column::Number.eq(number))
+                .one(&state.db)
+                .await?
+                .map(|c| c.id)
+        }
+        (id, _) => *id,
+    };
+    let filter = AuditFilter { case_id, ..filter };
+    let (rows, next) = crate::audit::page(&state.db, &filter, AUDIT_PAGE).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            minijinja::context! {
+                id => r.id, at => beijing(r.at), actor => r.actor_label, action => r.action,
+                subject => format!("{} {}", r.subject_type, r.subject_id.unwrap_or_default()),
+                detail => r.detail,
+            }
+        })
+        .collect();
+    let verdict = match crate::audit::verify(&state.db, state.key()).await? {
+        Verification::Intact { entries } => minijinja::context! { ok => true, entries => entries },
+        Verification::Broken { id, reason } => {
+            minijinja::context! { ok => false, id => id, reason => reason }
+        }
+    };
+    let next_link = next.map(|before| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("actor", &q.actor),
+            ("action", &q.action),
+            ("case", &q.case),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
+            if !v.is_empty() {
+                query.append_pair(k, v);
+            }
+        }
+        query.append_pair("before", &before.to_string());
+        query.finish()
+    });
+    let ctx = minijinja::context! {
+        rows => rows,
+        next => next_link,
+        verdict => verdict,
+        actions => crate::audit::actions(&state.db).await?,
+        q => minijinja::context! { actor => q.actor, action => q.action, case => q.case, from => q.from, to => q.to },
+    };
+    render(&state, lang, &user, "admin/audit.html", StatusCode::OK, ctx)
+}
+
+async fn security_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(notice): Query<Notice>,
+) -> Result<Response, AppError> {
+    let required = super::totp::required_roles(&state.db).await?;
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| {
+            minijinja::context! { value => r.as_str(), label => r.label(lang), required => required.contains(r) }
+        })
+        .collect();
+    let ctx = minijinja::context! { roles => roles, done => notice.done };
+    render(
+        &state,
+        lang,
+        &user,
+        "admin/security.html",
+        StatusCode::OK,
+        ctx,
+    )
+}
+
+async fn change_security(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let roles: Vec<Role> = url::form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == "totp_role")
+        .filter_map(|(_, v)| Role::parse(&v))
+        .collect();
+    super::totp::set_required_roles(&state.writes, &state.stamp(user.actor()), &roles).await?;
+    Ok(Redirect::to("/staff/admin/security?done=1").into_response())
+}
