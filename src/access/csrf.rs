@@ -28,6 +28,20 @@ pub(super) fn changes_state(method: &Method) -> bool {
 /// every current browser) must be `same-origin` or `none`; an `Origin` header must name this
 /// host or the public address. A request with neither (an old browser, a script) passes this
 /// line and still needs the token.
+///
+/// ```
+/// use axum::http::HeaderMap;
+/// let base = url::Url::parse("https://jb.example.gov.cn").unwrap();
+/// let mut h = HeaderMap::new();
+/// h.insert("origin", "null".parse().unwrap());
+/// h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+/// assert!(jianduka::access::same_origin(&h, &base));
+/// h.insert("sec-fetch-site", "cross-site".parse().unwrap());
+/// assert!(!jianduka::access::same_origin(&h, &base));
+/// h.remove("sec-fetch-site");
+/// h.insert("origin", "https://evil.example".parse().unwrap());
+/// assert!(!jianduka::access::same_origin(&h, &base));
+/// ```
 pub fn same_origin(headers: &HeaderMap, public_base_url: &Url) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site")
@@ -35,7 +49,9 @@ pub fn same_origin(headers: &HeaderMap, public_base_url: &Url) -> bool {
     {
         return false;
     }
-    let Some(origin) = text(header::ORIGIN.as_str()) else {
+    // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` with its own forms:
+    // that says nothing either way, and `Sec-Fetch-Site` above has already spoken.
+    let Some(origin) = text(header::ORIGIN.as_str()).filter(|o| *o != "null") else {
         return true;
     };
     let Ok(origin) = Url::parse(origin) else {

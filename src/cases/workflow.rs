@@ -193,6 +193,11 @@ pub async fn take_step(
     match &step {
         Step::Accept => {
             let due = rules.due(policy, Stage::Conclude, today);
+            // Whoever accepts a case nobody holds takes it on.
+            if case.assignee_id.is_none() && Access::Cases.allows(actor.user.role) {
+                update.assignee_id = Set(Some(actor.user.id));
+                detail["assignee"] = actor.user.id.into();
+            }
             update.accepted_at = Set(Some(actor.stamp.at));
             update.conclude_due_on = Set(Some(due));
             update.due_on = Set(Some(due));

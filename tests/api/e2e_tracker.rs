@@ -1,0 +1,190 @@
+//! End to end in headless Chromium, the office's side: an inspector finds the case a card's
+//! report opened, accepts it and asks the reporter a question; the reporter reads it on `/q`
+//! on a phone and replies; the inspector concludes and closes; the reporter is not satisfied
+//! and the supervisor sees the flag. The staff pass runs with JavaScript disabled; every step
+//! checks what the person sees.
+
+use crate::browser::{Browser, installed};
+use crate::helpers::{TEST_PASSWORD, spawn_app, temp_dir};
+use crate::intake_support::{CardKind, insert_card};
+
+#[tokio::test]
+async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_sees() {
+    if !installed() {
+        return;
+    }
+    let app = spawn_app().await;
+    let unit = jianduka::auth::accounts::create_unit(
+        &app.state.writes,
+        &app.stamp(),
+        "第一纪检监察室",
+        &["暨阳街道".to_string()],
+    )
+    .await
+    .expect("unit");
+    let inspector = app
+        .add_user("wang.fang", jianduka::access::Role::Inspector)
+        .await;
+    jianduka::auth::accounts::change_account(
+        &app.state.writes,
+        &app.stamp(),
+        inspector.id,
+        jianduka::auth::AccountChange::Unit(Some(unit.id)),
+    )
+    .await
+    .expect("in the unit");
+    app.add_user("li.ming", jianduka::access::Role::Supervisor)
+        .await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-tracker");
+
+    // The reporter, on a phone with JavaScript, reports through the card.
+    let mut phone = Browser::start(shots.join("phone"), true).await;
+    std::fs::create_dir_all(shots.join("phone")).expect("dir");
+    phone.go(&format!("{}/r/{}", app.address, card.token)).await;
+    phone.wait_for_text("h1", "反映问题").await;
+    phone.click("input[name=item][value='3']").await;
+    phone
+        .type_into(
+            "#description",
+            "在市场监管窗口办理食品经营许可，材料齐全却被要求跑了三次，每次说法都不一样。",
+        )
+        .await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for_text("h1", "已收到您的反映").await;
+    let code = phone.text("#query-code").await;
+    phone.screenshot("receipt").await;
+
+    // The inspector, at a desk with JavaScript switched off, finds and accepts the case.
+    std::fs::create_dir_all(shots.join("desk")).expect("dir");
+    let mut desk = Browser::start(shots.join("desk"), false).await;
+    desk.width = 1280;
+    desk.window(1280, 900).await;
+    desk.go(&format!("{}/login", app.address)).await;
+    desk.type_into("#username", "wang.fang").await;
+    desk.type_into("#password", TEST_PASSWORD).await;
+    desk.click("button[type=submit]").await;
+    desk.wait_for_text("h1", "您好，wang.fang").await;
+    desk.screenshot("home").await;
+    desk.go(&format!("{}/staff/cases", app.address)).await;
+    desk.wait_for_text("h1", "案件").await;
+    let list = desk.source().await;
+    let case = crate::case_support::newest_case(&app).await;
+    assert!(
+        list.contains(&case.number) && list.contains("待受理") && list.contains("第一纪检监察室")
+    );
+    desk.screenshot("list").await;
+    desk.click(&format!("a[href='/staff/cases/{}']", case.id))
+        .await;
+    desk.wait_for_text("h1", &case.number).await;
+    assert!(desk.source().await.contains("跑了三次"));
+    desk.screenshot("case-new").await;
+    desk.click("#act-accept").await;
+    desk.wait_for_text("#case-status", "已受理").await;
+    desk.type_into(
+        "#message-body",
+        "您好，请问是哪一天、哪个窗口？方便的话请补充受理回执。",
+    )
+    .await;
+    desk.click("form[action$='/message'] button[type=submit]")
+        .await;
+    desk.wait_for_text(".notice.ok", "留言已发送，反映人凭查询码可见。")
+        .await;
+    desk.screenshot("case-accepted").await;
+
+    // The reporter reads the question with the code and replies.
+    phone.go(&format!("{}/q", app.address)).await;
+    phone.wait_for_text("h1", "查询办理进度").await;
+    phone.type_into("#code", &code).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for_text("h1", "办理进度").await;
+    let page = phone.source().await;
+    assert!(page.contains("已受理") && page.contains("请问是哪一天、哪个窗口"));
+    phone.screenshot("question").await;
+    phone
+        .type_into(
+            "form[action^='/q/reply'] textarea",
+            "是 11 月 20 日上午，2 号窗口。",
+        )
+        .await;
+    phone
+        .click("form[action^='/q/reply'] button[type=submit]")
+        .await;
+    phone.wait_for_text(".notice", "回复已发送。").await;
+
+    // The inspector sees the reply, concludes and closes.
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text("h1", &case.number).await;
+    assert!(
+        desk.source()
+            .await
+            .contains("是 11 月 20 日上午，2 号窗口。")
+    );
+    desk.click("#open-conclude").await;
+    desk.click("input[name=finding][value=partly_substantiated]")
+        .await;
+    desk.type_into(
+        "#conclude-summary",
+        "调阅窗口记录，确有多次退件，已约谈窗口负责人。",
+    )
+    .await;
+    desk.type_into(
+        "#conclude-feedback",
+        "经核查，您反映的问题部分属实，已责令该窗口一次性告知所需材料。",
+    )
+    .await;
+    desk.click("#act-conclude").await;
+    desk.wait_for_text("#case-status", "已办结").await;
+    desk.click("#act-close").await;
+    desk.wait_for_text("#case-status", "已反馈").await;
+    desk.screenshot("case-closed").await;
+
+    // The reporter reads the feedback and is not satisfied.
+    phone.go(&format!("{}/q", app.address)).await;
+    phone.wait_for_text("h1", "查询办理进度").await;
+    phone.type_into("#code", &code).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for_text("h1", "办理进度").await;
+    assert!(
+        phone
+            .source()
+            .await
+            .contains("已责令该窗口一次性告知所需材料")
+    );
+    phone.click("input[name=rating][value=not_satisfied]").await;
+    phone
+        .type_into("#comment", "只是告知，没有处理相关人员。")
+        .await;
+    phone
+        .click("form[action^='/q/rate'] button[type=submit]")
+        .await;
+    phone.wait_for_text(".notice", "感谢您的评价。").await;
+    phone.screenshot("rated").await;
+
+    // The supervisor sees the flag on the case list and on the case.
+    desk.go(&format!("{}/login", app.address)).await;
+    // A logged-in browser is sent on from the login page; log out first.
+    desk.go(&format!("{}/staff", app.address)).await;
+    desk.click(".who form button[type=submit]").await;
+    desk.wait_for_text("h1", "工作人员登录").await;
+    desk.type_into("#username", "li.ming").await;
+    desk.type_into("#password", TEST_PASSWORD).await;
+    desk.click("button[type=submit]").await;
+    desk.wait_for_text("h1", "您好，li.ming").await;
+    desk.go(&format!("{}/staff/cases?flagged=1", app.address))
+        .await;
+    desk.wait_for_text("h1", "案件").await;
+    let flagged = desk.source().await;
+    assert!(flagged.contains(&case.number) && flagged.contains("待领导关注"));
+    desk.screenshot("supervisor-flagged").await;
+    desk.click(&format!("a[href='/staff/cases/{}']", case.id))
+        .await;
+    desk.wait_for_text("#case-flag", "反映人不满意，待领导关注")
+        .await;
+    assert!(desk.source().await.contains("只是告知，没有处理相关人员。"));
+    desk.screenshot("supervisor-case").await;
+    desk.quit().await;
+    phone.quit().await;
+    eprintln!("e2e screenshots: {}", shots.display());
+}
