@@ -65,9 +65,21 @@ async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
             "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
         );
     }
-    let years = crate::sla::calendar::seed(db, now).await?;
+    let years = crate::sla::calendar_file::seed(db, now).await?;
     if !years.is_empty() {
         tracing::info!(?years, "loaded the shipped working-day calendar");
+    }
+    // Deadlines of a year without its official arrangement count weekends only: say so.
+    let this_year = crate::clock::beijing_year(now);
+    for year in crate::sla::calendar_file::status(db).await? {
+        if !year.published && (this_year..=this_year + 1).contains(&year.year) {
+            tracing::warn!(
+                year = year.year,
+                "the working-day calendar of {} is not published yet: deadlines count \
+                 Monday to Friday only until an admin loads it (`jianduka calendar load FILE`)",
+                year.year
+            );
+        }
     }
     Ok(())
 }

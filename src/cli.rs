@@ -49,6 +49,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The working-day calendar: load a year, show what is stored.
+    #[command(subcommand)]
+    Calendar(crate::deadlines::cli::CalendarCommand),
     /// Import and list the enterprise register.
     #[command(subcommand)]
     Enterprises(crate::enterprises::cli::EnterprisesCommand),
@@ -153,6 +156,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             crate::auth::cli::run_units(&state, command).await
         }
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(settings).await,
+        Some(Command::Calendar(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::deadlines::cli::run_calendar(&state, command).await
+        }
         Some(Command::Enterprises(command)) => {
             let state = crate::app::state_for_command(settings).await?;
             crate::enterprises::cli::run(&state, command).await

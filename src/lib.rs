@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod deadlines;
 pub mod enterprises;
 pub mod entities;
 pub mod error;

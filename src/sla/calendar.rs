@@ -3,34 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
-use serde::Deserialize;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::entities::{calendar_days, calendar_years};
 
 /// The calendar file shipped with the binary (current and next year).
 pub const SHIPPED: &str = include_str!("calendar-cn.toml");
-
-#[derive(Debug, Deserialize)]
-struct CalendarFile {
-    years: Vec<YearEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-struct YearEntry {
-    year: i32,
-    published: bool,
-    source: String,
-    days: Vec<DayEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DayEntry {
-    date: NaiveDate,
-    off: bool,
-    name: String,
-}
 
 /// Which days are working days.
 #[derive(Clone, Debug, Default)]
@@ -83,6 +62,11 @@ impl WorkingCalendar {
         sign * count
     }
 
+    /// The first working day after `day`.
+    pub fn next_working_day(&self, day: NaiveDate) -> NaiveDate {
+        self.add_working_days(day, 1)
+    }
+
     /// Whether the official holidays of `year` are known (else only weekends count).
     pub fn is_published(&self, year: i32) -> bool {
         self.years.get(&year).copied().unwrap_or(false)
@@ -91,50 +75,14 @@ impl WorkingCalendar {
 
 /// Parses the shipped calendar file.
 pub fn shipped() -> anyhow::Result<WorkingCalendar> {
-    let file: CalendarFile =
-        toml::from_str(SHIPPED).map_err(|e| anyhow::anyhow!("calendar-cn.toml: {e}"))?;
     let mut calendar = WorkingCalendar::default();
-    for year in file.years {
+    for year in super::calendar_file::parse(SHIPPED.as_bytes())? {
         calendar.years.insert(year.year, year.published);
         for day in year.days {
             calendar.exceptions.insert(day.date, day.off);
         }
     }
     Ok(calendar)
-}
-
-/// Stores the shipped years the database does not have yet; edits an admin made are kept.
-pub async fn seed(db: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<Vec<i32>> {
-    let file: CalendarFile =
-        toml::from_str(SHIPPED).map_err(|e| anyhow::anyhow!("calendar-cn.toml: {e}"))?;
-    let mut added = Vec::new();
-    for year in file.years {
-        if calendar_years::Entity::find_by_id(year.year)
-            .one(db)
-            .await?
-            .is_some()
-        {
-            continue;
-        }
-        calendar_years::ActiveModel {
-            year: Set(year.year),
-            published: Set(year.published),
-            source: Set(year.source),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-        let days = year.days.into_iter().map(|d| calendar_days::ActiveModel {
-            day: Set(d.date),
-            is_off_day: Set(d.off),
-            name: Set(d.name),
-        });
-        if days.len() > 0 {
-            calendar_days::Entity::insert_many(days).exec(db).await?;
-        }
-        added.push(year.year);
-    }
-    Ok(added)
 }
 
 /// The calendar as stored in the database.
@@ -193,5 +141,64 @@ mod tests {
         assert!(!cal.is_published(2027));
         // Until it is published only weekends count: New Year's Day 2027 is a Friday.
         assert!(cal.is_working_day(day("2027-01-01")));
+    }
+
+    #[test]
+    fn spring_festival_counts_the_swapped_saturdays_and_skips_the_nine_days_off() {
+        let cal = shipped().expect("calendar");
+        // Received Fri 13 Feb 2026, 3 working days: Sat 14 (worked), then Tue 24, Wed 25.
+        assert_eq!(
+            cal.add_working_days(day("2026-02-13"), 3),
+            day("2026-02-25")
+        );
+        // From Tue 24 Feb: Wed 25, Thu 26, Fri 27, then the swapped Saturday 28 Feb.
+        assert_eq!(
+            cal.add_working_days(day("2026-02-24"), 4),
+            day("2026-02-28")
+        );
+        assert_eq!(
+            cal.add_working_days(day("2026-02-24"), 5),
+            day("2026-03-02")
+        );
+        assert_eq!(
+            cal.working_days_between(day("2026-02-13"), day("2026-02-25")),
+            3
+        );
+        assert_eq!(
+            cal.working_days_between(day("2026-02-25"), day("2026-02-13")),
+            -3
+        );
+    }
+
+    #[test]
+    fn labour_day_skips_five_days_and_works_the_saturday_after() {
+        let cal = shipped().expect("calendar");
+        // Thu 30 Apr + 1 working day: 1-5 May off, Wed 6 May.
+        assert_eq!(
+            cal.add_working_days(day("2026-04-30"), 1),
+            day("2026-05-06")
+        );
+        // Wed 6 May + 3: Thu 7, Fri 8, Sat 9 (a swapped working day).
+        assert_eq!(
+            cal.add_working_days(day("2026-05-06"), 3),
+            day("2026-05-09")
+        );
+        assert_eq!(cal.next_working_day(day("2026-05-08")), day("2026-05-09"));
+    }
+
+    #[test]
+    fn a_deadline_into_an_unpublished_year_counts_monday_to_friday() {
+        let cal = shipped().expect("calendar");
+        assert!(!cal.is_published(2027));
+        // Thu 31 Dec 2026 + 3 working days: Fri 1 Jan 2027 counts (no data yet), Mon 4, Tue 5.
+        assert_eq!(
+            cal.add_working_days(day("2026-12-31"), 3),
+            day("2027-01-05")
+        );
+        // Into a published year the other way: 1-3 Jan 2026 are off, Sunday 4 Jan is worked.
+        assert_eq!(
+            cal.add_working_days(day("2025-12-31"), 1),
+            day("2026-01-04")
+        );
     }
 }

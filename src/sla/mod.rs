@@ -2,6 +2,7 @@
 //! rules that turn them into a due date for each stage of a case.
 
 pub mod calendar;
+pub mod calendar_file;
 mod clock;
 
 pub use clock::{PolicyRow, SlaCache, SlaRules, load_rules};
