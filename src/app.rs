@@ -228,6 +228,7 @@ fn staff_routers() -> Vec<StaffRouter> {
     let mut routers = vec![
         crate::auth::staff_routes(),
         crate::auth::admin_routes(),
+        crate::deadlines::staff_routes(),
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
     ];

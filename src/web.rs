@@ -234,13 +234,16 @@ impl Views {
     /// Renders a page: `ctx` plus `t` (the strings of `lang`), `lang`, `org_name` and
     /// `hotline`.
     pub fn page(&self, name: &str, lang: Lang, ctx: Value) -> anyhow::Result<Html<String>> {
-        let full = minijinja::context! {
+        // What a page may leave out: a notice after a step, an error, a form to fill back in.
+        let optional = minijinja::context! { error => (), done => (), created => (), form => () };
+        let shared = minijinja::context! {
             t => self.locales.value(lang),
             lang => lang.tag(),
             org_name => &*self.org_name,
             hotline => &*self.hotline,
-            ..ctx
         };
+        // The later map wins: shared values, then the page's own, then the optional blanks.
+        let full = minijinja::value::merge_maps([optional, ctx, shared]);
         Ok(Html(self.templates.render(name, full)?))
     }
 }

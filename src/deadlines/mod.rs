@@ -2,4 +2,7 @@
 //! the tick that turns due dates into reminders, escalations and digests (as outbox emails).
 
 pub mod cli;
+mod routes;
+
+pub use routes::staff_routes;
 pub mod reminders;

@@ -10,6 +10,7 @@ mod browser;
 mod cards;
 mod case_support;
 mod cli;
+mod deadlines;
 mod e2e;
 mod e2e_tracker;
 mod enterprises;

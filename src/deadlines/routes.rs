@@ -1,0 +1,207 @@
+//! The admin pages of deadlines: the working-day calendar (status per year, load a year's
+//! file) and the SLA policy (working days per stage, from a date on).
+
+use axum::Form;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::access::{Access, CurrentUser, StaffRouter};
+use crate::audit::AuditEvent;
+use crate::clock::{BEIJING, beijing};
+use crate::entities::sla_policies;
+use crate::error::{AppError, ResultExt};
+use crate::sla::calendar_file::{self, CalendarError};
+use crate::state::AppState;
+use crate::web::Lang;
+
+/// `/staff/admin/calendar` and `/staff/admin/sla`: admins only.
+pub fn staff_routes() -> StaffRouter {
+    StaffRouter::new(Access::Admin)
+        .get("/staff/admin/calendar", calendar_page)
+        .post_upload("/staff/admin/calendar", load_calendar, 1024 * 1024)
+        .get("/staff/admin/sla", sla_page)
+        .post("/staff/admin/sla", change_policy)
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    #[serde(default)]
+    done: String,
+}
+
+async fn calendar_view(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    status: StatusCode,
+    ctx: minijinja::Value,
+) -> Result<Response, AppError> {
+    let years = calendar_file::status(&state.db).await?;
+    let page = state
+        .views
+        .page(
+            "admin/calendar.html",
+            lang,
+            minijinja::context! { me => user.context(lang), csrf => &user.csrf, years => years, ..ctx },
+        )
+        .internal("rendering the calendar page")?;
+    Ok((status, page).into_response())
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(notice): Query<Notice>,
+) -> Result<Response, AppError> {
+    let ctx = minijinja::context! { done => notice.done };
+    calendar_view(&state, lang, &user, StatusCode::OK, ctx).await
+}
+
+async fn load_calendar(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let mut multipart = multipart
+        .map_err(|_| AppError::BadRequest("表单无法读取 · The form could not be read".into()))?;
+    let mut file = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("calendar").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                AppError::BadRequest("上传不完整 · The upload was incomplete".into())
+            })?;
+            file = Some((name, bytes));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let ctx = minijinja::context! { error => "请选择日历文件 · Choose a calendar file" };
+        return calendar_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
+    };
+    let stamp = state.stamp(user.actor());
+    match calendar_file::load_file(&state.writes, &stamp, &bytes, &name).await {
+        Ok(_) => {
+            state.sla.forget();
+            Ok(Redirect::to("/staff/admin/calendar?done=1").into_response())
+        }
+        Err(CalendarError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let ctx = minijinja::context! { error => e.to_string() };
+            calendar_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await
+        }
+    }
+}
+
+async fn sla_view(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    status: StatusCode,
+    ctx: minijinja::Value,
+) -> Result<Response, AppError> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let policies: Vec<_> = sla_policies::Entity::find()
+        .order_by_desc(sla_policies::Column::EffectiveFrom)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            minijinja::context! {
+                accept => p.accept_days, conclude => p.conclude_days, feedback => p.feedback_days,
+                from => beijing(p.effective_from),
+            }
+        })
+        .collect();
+    let page = state
+        .views
+        .page(
+            "admin/sla.html",
+            lang,
+            minijinja::context! { me => user.context(lang), csrf => &user.csrf, policies => policies, ..ctx },
+        )
+        .internal("rendering the SLA page")?;
+    Ok((status, page).into_response())
+}
+
+async fn sla_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(notice): Query<Notice>,
+) -> Result<Response, AppError> {
+    let ctx = minijinja::context! { done => notice.done };
+    sla_view(&state, lang, &user, StatusCode::OK, ctx).await
+}
+
+#[derive(Deserialize, Default)]
+struct PolicyForm {
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    conclude: String,
+    #[serde(default)]
+    feedback: String,
+    /// A Beijing date; empty: now.
+    #[serde(default)]
+    from: String,
+}
+
+/// A new policy for cases received from a date on; cases already received keep theirs.
+async fn change_policy(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<PolicyForm>,
+) -> Result<Response, AppError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let days = |text: &str| {
+        text.trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|d| (1..=90).contains(d))
+    };
+    let (Some(accept), Some(conclude), Some(feedback)) = (
+        days(&form.accept),
+        days(&form.conclude),
+        days(&form.feedback),
+    ) else {
+        let ctx = minijinja::context! { error => "每个期限须为 1–90 个工作日 · Each limit must be 1 to 90 working days" };
+        return sla_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
+    };
+    let now = state.clock.now();
+    let from = chrono::NaiveDate::parse_from_str(form.from.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(BEIJING).single())
+        .map_or(now, |t| t.with_timezone(&chrono::Utc))
+        .max(now);
+    let stamp = state.stamp(user.actor());
+    let txn = state.writes.begin().await?;
+    let row = sla_policies::ActiveModel {
+        accept_days: Set(accept),
+        conclude_days: Set(conclude),
+        feedback_days: Set(feedback),
+        effective_from: Set(from),
+        created_by: Set(Some(user.user.id)),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    crate::audit::append(
+        &*txn,
+        &stamp,
+        AuditEvent::new("sla_policy_added", "sla_policy", row.id).with_detail(serde_json::json!({
+            "accept": accept, "conclude": conclude, "feedback": feedback,
+            "effective_from": from.to_rfc3339(),
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    state.sla.forget();
+    Ok(Redirect::to("/staff/admin/sla?done=1").into_response())
+}
