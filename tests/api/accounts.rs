@@ -329,3 +329,91 @@ async fn audit_verify_says_ok_then_names_a_changed_a_deleted_and_a_cut_off_row()
         assert!(text.contains(expected), "{tamper}: {text}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_creates_an_account_on_the_page_and_the_one_time_password_works_once() {
+    on_each_database(async |app| {
+        let csrf = app.login_as_admin().await;
+        let unit = jianduka::auth::accounts::create_unit(
+            &app.state.writes,
+            &app.stamp(),
+            "第三纪检监察室",
+            &["枫桥镇".to_string()],
+        )
+        .await
+        .expect("unit");
+        let unit_id = unit.id.to_string();
+        let created = app
+            .post_form(
+                "/staff/admin/users",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "zhou.jie"),
+                    ("display_name", "周杰"),
+                    ("role", "inspector"),
+                    ("unit", &unit_id),
+                    ("email", "zhou.jie@example.gov.cn"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status(), 200, "on {}", app.backend);
+        let page = created.text().await.expect("body");
+        let marker = "<code>";
+        let start = page.find(marker).expect("the one-time password is shown") + marker.len();
+        let password = page[start..]
+            .split("</code>")
+            .next()
+            .expect("password")
+            .to_string();
+        assert_eq!(password.len(), 19, "{password}");
+        let again = app
+            .get("/staff/admin/users")
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(!again.contains(&password), "shown once only");
+        assert!(again.contains("周杰") && again.contains("第三纪检监察室"));
+        // The person logs in with it and is asked to choose their own.
+        let client = crate::helpers::new_client();
+        let login = client
+            .get(format!("{}/login", app.address))
+            .send()
+            .await
+            .expect("page");
+        let login_csrf = crate::helpers::extract_csrf(&login.text().await.expect("body"));
+        let response = client
+            .post(format!("{}/login", app.address))
+            .form(&[
+                ("csrf", login_csrf.as_str()),
+                ("username", "zhou.jie"),
+                ("password", &password),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 303);
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("/account/password")
+        );
+        // A duplicate username comes back with the form filled in.
+        let twice = app
+            .post_form(
+                "/staff/admin/users",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "zhou.jie"),
+                    ("display_name", "另一个"),
+                    ("role", "inspector"),
+                ],
+            )
+            .await;
+        assert_eq!(twice.status(), 422);
+        let page = twice.text().await.expect("body");
+        assert!(page.contains("already taken") && page.contains("另一个"));
+    })
+    .await;
+}
