@@ -1,5 +1,5 @@
 //! The JSON API: `POST /api/v1/reports`, and a case's status by query code (header or body,
-//! never the URL).
+//! never the URL). The OpenAPI document is derived from these types and handlers.
 
 use std::net::IpAddr;
 
@@ -17,13 +17,16 @@ use super::form;
 use super::provenance::{self, Provenance};
 use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
 use crate::cases::{self, PublicEvent, PublicMessage};
-use crate::error::{AppError, ResultExt};
+use crate::error::{ApiError, AppError, ResultExt};
 use crate::files::FileProblem;
 use crate::state::AppState;
-use crate::web::Lang;
+use crate::web::{Lang, LangParam};
 
-/// Contact details in a JSON report.
+/// Contact details in a JSON report: a phone number or an email address (or both) is
+/// required. Its schema is written out in [`contact_schema`], because the rule "at least one
+/// of" is not something a derive can say.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactJson {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -31,48 +34,142 @@ pub struct ContactJson {
 }
 
 /// The body of `POST /api/v1/reports`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewReport)]
 pub struct ReportJson {
-    /// Positions (1–10) of the negative-list items.
+    /// Positions (1–10) of the negative-list items on the card's list; repeats count once.
+    #[schema(min_items = 1, minimum = 1, maximum = 10)]
     pub items: Vec<i32>,
+    /// What happened, 10 to 5000 characters.
+    #[schema(min_length = 10, max_length = 5000)]
     pub description: String,
-    /// `YYYY-MM-DD`.
+    /// When: `YYYY-MM-DD` (`2026/11/3` and `2026年11月3日` are read too); not in the future.
+    #[schema(format = Date)]
     pub occurred_on: Option<String>,
+    /// Which department or official, if the reporter says.
+    #[schema(max_length = 200)]
     pub department: Option<String>,
-    /// Leave out to report anonymously.
+    /// Leave out (or null) to report anonymously.
+    #[schema(schema_with = contact_schema)]
     pub contact: Option<ContactJson>,
-    /// The token of the card the report comes from, if any.
+    /// The token from the card's QR code (`/r/{token}`), if any.
     pub card_token: Option<String>,
-    /// Say which enterprise the reporter is (only with an enterprise card).
+    /// Link the report to the card's enterprise (only with an enterprise card).
     #[serde(default)]
     pub identify: bool,
 }
 
+/// `multipart/form-data` form of a report: the JSON in a `report` part, up to five files in
+/// `attachment` parts. Only for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReportUpload {
+    report: ReportJson,
+    #[schema(schema_with = attachments_schema, required = false)]
+    attachment: Vec<Vec<u8>>,
+}
+
+/// `attachment`: up to five files.
+fn attachments_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let file = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .content_media_type("application/octet-stream");
+    ArrayBuilder::new()
+        .items(file)
+        .max_items(Some(crate::files::MAX_FILES))
+        .description(Some(
+            "JPEG, PNG, WebP or PDF, up to 10 MB each, recognised by content; photos are \
+             re-encoded without their metadata",
+        ))
+        .into()
+}
+
 /// The answer to a stored report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Created)]
 pub struct CreatedJson {
+    #[schema(example = "JD2026-000042")]
     pub case_number: String,
     /// 16 digits; shown once, stored only as a keyed hash.
+    #[schema(pattern = "^[0-9]{16}$")]
     pub query_code: String,
     pub status: cases::CaseStatus,
 }
 
 /// The status of a case.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Status)]
 pub struct StatusJson {
     pub case_number: String,
     pub status: cases::CaseStatus,
     pub status_label: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
     pub received_at: String,
     pub timeline: Vec<PublicEvent>,
     pub messages: Vec<PublicMessage>,
 }
 
 /// The body of `POST /api/v1/reports/status`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = QueryCodeBody)]
 pub struct CodeJson {
+    /// The 16-digit query code; spaces and dashes are ignored.
+    #[schema(example = "1234 5678 9012 3456")]
     pub query_code: String,
+}
+
+/// `contact`: null, or an object with a phone or an email (blank counts as absent).
+fn contact_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, AllOfBuilder, AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat,
+        SchemaType, Type,
+    };
+    let text = || SchemaType::from_iter([Type::String, Type::Null]);
+    let fields = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .property(
+            "name",
+            ObjectBuilder::new()
+                .schema_type(text())
+                .max_length(Some(50)),
+        )
+        .property(
+            "phone",
+            ObjectBuilder::new()
+                .schema_type(text())
+                .pattern(Some(r"^[0-9 ()+-]*$"))
+                .description(Some("5 to 20 digits; spaces, +, - and brackets allowed")),
+        )
+        .property(
+            "email",
+            ObjectBuilder::new()
+                .schema_type(text())
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .max_length(Some(200)),
+        );
+    let given = |field: &str| {
+        ObjectBuilder::new().required(field).property(
+            field,
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"\S")),
+        )
+    };
+    let reachable = AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(given("phone"))
+        .item(given("email"));
+    AllOfBuilder::new()
+        .description(Some(
+            "Leave out to stay anonymous. Otherwise a phone number or an email address (or both) \
+             is required, so that the office can reach the reporter.",
+        ))
+        .item(fields)
+        .item(reachable)
+        .into()
 }
 
 fn bad_json(e: JsonRejection) -> AppError {
@@ -81,6 +178,26 @@ fn bad_json(e: JsonRejection) -> AppError {
 
 /// `POST /api/v1/reports`: a JSON body, or `multipart/form-data` with the JSON in a `report`
 /// part and up to five `attachment` parts.
+#[utoipa::path(
+    post,
+    path = "/v1/reports",
+    tag = "reports",
+    operation_id = "createReport",
+    summary = "Send a report (anonymous unless contact details are given)",
+    params(LangParam),
+    request_body(content(
+        (ReportJson = "application/json"),
+        (ReportUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Stored; the query code is returned this once only", body = CreatedJson),
+        (status = 400, description = "The body is not valid JSON, or has unknown fields", body = ApiError),
+        (status = 413, description = "An attachment is over 10 MB, or the request over its limit", body = ApiError),
+        (status = 415, description = "An attachment is not a JPEG, PNG, WebP or PDF", body = ApiError),
+        (status = 422, description = "A field or a file is refused; the message names each field", body = ApiError),
+        (status = 429, description = "Too many reports from this client or card; try later", body = ApiError),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -204,7 +321,31 @@ async fn create_report(
     Ok(super::page::no_store(response))
 }
 
+/// A request without a code at all: a client mistake, answered before any attempt is counted.
+fn code_missing(where_: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "缺少查询码 · The query code is missing: send it {where_}"
+    ))
+}
+
 /// `GET /api/v1/reports/status` with the code in `X-Query-Code`.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/status",
+    tag = "reports",
+    operation_id = "reportStatusByHeader",
+    summary = "A case's status and public timeline, code in a header",
+    params(
+        ("X-Query-Code" = String, Header, description = "The 16-digit query code; spaces and dashes are ignored", example = "1234 5678 9012 3456"),
+        LangParam,
+    ),
+    responses(
+        (status = 200, description = "The case", body = StatusJson),
+        (status = 400, description = "No X-Query-Code header", body = ApiError),
+        (status = 404, description = "No case for that code (the same answer whatever the reason)", body = ApiError),
+        (status = 429, description = "Too many wrong codes from this client; wait, or try again in 15 minutes", body = ApiError),
+    )
+)]
 pub async fn status_by_header(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -213,13 +354,28 @@ pub async fn status_by_header(
 ) -> Result<Response, AppError> {
     let typed = headers
         .get("x-query-code")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| code_missing("in the X-Query-Code header"))?;
     status(&state, peer, lang, &typed).await
 }
 
 /// `POST /api/v1/reports/status` with `{"query_code": "…"}`.
+#[utoipa::path(
+    post,
+    path = "/v1/reports/status",
+    tag = "reports",
+    operation_id = "reportStatusByBody",
+    summary = "A case's status and public timeline, code in the body",
+    params(LangParam),
+    request_body = CodeJson,
+    responses(
+        (status = 200, description = "The case", body = StatusJson),
+        (status = 400, description = "The body is not valid JSON, or the code is missing or blank", body = ApiError),
+        (status = 404, description = "No case for that code (the same answer whatever the reason)", body = ApiError),
+        (status = 429, description = "Too many wrong codes from this client; wait, or try again in 15 minutes", body = ApiError),
+    )
+)]
 pub async fn status_by_body(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -227,8 +383,16 @@ pub async fn status_by_body(
     body: Result<Json<CodeJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(bad_json)?;
+    if body.query_code.trim().is_empty() {
+        return Err(code_missing("as query_code"));
+    }
     status(&state, peer, lang, &body.query_code).await
 }
+
+/// The intake API's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, status_by_header, status_by_body))]
+pub struct IntakeApiDoc;
 
 async fn status(
     state: &AppState,

@@ -52,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/q/rate", post(follow_up::rate))
 }
 
+/// The OpenAPI description of [`api_router`] (paths relative to `/api`).
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    <api::IntakeApiDoc as utoipa::OpenApi>::openapi()
+}
+
 /// JSON API under `/api/v1`.
 pub fn api_router() -> Router<AppState> {
     Router::new()

@@ -158,3 +158,56 @@ async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_status_request_without_a_query_code_is_a_400_and_costs_no_attempt() {
+    on_each_database(async |app| {
+        let url = format!("{}/api/v1/reports/status", app.address);
+        for _ in 0..12 {
+            let response = app.client.get(&url).send().await.expect("sent");
+            assert_eq!(response.status(), 400);
+            let body: Value = response.json().await.expect("json");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("X-Query-Code")),
+                "{body}"
+            );
+            let blank = app
+                .client
+                .get(&url)
+                .header("X-Query-Code", "  ")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(blank.status(), 400);
+            let empty_body = app
+                .client
+                .post(&url)
+                .json(&json!({ "query_code": "" }))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(empty_body.status(), 400);
+        }
+        // None of those counted as a wrong code: the right one opens the case at once.
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .json(&json!({ "items": [3], "description": STORY }))
+            .send()
+            .await
+            .expect("sent");
+        let created: Value = response.json().await.expect("json");
+        let code = created["query_code"].as_str().expect("code");
+        let response = app
+            .client
+            .get(&url)
+            .header("X-Query-Code", code)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+    })
+    .await;
+}
