@@ -12,7 +12,7 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::access::{RouteEntry, StaffRouter};
+use crate::access::{ApiRouter, RouteEntry, StaffRouter};
 use crate::audit::Actor;
 use crate::clock::Clock;
 use crate::config::{SettingError, Settings};
@@ -230,6 +230,19 @@ pub fn staff_routes() -> Vec<RouteEntry> {
         .collect()
 }
 
+/// Every JSON API route that needs a bearer token, by the access it needs.
+fn api_routers() -> Vec<ApiRouter> {
+    crate::cases::api_routes()
+}
+
+/// The bearer-token API routes as declared (full paths), for the tests that walk them.
+pub fn api_routes() -> Vec<RouteEntry> {
+    api_routers()
+        .iter()
+        .flat_map(|r| r.entries().to_vec())
+        .collect()
+}
+
 /// Every route of the product.
 pub fn router(state: AppState) -> Router {
     let staff = staff_routers()
@@ -237,8 +250,14 @@ pub fn router(state: AppState) -> Router {
         .fold(Router::new(), |router, routes| {
             router.merge(routes.into_router(&state))
         });
+    // Served at /api/v1 = access::API_MOUNT, where the API routers' paths are declared.
+    let v1 = api_routers()
+        .into_iter()
+        .fold(crate::intake::api_router(), |router, routes| {
+            router.merge(routes.into_router(&state))
+        });
     let api = Router::new()
-        .nest("/v1", crate::intake::api_router())
+        .nest("/v1", v1)
         .route("/openapi.json", get(crate::openapi::document))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(crate::error::api_json_errors));

@@ -1,4 +1,4 @@
-//! The JSON API and its OpenAPI document.
+//! The JSON intake API (its OpenAPI document: `openapi.rs`).
 
 use serde_json::{Value, json};
 
@@ -94,25 +94,6 @@ async fn a_json_report_with_bad_fields_gets_422_naming_them_and_a_wrong_code_get
         assert_eq!(response.status(), 404);
         assert!(response.json::<Value>().await.expect("json")["error"].is_string());
         assert_eq!(count(&app.db, "reports").await, 0);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn the_openapi_document_describes_both_endpoints() {
-    on_each_database(async |app| {
-        let doc: Value = app
-            .get("/api/openapi.json")
-            .await
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(doc["openapi"], "3.1.0");
-        assert!(doc["paths"]["/v1/reports"]["post"].is_object());
-        assert!(doc["paths"]["/v1/reports/status"]["get"].is_object());
-        assert!(doc["paths"]["/v1/reports/status"]["post"].is_object());
-        let text = doc.to_string();
-        assert!(text.contains("X-Query-Code"));
     })
     .await;
 }

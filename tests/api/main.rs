@@ -4,9 +4,11 @@
 mod helpers;
 
 mod access;
+mod api_tokens;
 mod audit;
 mod cards;
 mod case_support;
+mod cases_api;
 mod cli;
 mod e2e;
 mod enterprises;
@@ -19,4 +21,5 @@ mod intake_files;
 mod intake_follow_up;
 mod intake_privacy;
 mod intake_support;
+mod openapi;
 mod service_points;
