@@ -2,6 +2,7 @@
 //! follow-up channel, plus the same as a JSON API.
 
 mod api;
+mod api_json;
 mod client;
 mod draft;
 mod follow_up;

@@ -146,7 +146,9 @@ fn jianduka(app: &TestApp, args: &[&str]) -> Output {
             "JIANDUKA_SECRET_KEY",
             std::str::from_utf8(app.settings.secret_key.expose()).expect("the test key is text"),
         );
-    cmd.output().expect("the binary runs")
+    let output = cmd.output().expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    output
 }
 
 fn stdout(output: &Output) -> String {
