@@ -40,7 +40,7 @@ pub enum Command {
     },
     /// Print the effective settings, secrets masked.
     Config,
-    /// Manage staff accounts.
+    /// Manage staff accounts and their API tokens.
     #[command(subcommand)]
     Users(crate::auth::cli::UsersCommand),
     /// Manage units (inspection offices) and the districts they cover.

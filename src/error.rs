@@ -71,6 +71,13 @@ impl AppError {
     }
 }
 
+/// The body of every error under `/api/`: `{"error": "…"}`, a message for a person.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ApiError {
+    pub error: String,
+}
+
 /// Marks a response as an error so that `/api/` can answer it as JSON.
 #[derive(Clone, Debug)]
 pub struct ErrorInfo {

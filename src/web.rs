@@ -14,7 +14,7 @@ mod embedded {
 }
 
 /// A language the public pages speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     Zh,
@@ -56,6 +56,16 @@ impl Lang {
             .and_then(accept_language)
             .unwrap_or(Lang::Zh)
     }
+}
+
+/// The `lang` query parameter as the OpenAPI document describes it (the [`Lang`] extractor
+/// reads it).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangParam {
+    /// Language of labels and messages; without it, `Accept-Language` decides, then zh-CN.
+    #[param(inline)]
+    pub lang: Option<Lang>,
 }
 
 fn query_lang(query: &str) -> Option<Lang> {

@@ -20,7 +20,8 @@ use crate::web::Lang;
 pub struct CurrentUser {
     pub user: users::Model,
     pub role: Role,
-    /// The session's CSRF token: every form posts it back.
+    /// The session's CSRF token: every form posts it back. Empty for an API token, which
+    /// posts no forms.
     pub csrf: String,
     /// The session's id (a keyed hash, never the cookie's token).
     pub session_id: String,

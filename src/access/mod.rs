@@ -1,10 +1,14 @@
 //! Who may do what, decided in one place. Every staff route is declared in a
 //! [`StaffRouter`] with the [`Access`] it needs; the router's guard logs the user in from the
 //! session, checks the role, refuses cross-site and token-less state changes (CSRF), marks
-//! the answer `no-store`, and only then hands the handler a [`CurrentUser`]. A handler cannot
-//! get a user any other way, so a route cannot forget its check. What a user may see of a
-//! case is the cases domain's `CaseScope`, built from the same user.
+//! the answer `no-store`, and only then hands the handler a [`CurrentUser`]. JSON API routes
+//! are declared in an [`ApiRouter`] the same way; its guard takes only a bearer token (a
+//! personal API token, see [`bearer`]), never the session cookie, and checks the role with
+//! the same [`Access::allows`]. A handler cannot get a user any other way, so a route cannot
+//! forget its check. What a user may see of a case is the cases domain's `CaseScope`, built
+//! from the same user.
 
+pub mod bearer;
 mod csrf;
 mod guard;
 mod routes;
@@ -13,7 +17,7 @@ pub mod session;
 pub use crate::entities::enums::Role;
 pub use csrf::{LOGIN_CSRF_COOKIE, login_csrf, same_origin};
 pub use guard::CurrentUser;
-pub use routes::{RouteEntry, StaffRouter};
+pub use routes::{API_MOUNT, ApiRouter, RouteEntry, StaffRouter};
 
 use crate::entities::settings;
 use crate::web::Lang;

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::accounts::{self, AccountChange};
+use super::tokens::{self, TokenError};
 use super::{NewUser, Role};
 use crate::audit::Actor;
 use crate::cli::output::{CliError, say};
+use crate::clock::beijing;
 use crate::state::AppState;
 
 /// `jianduka users` subcommands.
@@ -52,6 +54,32 @@ pub enum UsersCommand {
         #[arg(long)]
         none: bool,
     },
+    /// Personal API tokens for the JSON API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `jianduka users token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token to a user; prints it once (only its hash is kept).
+    Issue {
+        /// Whose token: it acts with this account's role.
+        username: String,
+        /// What the token is for, e.g. "weekly report script".
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (all, or one user's), never their secrets.
+    List {
+        /// Only this user's tokens.
+        username: Option<String>,
+    },
+    /// Revoke a token by its id (see `users token list`); it stops working at once.
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
 }
 
 /// `jianduka units` subcommands.
@@ -89,6 +117,7 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
     let stamp = state.stamp(Actor::System("cli"));
     let find = async |name: &str| accounts::by_username(&state.db, name).await.map_err(usage);
     match command {
+        UsersCommand::Token(command) => return run_token(state, command).await,
         UsersCommand::Add {
             username,
             role,
@@ -248,6 +277,75 @@ pub async fn run_units(state: &AppState, command: UnitsCommand) -> Result<ExitCo
                 .await
                 .map_err(usage)?;
             say!("unit {} covers: {}", found.name, districts.join("、"));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token_error(e: TokenError) -> CliError {
+    match e {
+        TokenError::Db(e) => CliError::Other(anyhow::Error::new(e)),
+        TokenError::Other(e) => CliError::Other(e),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
+async fn run_token(state: &AppState, command: TokenCommand) -> Result<ExitCode, CliError> {
+    let stamp = state.stamp(Actor::System("cli"));
+    match command {
+        TokenCommand::Issue { username, name } => {
+            let user = accounts::by_username(&state.db, &username)
+                .await
+                .map_err(usage)?;
+            let (token, secret) = tokens::issue_token(&state.writes, &stamp, user.id, &name)
+                .await
+                .map_err(token_error)?;
+            say!(
+                "issued token {} '{}' to {} ({})",
+                token.id,
+                token.name,
+                user.username,
+                user.role.as_str()
+            );
+            say!("{}", secret.expose());
+            say!("(shown once; send it as the header  Authorization: Bearer <token>)");
+        }
+        TokenCommand::List { username } => {
+            let owner = match username {
+                Some(name) => Some(
+                    accounts::by_username(&state.db, &name)
+                        .await
+                        .map_err(usage)?
+                        .id,
+                ),
+                None => None,
+            };
+            let list = tokens::list_tokens(&state.db, owner).await?;
+            if list.is_empty() {
+                say!("no tokens");
+            }
+            for t in list {
+                let state = match (t.revoked_at, t.user_active) {
+                    (Some(at), _) => format!("revoked {}", beijing(at)),
+                    (None, false) => "account disabled".to_string(),
+                    (None, true) => "active".to_string(),
+                };
+                let used = t.last_used_at.map(beijing);
+                say!(
+                    "{}\t{}\t{}\tcreated {}\tlast used {}\t{state}",
+                    t.id,
+                    t.username,
+                    t.name,
+                    beijing(t.created_at),
+                    used.as_deref().unwrap_or("never"),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let token = tokens::revoke_token(&state.writes, &stamp, id)
+                .await
+                .map_err(token_error)?;
+            say!("revoked token {} '{}'", token.id, token.name);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,15 +1,17 @@
 //! Staff accounts: roles, argon2id passwords, database sessions with CSRF tokens, lockout
-//! after repeated failures, and the first-run admin account.
+//! after repeated failures, the first-run admin account, and personal API tokens.
 
 pub mod accounts;
 mod admin;
 pub mod cli;
 mod routes;
+pub mod tokens;
 pub mod totp;
 
 pub use accounts::{AccountChange, AccountError};
 pub use admin::staff_routes as admin_routes;
 pub use routes::{router, staff_routes};
+pub use tokens::{TokenError, TokenSummary, issue_token, list_tokens, revoke_token};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

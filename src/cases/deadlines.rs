@@ -14,7 +14,7 @@ use crate::web::Lang;
 pub const DUE_SOON_DAYS: i64 = 1;
 
 /// The colour a deadline is shown in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tone {
     Overdue,
@@ -24,7 +24,7 @@ pub enum Tone {
 }
 
 /// A case's open deadline, ready to show.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DueState {
     pub stage: Option<Stage>,
     pub due_on: Option<NaiveDate>,

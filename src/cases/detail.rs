@@ -22,7 +22,7 @@ use crate::sla::SlaRules;
 use crate::web::Lang;
 
 /// A file, without its bytes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FileView {
     pub id: i64,
     pub filename: String,
@@ -33,7 +33,7 @@ pub struct FileView {
 }
 
 /// One line of the case's history (staff see every event; `public` says what `/q` shows).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub at: String,
     pub kind: EventKind,
@@ -44,7 +44,7 @@ pub struct EventView {
 }
 
 /// A message to or from the reporter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     pub at: String,
     pub direction: Direction,
@@ -54,7 +54,7 @@ pub struct MessageView {
 }
 
 /// An internal note.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct NoteView {
     pub at: String,
     pub author: String,
@@ -63,7 +63,7 @@ pub struct NoteView {
 }
 
 /// An extension request and its outcome.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ExtensionView {
     pub id: i64,
     pub stage: String,
@@ -77,7 +77,7 @@ pub struct ExtensionView {
 }
 
 /// The case page.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     pub id: i64,
     pub number: String,

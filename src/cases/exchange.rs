@@ -58,14 +58,14 @@ async fn store_files(
     Ok(())
 }
 
-/// Sends the reporter a message (a question, or news) on case `case_id`.
+/// Sends the reporter a message (a question, or news) on case `case_id`; returns its id.
 pub async fn post_message(
     writes: &WriteGate,
     actor: &CaseActor<'_>,
     case_id: i64,
     body: &str,
     files: &[NewAttachment],
-) -> Result<(), CaseError> {
+) -> Result<i64, CaseError> {
     let body = body_text(body)?;
     let txn = writes.begin().await?;
     actor.scope.find(&*txn, case_id).await?;
@@ -102,17 +102,17 @@ pub async fn post_message(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(message.id)
 }
 
-/// Adds an internal note to case `case_id`.
+/// Adds an internal note to case `case_id`; returns its id.
 pub async fn add_note(
     writes: &WriteGate,
     actor: &CaseActor<'_>,
     case_id: i64,
     body: &str,
     files: &[NewAttachment],
-) -> Result<(), CaseError> {
+) -> Result<i64, CaseError> {
     let body = body_text(body)?;
     let txn = writes.begin().await?;
     actor.scope.find(&*txn, case_id).await?;
@@ -134,5 +134,5 @@ pub async fn add_note(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(note.id)
 }

@@ -2,17 +2,25 @@
 //! of 100,000 cases costs what the first does. The default order puts the most urgent first:
 //! open deadlines soonest (overdue ones first), then the cases with no deadline, newest first.
 //! The two parts are read one after the other, so NULL due dates sort the same on both
-//! engines and each part walks an index in order.
+//! engines and each part walks an index in order. [`case_rows`] names a page's units, people
+//! and items for whoever shows it (the workspace, the CSV export, the JSON API).
 
-use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use serde::Serialize;
 
+use super::deadlines::{Tone, due_state};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
-use crate::entities::{cases, negative_list_items, report_items};
+use crate::clock::beijing;
+use crate::entities::{cases, negative_list_items, report_items, units, users};
+use crate::sla::SlaRules;
+use crate::web::Lang;
 
 /// Rows per page.
 pub const PAGE_SIZE: u64 = 50;
@@ -47,6 +55,18 @@ pub enum DueFilter {
     Overdue,
     /// Due on or before this date (and not yet overdue).
     By(NaiveDate),
+}
+
+impl DueFilter {
+    /// Due within three working days of `today`.
+    pub fn soon(rules: &SlaRules, today: NaiveDate) -> Self {
+        DueFilter::By(rules.calendar.add_working_days(today, 3))
+    }
+
+    /// Due within seven days of `today`.
+    pub fn within_a_week(today: NaiveDate) -> Self {
+        DueFilter::By(today + Duration::days(7))
+    }
 }
 
 /// The order of the list.
@@ -114,9 +134,6 @@ pub struct CasePage {
     /// Where the next page starts, if there is one.
     pub next: Option<Cursor>,
 }
-
-/// One row of the list as the pages show it (built in `routes`).
-pub type CaseRow = cases::Model;
 
 fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
     let mut cond = Condition::all();
@@ -246,6 +263,115 @@ pub async fn list_cases(
         None
     };
     Ok(CasePage { cases: rows, next })
+}
+
+/// One row of the list, as every door shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseRow {
+    pub id: i64,
+    /// `JD2026-000042`.
+    pub number: String,
+    /// What a step must name (`version`) to be taken.
+    pub version: i32,
+    pub status: CaseStatus,
+    pub status_label: String,
+    /// Positions of the negative-list items, `1、9`.
+    pub items: String,
+    /// The same positions as numbers.
+    pub item_numbers: Vec<i32>,
+    pub district: Option<String>,
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assignee: Option<String>,
+    /// Beijing time, `2026-11-29 14:05`.
+    pub received_at: String,
+    /// The open deadline, `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    /// "剩余 3 个工作日", "overdue by 2 working days", "—".
+    pub due_text: String,
+    pub tone: Tone,
+    /// Flagged for a supervisor (a not-satisfied rating).
+    pub flagged: bool,
+    /// The report came through a revoked card.
+    pub revoked: bool,
+}
+
+/// Names for a page of cases: units, people, items (three queries, however many rows).
+pub async fn case_rows(
+    db: &impl ConnectionTrait,
+    rules: &SlaRules,
+    page: &[cases::Model],
+    today: chrono::NaiveDate,
+    lang: Lang,
+) -> Result<Vec<CaseRow>, DbErr> {
+    let unit_ids: HashSet<i64> = page.iter().filter_map(|c| c.unit_id).collect();
+    let user_ids: HashSet<i64> = page.iter().filter_map(|c| c.assignee_id).collect();
+    let report_ids: Vec<i64> = page.iter().map(|c| c.report_id).collect();
+    let unit_names: HashMap<i64, String> = units::Entity::find()
+        .filter(units::Column::Id.is_in(unit_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let user_names: HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let links = report_items::Entity::find()
+        .filter(report_items::Column::ReportId.is_in(report_ids))
+        .all(db)
+        .await?;
+    let item_ids: HashSet<i64> = links.iter().map(|l| l.item_id).collect();
+    let positions: HashMap<i64, i32> = negative_list_items::Entity::find()
+        .filter(negative_list_items::Column::Id.is_in(item_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.position))
+        .collect();
+    let mut items: HashMap<i64, Vec<i32>> = HashMap::new();
+    for link in links {
+        if let Some(p) = positions.get(&link.item_id) {
+            items.entry(link.report_id).or_default().push(*p);
+        }
+    }
+    Ok(page
+        .iter()
+        .map(|c| {
+            let due = due_state(c, rules, today, lang);
+            let mut numbers = items.get(&c.report_id).cloned().unwrap_or_default();
+            numbers.sort_unstable();
+            CaseRow {
+                id: c.id,
+                number: c.number.clone(),
+                version: c.version,
+                status: c.status,
+                status_label: c.status.label(lang).to_string(),
+                items: numbers
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                item_numbers: numbers,
+                district: c.district.clone(),
+                unit_id: c.unit_id,
+                unit: c.unit_id.and_then(|id| unit_names.get(&id).cloned()),
+                assignee_id: c.assignee_id,
+                assignee: c.assignee_id.and_then(|id| user_names.get(&id).cloned()),
+                received_at: beijing(c.received_at),
+                due_on: due.due_on.map(|d| d.to_string()),
+                due_text: due.text,
+                tone: due.tone,
+                flagged: c.needs_supervisor,
+                revoked: c.from_revoked_card,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

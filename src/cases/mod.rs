@@ -5,7 +5,7 @@
 //! (`reporter`, `timeline`), the staff's messages and notes (`exchange`), the case list
 //! (`list`), the case page (`detail`), statistics, and the staff pages and JSON API.
 
-// mod api;
+mod api;
 mod deadlines;
 mod detail;
 mod error;
@@ -20,12 +20,15 @@ mod status;
 mod timeline;
 mod workflow;
 
-// pub use api::api_routes;
+pub use api::api_routes;
 pub use deadlines::{DueState, due_state};
 pub use detail::{CaseDetail, case_detail};
 pub use error::CaseError;
 pub use exchange::{add_note, post_message};
-pub use list::{CaseFilter, CasePage, CaseRow, Cursor, Sort, list_cases};
+pub use list::{
+    AssigneeFilter, CaseFilter, CasePage, CaseRow, Cursor, DueFilter, Sort, StatusFilter,
+    UnitFilter, case_rows, list_cases,
+};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
     add_reporter_evidence, add_reporter_reply, rate, reporter_totals, store_reporter_files,
@@ -49,6 +52,11 @@ use crate::clock::china_today;
 use crate::entities::enums::EventKind;
 use crate::entities::{case_events, cases, unit_districts};
 use crate::sla::SlaRules;
+
+/// The OpenAPI description of [`api_routes`] (paths relative to `/api`).
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    <api::CasesApiDoc as utoipa::OpenApi>::openapi()
+}
 
 /// The case number a reporter and an inspector quote: `JD` + year + the report's number.
 /// The year is Beijing time's: a report at 07:00 on 1 January belongs to the new year.

@@ -1,26 +1,22 @@
 //! Rendering the workspace: the list's filters and rows, the case page with its forms (what a
 //! person typed comes back after a refusal), the dashboard, and the CSV export.
 
-use std::collections::{HashMap, HashSet};
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Duration;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use super::deadlines::{Tone, due_state};
 use super::error::CaseError;
 use super::list::{
-    AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter, list_cases,
+    AssigneeFilter, CaseFilter, CaseRow, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
+    case_rows, list_cases,
 };
 use super::routes::today;
 use super::scope::CaseScope;
 use super::status::{CaseStatus, Finding};
 use crate::access::{CurrentUser, Role};
 use crate::audit::AuditEvent;
-use crate::clock::beijing;
-use crate::entities::{cases, negative_list_items, report_items, unit_districts, units, users};
+use crate::entities::{cases, unit_districts, units, users};
 use crate::error::{AppError, ResultExt};
 use crate::sla::SlaRules;
 use crate::state::AppState;
@@ -76,8 +72,8 @@ impl ListQuery {
             },
             due: match self.due.as_str() {
                 "overdue" => Some(DueFilter::Overdue),
-                "soon" => Some(DueFilter::By(rules.calendar.add_working_days(today, 3))),
-                "week" => Some(DueFilter::By(today + Duration::days(7))),
+                "soon" => Some(DueFilter::soon(rules, today)),
+                "week" => Some(DueFilter::within_a_week(today)),
                 _ => None,
             },
             flagged: self.flagged == "1",
@@ -113,98 +109,6 @@ impl ListQuery {
         }
         query.finish()
     }
-}
-
-/// One row of the list.
-#[derive(Clone, Debug, Serialize)]
-pub struct Row {
-    pub id: i64,
-    pub number: String,
-    pub status: CaseStatus,
-    pub status_label: String,
-    pub items: String,
-    pub district: Option<String>,
-    pub unit: Option<String>,
-    pub assignee: Option<String>,
-    pub received_at: String,
-    pub due_on: Option<String>,
-    pub due_text: String,
-    pub tone: Tone,
-    pub flagged: bool,
-    pub revoked: bool,
-}
-
-/// Names for a page of cases: units, people, items (three queries, however many rows).
-async fn rows(
-    db: &impl ConnectionTrait,
-    rules: &SlaRules,
-    page: &[cases::Model],
-    today: chrono::NaiveDate,
-    lang: Lang,
-) -> Result<Vec<Row>, sea_orm::DbErr> {
-    let unit_ids: HashSet<i64> = page.iter().filter_map(|c| c.unit_id).collect();
-    let user_ids: HashSet<i64> = page.iter().filter_map(|c| c.assignee_id).collect();
-    let report_ids: Vec<i64> = page.iter().map(|c| c.report_id).collect();
-    let unit_names: HashMap<i64, String> = units::Entity::find()
-        .filter(units::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let user_names: HashMap<i64, String> = users::Entity::find()
-        .filter(users::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
-    let links = report_items::Entity::find()
-        .filter(report_items::Column::ReportId.is_in(report_ids))
-        .all(db)
-        .await?;
-    let item_ids: HashSet<i64> = links.iter().map(|l| l.item_id).collect();
-    let positions: HashMap<i64, i32> = negative_list_items::Entity::find()
-        .filter(negative_list_items::Column::Id.is_in(item_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i.position))
-        .collect();
-    let mut items: HashMap<i64, Vec<i32>> = HashMap::new();
-    for link in links {
-        if let Some(p) = positions.get(&link.item_id) {
-            items.entry(link.report_id).or_default().push(*p);
-        }
-    }
-    Ok(page
-        .iter()
-        .map(|c| {
-            let due = due_state(c, rules, today, lang);
-            let mut numbers = items.get(&c.report_id).cloned().unwrap_or_default();
-            numbers.sort_unstable();
-            Row {
-                id: c.id,
-                number: c.number.clone(),
-                status: c.status,
-                status_label: c.status.label(lang).to_string(),
-                items: numbers
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                district: c.district.clone(),
-                unit: c.unit_id.and_then(|id| unit_names.get(&id).cloned()),
-                assignee: c.assignee_id.and_then(|id| user_names.get(&id).cloned()),
-                received_at: beijing(c.received_at),
-                due_on: due.due_on.map(|d| d.to_string()),
-                due_text: due.text,
-                tone: due.tone,
-                flagged: c.needs_supervisor,
-                revoked: c.from_revoked_card,
-            }
-        })
-        .collect())
 }
 
 /// What the filter menus offer: units, people who work cases, districts, list items.
@@ -282,7 +186,7 @@ pub async fn list(
     let scope = CaseScope::for_user(user);
     let after = Cursor::decode(&query.after);
     let page = list_cases(&state.db, scope, &filter, today, after).await?;
-    let rows = rows(&state.db, &rules, &page.cases, today, lang).await?;
+    let rows = case_rows(&state.db, &rules, &page.cases, today, lang).await?;
     let ctx = minijinja::context! {
         q => query,
         rows => rows,
@@ -324,7 +228,7 @@ pub async fn export(
     let mut count = 0usize;
     loop {
         let page = list_cases(&state.db, scope, &filter, today, after).await?;
-        for row in rows(&state.db, &rules, &page.cases, today, lang).await? {
+        for row in case_rows(&state.db, &rules, &page.cases, today, lang).await? {
             csv.row(&[
                 &row.number,
                 &row.status_label,
@@ -503,11 +407,11 @@ pub(super) async fn short_list(
     scope: CaseScope,
     filter: CaseFilter,
     lang: Lang,
-) -> Result<Vec<Row>, AppError> {
+) -> Result<Vec<CaseRow>, AppError> {
     let today = today(state);
     let mut page = list_cases(&state.db, scope, &filter, today, None).await?;
     page.cases.truncate(10);
-    Ok(rows(&state.db, rules, &page.cases, today, lang).await?)
+    Ok(case_rows(&state.db, rules, &page.cases, today, lang).await?)
 }
 
 /// The period of the statistics: `?from=2026-01&to=2026-11` (default: the last 12 months).

@@ -457,7 +457,8 @@ async fn write(
         super::add_note(&state.writes, &actor, id, &body, &files).await
     } else {
         super::post_message(&state.writes, &actor, id, &body, &files).await
-    };
+    }
+    .map(|_| ());
     let done = if internal { "note" } else { "message" };
     after(&state, lang, &user, id, result, done, typed).await
 }

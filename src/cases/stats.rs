@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::list::{AssigneeFilter, CaseFilter, DueFilter, StatusFilter, UnitFilter};
-use super::pages::{Row, short_list};
+use super::list::{AssigneeFilter, CaseFilter, CaseRow, DueFilter, StatusFilter, UnitFilter};
+use super::pages::short_list;
 use super::routes::today;
 use super::scope::CaseScope;
 use super::status::{CaseStatus, Rating};
@@ -27,10 +27,10 @@ use crate::web::Lang;
 pub struct Dashboard {
     pub by_status: Vec<(String, String, i64)>,
     pub by_item: Vec<(String, i64)>,
-    pub mine: Vec<Row>,
-    pub due_this_week: Vec<Row>,
-    pub overdue: Vec<Row>,
-    pub triage: Option<Vec<Row>>,
+    pub mine: Vec<CaseRow>,
+    pub due_this_week: Vec<CaseRow>,
+    pub overdue: Vec<CaseRow>,
+    pub triage: Option<Vec<CaseRow>>,
 }
 
 #[derive(Debug, FromQueryResult)]

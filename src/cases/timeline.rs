@@ -11,7 +11,7 @@ use crate::entities::{attachments, case_events, cases, messages, reports};
 use crate::web::Lang;
 
 /// One line of the public timeline.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PublicEvent {
     /// Beijing time, `2026-11-29 14:05`.
     pub at: String,
@@ -26,7 +26,7 @@ pub struct PublicEvent {
 }
 
 /// One message between the office and the reporter.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PublicMessage {
     pub at: String,
     pub direction: Direction,

@@ -1,79 +1,26 @@
 //! The JSON API: `POST /api/v1/reports`, and a case's status by query code (header or body,
-//! never the URL).
+//! never the URL). The OpenAPI document is derived from these handlers and the types in
+//! `api_json`.
 
 use std::net::IpAddr;
 
-use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-
+use super::api_json::{CodeJson, CreatedJson, ReportJson, ReportUpload, StatusJson};
 use super::client::ClientAddr;
 use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
 use super::form;
 use super::provenance::{self, Provenance};
 use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
-use crate::cases::{self, PublicEvent, PublicMessage};
-use crate::error::{AppError, ResultExt};
+use crate::cases;
+use crate::error::{ApiError, AppError, ResultExt};
 use crate::files::FileProblem;
 use crate::state::AppState;
-use crate::web::Lang;
-
-/// Contact details in a JSON report.
-#[derive(Debug, Default, Deserialize)]
-pub struct ContactJson {
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-}
-
-/// The body of `POST /api/v1/reports`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportJson {
-    /// Positions (1–10) of the negative-list items.
-    pub items: Vec<i32>,
-    pub description: String,
-    /// `YYYY-MM-DD`.
-    pub occurred_on: Option<String>,
-    pub department: Option<String>,
-    /// Leave out to report anonymously.
-    pub contact: Option<ContactJson>,
-    /// The token of the card the report comes from, if any.
-    pub card_token: Option<String>,
-    /// Say which enterprise the reporter is (only with an enterprise card).
-    #[serde(default)]
-    pub identify: bool,
-}
-
-/// The answer to a stored report.
-#[derive(Debug, Serialize)]
-pub struct CreatedJson {
-    pub case_number: String,
-    /// 16 digits; shown once, stored only as a keyed hash.
-    pub query_code: String,
-    pub status: cases::CaseStatus,
-}
-
-/// The status of a case.
-#[derive(Debug, Serialize)]
-pub struct StatusJson {
-    pub case_number: String,
-    pub status: cases::CaseStatus,
-    pub status_label: String,
-    pub received_at: String,
-    pub timeline: Vec<PublicEvent>,
-    pub messages: Vec<PublicMessage>,
-}
-
-/// The body of `POST /api/v1/reports/status`.
-#[derive(Debug, Deserialize)]
-pub struct CodeJson {
-    pub query_code: String,
-}
+use crate::web::{Lang, LangParam};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 fn bad_json(e: JsonRejection) -> AppError {
     AppError::BadRequest(format!("invalid JSON body: {}", e.body_text()))
@@ -81,6 +28,26 @@ fn bad_json(e: JsonRejection) -> AppError {
 
 /// `POST /api/v1/reports`: a JSON body, or `multipart/form-data` with the JSON in a `report`
 /// part and up to five `attachment` parts.
+#[utoipa::path(
+    post,
+    path = "/v1/reports",
+    tag = "reports",
+    operation_id = "createReport",
+    summary = "Send a report (anonymous unless contact details are given)",
+    params(LangParam),
+    request_body(content(
+        (ReportJson = "application/json"),
+        (ReportUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Stored; the query code is returned this once only", body = CreatedJson),
+        (status = 400, description = "The body is not valid JSON, or has unknown fields", body = ApiError),
+        (status = 413, description = "An attachment is over 10 MB, or the request over its limit", body = ApiError),
+        (status = 415, description = "An attachment is not a JPEG, PNG, WebP or PDF", body = ApiError),
+        (status = 422, description = "A field or a file is refused; the message names each field", body = ApiError),
+        (status = 429, description = "Too many reports from this client or card; try later", body = ApiError),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -204,7 +171,31 @@ async fn create_report(
     Ok(super::page::no_store(response))
 }
 
+/// A request without a code at all: a client mistake, answered before any attempt is counted.
+fn code_missing(where_: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "缺少查询码 · The query code is missing: send it {where_}"
+    ))
+}
+
 /// `GET /api/v1/reports/status` with the code in `X-Query-Code`.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/status",
+    tag = "reports",
+    operation_id = "reportStatusByHeader",
+    summary = "A case's status and public timeline, code in a header",
+    params(
+        ("X-Query-Code" = String, Header, description = "The 16-digit query code; spaces and dashes are ignored", example = "1234 5678 9012 3456"),
+        LangParam,
+    ),
+    responses(
+        (status = 200, description = "The case", body = StatusJson),
+        (status = 400, description = "No X-Query-Code header", body = ApiError),
+        (status = 404, description = "No case for that code (the same answer whatever the reason)", body = ApiError),
+        (status = 429, description = "Too many wrong codes from this client; wait, or try again in 15 minutes", body = ApiError),
+    )
+)]
 pub async fn status_by_header(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -213,13 +204,28 @@ pub async fn status_by_header(
 ) -> Result<Response, AppError> {
     let typed = headers
         .get("x-query-code")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| code_missing("in the X-Query-Code header"))?;
     status(&state, peer, lang, &typed).await
 }
 
 /// `POST /api/v1/reports/status` with `{"query_code": "…"}`.
+#[utoipa::path(
+    post,
+    path = "/v1/reports/status",
+    tag = "reports",
+    operation_id = "reportStatusByBody",
+    summary = "A case's status and public timeline, code in the body",
+    params(LangParam),
+    request_body = CodeJson,
+    responses(
+        (status = 200, description = "The case", body = StatusJson),
+        (status = 400, description = "The body is not valid JSON, or the code is missing or blank", body = ApiError),
+        (status = 404, description = "No case for that code (the same answer whatever the reason)", body = ApiError),
+        (status = 429, description = "Too many wrong codes from this client; wait, or try again in 15 minutes", body = ApiError),
+    )
+)]
 pub async fn status_by_body(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
@@ -227,8 +233,16 @@ pub async fn status_by_body(
     body: Result<Json<CodeJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(bad_json)?;
+    if body.query_code.trim().is_empty() {
+        return Err(code_missing("as query_code"));
+    }
     status(&state, peer, lang, &body.query_code).await
 }
+
+/// The intake API's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, status_by_header, status_by_body))]
+pub struct IntakeApiDoc;
 
 async fn status(
     state: &AppState,

@@ -2,6 +2,7 @@
 //! follow-up channel, plus the same as a JSON API.
 
 mod api;
+mod api_json;
 mod client;
 mod draft;
 mod follow_up;
@@ -50,6 +51,11 @@ pub fn router() -> Router<AppState> {
             post(follow_up::evidence).layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
         )
         .route("/q/rate", post(follow_up::rate))
+}
+
+/// The OpenAPI description of [`api_router`] (paths relative to `/api`).
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    <api::IntakeApiDoc as utoipa::OpenApi>::openapi()
 }
 
 /// JSON API under `/api/v1`.

@@ -1,6 +1,7 @@
 //! Authorisation in one place: every staff route the router declares — enumerated from the
-//! router, not listed here — refuses strangers, the wrong roles and forged state changes,
-//! and a refused request changes nothing.
+//! router, not listed here — refuses strangers, the wrong roles and forged state changes;
+//! every JSON API route refuses a missing, made-up or revoked token, the wrong roles and a
+//! session cookie; and a refused request changes nothing.
 
 use jianduka::access::Role;
 use jianduka::cards::{IssueRequest, IssuedBy, Target};
@@ -215,4 +216,141 @@ async fn the_login_form_refuses_a_post_without_its_own_token() {
     assert_eq!(cross_site.status(), 403);
     let response = app.login("admin", &app.admin_password).await;
     assert_eq!(response.status(), 303);
+}
+
+/// `method path` with an empty JSON body for a POST, and the given credentials.
+async fn call_api(
+    client: &Client,
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    csrf: Option<&str>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = client.request(method.clone(), format!("{}{path}", app.address));
+    if method == Method::POST {
+        request = request.json(&serde_json::json!({}));
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(csrf) = csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().expect("ascii").to_string());
+    let body = response.json().await.expect("a JSON answer");
+    (status, challenge, body)
+}
+
+#[tokio::test]
+async fn every_api_route_opens_only_to_a_live_token_of_an_allowed_role_never_to_a_cookie() {
+    on_each_database(async |app| {
+        let routes = jianduka::app::api_routes();
+        assert!(routes.len() >= 5, "only {} API routes", routes.len());
+        // Case 1, so that `{id}` = 1 names something.
+        crate::case_support::report_from(&app, None, &[1]).await;
+        let mut tokens = Vec::new();
+        let mut admin_id = 0;
+        for role in Role::ALL {
+            let name = format!("api-{}", role.as_str().replace('_', "-"));
+            let user = app.add_user(&name, role).await;
+            if role == Role::Admin {
+                admin_id = user.id;
+            }
+            tokens.push((role, crate::case_support::token_for(&app, &user).await));
+        }
+        let admin = &tokens[0].1;
+        let (revoked_row, revoked) =
+            jianduka::auth::issue_token(&app.state.writes, &app.stamp(), admin_id, "old script")
+                .await
+                .expect("issued");
+        jianduka::auth::revoke_token(&app.state.writes, &app.stamp(), revoked_row.id)
+            .await
+            .expect("revoked");
+        // An admin logged in by cookie, holding the session's CSRF token too.
+        let (session, csrf) = app.client_for("api-admin", TEST_PASSWORD).await;
+        let before = fingerprint(&app).await;
+        let stranger = new_client();
+        for route in &routes {
+            let path = fill_params(route.path);
+            let what = format!("{} {} on {}", route.method, route.path, app.backend);
+            let (status, challenge, body) =
+                call_api(&stranger, &app, route.method, &path, None, None).await;
+            assert_eq!(status, 401, "no token: {what}");
+            assert!(body["error"].is_string(), "{what}: {body}");
+            assert!(challenge.is_some_and(|c| c.starts_with("Bearer")), "{what}");
+
+            let (status, _, _) = call_api(
+                &stranger,
+                &app,
+                route.method,
+                &path,
+                Some("jdk_made-up"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 401, "a made-up token: {what}");
+
+            let (status, _, body) = call_api(
+                &stranger,
+                &app,
+                route.method,
+                &path,
+                Some(revoked.expose()),
+                None,
+            )
+            .await;
+            assert_eq!(status, 401, "a revoked token: {what}");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("revoked"))
+            );
+
+            // The session cookie, the CSRF token and this site's Origin open nothing here.
+            let (status, _, _) =
+                call_api(&session, &app, route.method, &path, None, Some(&csrf)).await;
+            assert_eq!(status, 401, "a session cookie alone: {what}");
+
+            for (role, token) in &tokens {
+                if route.access.allows(*role) {
+                    continue;
+                }
+                let (status, _, body) =
+                    call_api(&stranger, &app, route.method, &path, Some(token), None).await;
+                assert_eq!(status, 403, "{role:?}'s token: {what}");
+                assert!(body["error"].is_string());
+            }
+        }
+        assert!(
+            before == fingerprint(&app).await,
+            "a refused API request changed something on {}",
+            app.backend
+        );
+        // And a token of an allowed role gets past the guard (an empty body is refused by
+        // the handler, not by the guard).
+        for route in &routes {
+            let path = fill_params(route.path);
+            let (status, _, _) =
+                call_api(&stranger, &app, route.method, &path, Some(admin), None).await;
+            let expected: &[u16] = if route.method == "GET" {
+                &[200]
+            } else {
+                &[422]
+            };
+            assert!(
+                expected.contains(&status),
+                "admin's token got {status} for {} {}",
+                route.method,
+                route.path
+            );
+        }
+    })
+    .await;
 }

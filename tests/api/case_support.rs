@@ -103,3 +103,124 @@ pub async fn assign_to(app: &TestApp, case_id: i64, username: &str) {
     .await
     .expect("assigned");
 }
+
+/// A unit (inspection office) covering `district`; returns its id.
+#[allow(dead_code)]
+pub async fn unit_for(app: &TestApp, name: &str, district: &str) -> i64 {
+    use jianduka::entities::{unit_districts, units};
+    use sea_orm::{ActiveModelTrait, Set};
+    let unit = units::ActiveModel {
+        name: Set(name.into()),
+        created_at: Set(app.state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("unit");
+    unit_districts::ActiveModel {
+        unit_id: Set(unit.id),
+        district: Set(district.into()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("unit district");
+    unit.id
+}
+
+/// A staff member with `role` in unit `unit_id` (if any).
+#[allow(dead_code)]
+pub async fn member(
+    app: &TestApp,
+    username: &str,
+    role: Role,
+    unit_id: Option<i64>,
+) -> users::Model {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let user = app.add_user(username, role).await;
+    let mut update = user.into_active_model();
+    update.unit_id = Set(unit_id);
+    update.update(&app.db).await.expect("unit set")
+}
+
+/// A report from `district` about `items`, stored through the intake use case (limits
+/// raised); returns its case and query code.
+#[allow(dead_code)]
+pub async fn report_from(
+    app: &TestApp,
+    district: Option<&str>,
+    items: &[i32],
+) -> (case_rows::Model, String) {
+    use jianduka::intake::{IntakeDeps, Provenance, ReportDraft, ReportSubmission, submit_report};
+    let version = jianduka::negative_list::current(&app.db)
+        .await
+        .expect("negative list");
+    let provenance = Provenance {
+        district: district.map(str::to_string),
+        ..Provenance::without_card("api")
+    };
+    let deps = IntakeDeps {
+        client_limit: 100_000,
+        card_limit: 100_000,
+        ..IntakeDeps::of(&app.state)
+    };
+    let receipt = submit_report(
+        &deps,
+        ReportSubmission {
+            draft: ReportDraft {
+                items: items.to_vec(),
+                description: crate::intake_support::STORY.into(),
+                ..Default::default()
+            },
+            files: Vec::new(),
+            file_problem: None,
+            provenance: &provenance,
+            version: &version,
+            lang: jianduka::web::Lang::Zh,
+            client: std::net::IpAddr::from([127, 0, 0, 1]),
+            card_token: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|_| panic!("report stored on {}", app.backend));
+    let case = case_rows::Entity::find()
+        .filter(case_rows::Column::Number.eq(receipt.case_number.as_str()))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("its case");
+    (case, receipt.query_code.digits().to_string())
+}
+
+/// A personal API token for `user`, issued through the domain.
+#[allow(dead_code)]
+pub async fn token_for(app: &TestApp, user: &users::Model) -> String {
+    let (_, secret) = jianduka::auth::issue_token(&app.state.writes, &app.stamp(), user.id, "test")
+        .await
+        .expect("token issued");
+    secret.expose().clone()
+}
+
+/// `method path` with `token` as a bearer token and `body` as JSON (if any).
+#[allow(dead_code)]
+pub async fn api(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = crate::helpers::new_client()
+        .request(method, format!("{}{path}", app.address))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let json = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("{path} answered {status} with non-JSON: {text}"));
+    (status, json)
+}

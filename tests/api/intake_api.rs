@@ -1,4 +1,4 @@
-//! The JSON API and its OpenAPI document.
+//! The JSON intake API (its OpenAPI document: `openapi.rs`).
 
 use serde_json::{Value, json};
 
@@ -99,25 +99,6 @@ async fn a_json_report_with_bad_fields_gets_422_naming_them_and_a_wrong_code_get
 }
 
 #[tokio::test]
-async fn the_openapi_document_describes_both_endpoints() {
-    on_each_database(async |app| {
-        let doc: Value = app
-            .get("/api/openapi.json")
-            .await
-            .json()
-            .await
-            .expect("json");
-        assert_eq!(doc["openapi"], "3.1.0");
-        assert!(doc["paths"]["/v1/reports"]["post"].is_object());
-        assert!(doc["paths"]["/v1/reports/status"]["get"].is_object());
-        assert!(doc["paths"]["/v1/reports/status"]["post"].is_object());
-        let text = doc.to_string();
-        assert!(text.contains("X-Query-Code"));
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
     on_each_database(async |app| {
         let report = json!({ "items": [2], "description": STORY }).to_string();
@@ -155,6 +136,59 @@ async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
         assert_eq!(response.status(), 415);
         assert!(response.json::<Value>().await.expect("json")["error"].is_string());
         assert_eq!(count(&app.db, "reports").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_status_request_without_a_query_code_is_a_400_and_costs_no_attempt() {
+    on_each_database(async |app| {
+        let url = format!("{}/api/v1/reports/status", app.address);
+        for _ in 0..12 {
+            let response = app.client.get(&url).send().await.expect("sent");
+            assert_eq!(response.status(), 400);
+            let body: Value = response.json().await.expect("json");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("X-Query-Code")),
+                "{body}"
+            );
+            let blank = app
+                .client
+                .get(&url)
+                .header("X-Query-Code", "  ")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(blank.status(), 400);
+            let empty_body = app
+                .client
+                .post(&url)
+                .json(&json!({ "query_code": "" }))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(empty_body.status(), 400);
+        }
+        // None of those counted as a wrong code: the right one opens the case at once.
+        let response = app
+            .client
+            .post(format!("{}/api/v1/reports", app.address))
+            .json(&json!({ "items": [3], "description": STORY }))
+            .send()
+            .await
+            .expect("sent");
+        let created: Value = response.json().await.expect("json");
+        let code = created["query_code"].as_str().expect("code");
+        let response = app
+            .client
+            .get(&url)
+            .header("X-Query-Code", code)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
     })
     .await;
 }

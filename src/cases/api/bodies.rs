@@ -1,0 +1,244 @@
+//! What the case API reads and writes: the list's query parameters (strict: an unknown
+//! parameter or value is a 400, not silently ignored), the bodies of a step and of a message
+//! or note, and the answers that are not domain types already.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::CurrentUser;
+use crate::cases::list::{
+    AssigneeFilter, CaseFilter, CaseRow, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
+};
+use crate::cases::status::{CaseStatus, Finding};
+use crate::cases::workflow::Step;
+use crate::error::AppError;
+use crate::web::Lang;
+
+/// Which status: one, or `open` (neither declined nor closed).
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusParam {
+    Open,
+    New,
+    Accepted,
+    Declined,
+    Investigating,
+    Concluded,
+    Closed,
+}
+
+/// By when: overdue, due within three working days, or within seven days.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueParam {
+    Overdue,
+    Soon,
+    Week,
+}
+
+/// The order: soonest deadline first (the default), newest or oldest first.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortParam {
+    Due,
+    Newest,
+    Oldest,
+}
+
+/// The filters of `GET /api/v1/cases`, as the workspace's list offers them. An unknown
+/// parameter or value is refused (400) rather than ignored.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    #[param(inline)]
+    status: Option<StatusParam>,
+    /// A negative-list item's stable key, `item-3`.
+    item: Option<String>,
+    district: Option<String>,
+    /// A unit id, or `triage` (no unit yet; supervisors only see it).
+    #[param(pattern = "^([0-9]+|triage)$")]
+    unit: Option<String>,
+    /// A user id, `me`, or `none` (nobody holds it).
+    #[param(pattern = "^([0-9]+|me|none)$")]
+    assignee: Option<String>,
+    #[param(inline)]
+    due: Option<DueParam>,
+    /// Only cases flagged for a supervisor (a not-satisfied rating).
+    flagged: Option<bool>,
+    /// Only reports that came through a revoked card.
+    revoked: Option<bool>,
+    #[param(inline)]
+    sort: Option<SortParam>,
+    /// The `next` of the previous page.
+    after: Option<String>,
+    /// Language of labels: `zh-CN` or `en`.
+    #[param(value_type = Option<Lang>, inline)]
+    // Read by the `Lang` extractor; a field so that it is not refused as unknown.
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+pub(super) fn bad(message: String) -> AppError {
+    AppError::BadRequest(message)
+}
+
+impl ListParams {
+    /// The domain's filter for `user` on `today`, and where the page starts.
+    pub(super) fn filter(
+        &self,
+        user: &CurrentUser,
+        rules: &crate::sla::SlaRules,
+        today: chrono::NaiveDate,
+    ) -> Result<(CaseFilter, Option<Cursor>), AppError> {
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let id = |name: &str, value: &str| {
+            value
+                .parse::<i64>()
+                .map_err(|_| bad(format!("{name}: '{value}' is not an id or a keyword")))
+        };
+        let unit = match self.unit.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("triage") => Some(UnitFilter::Triage),
+            Some(value) => Some(UnitFilter::Is(id("unit", value)?)),
+        };
+        let assignee = match self.assignee.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("me") => Some(AssigneeFilter::Is(user.user.id)),
+            Some("none") => Some(AssigneeFilter::Nobody),
+            Some(value) => Some(AssigneeFilter::Is(id("assignee", value)?)),
+        };
+        let after = match text(&self.after) {
+            None => None,
+            Some(cursor) => Some(Cursor::decode(&cursor).ok_or_else(|| {
+                bad("after: not a cursor this list gave (use its 'next')".into())
+            })?),
+        };
+        let filter = CaseFilter {
+            status: self.status.map(|s| match s {
+                StatusParam::Open => StatusFilter::Open,
+                StatusParam::New => StatusFilter::Is(CaseStatus::New),
+                StatusParam::Accepted => StatusFilter::Is(CaseStatus::Accepted),
+                StatusParam::Declined => StatusFilter::Is(CaseStatus::Declined),
+                StatusParam::Investigating => StatusFilter::Is(CaseStatus::Investigating),
+                StatusParam::Concluded => StatusFilter::Is(CaseStatus::Concluded),
+                StatusParam::Closed => StatusFilter::Is(CaseStatus::Closed),
+            }),
+            item_key: text(&self.item),
+            district: text(&self.district),
+            unit,
+            assignee,
+            due: self.due.map(|d| match d {
+                DueParam::Overdue => DueFilter::Overdue,
+                DueParam::Soon => DueFilter::soon(rules, today),
+                DueParam::Week => DueFilter::within_a_week(today),
+            }),
+            flagged: self.flagged.unwrap_or(false),
+            revoked: self.revoked.unwrap_or(false),
+            sort: match self.sort {
+                None | Some(SortParam::Due) => Sort::Due,
+                Some(SortParam::Newest) => Sort::Newest,
+                Some(SortParam::Oldest) => Sort::Oldest,
+            },
+        };
+        Ok((filter, after))
+    }
+}
+
+/// A page of cases.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseList {
+    /// Up to 50 cases.
+    pub cases: Vec<CaseRow>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+/// A step's name.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    Accept,
+    Decline,
+    Investigate,
+    Conclude,
+    Close,
+    /// Supervisors only: a concluded or closed case back to investigation.
+    Reopen,
+}
+
+/// The body of `POST /api/v1/cases/{id}/transition`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionJson {
+    /// The case's `version` as last read; if it changed since, the step is refused (409).
+    pub version: i32,
+    pub step: StepName,
+    /// Required to decline (the reporter reads it) and to reopen (internal).
+    #[schema(max_length = 5000)]
+    pub reason: Option<String>,
+    /// Required to conclude.
+    pub finding: Option<Finding>,
+    /// Required to conclude: the internal summary.
+    #[schema(max_length = 5000)]
+    pub summary: Option<String>,
+    /// Required to conclude: what the reporter is told when the case is closed.
+    #[schema(max_length = 5000)]
+    pub feedback: Option<String>,
+}
+
+impl TransitionJson {
+    pub(super) fn into_step(self) -> Result<Step, AppError> {
+        let text = |t: Option<String>| t.unwrap_or_default();
+        Ok(match self.step {
+            StepName::Accept => Step::Accept,
+            StepName::Decline => Step::Decline {
+                reason: text(self.reason),
+            },
+            StepName::Investigate => Step::Investigate,
+            StepName::Conclude => Step::Conclude {
+                finding: self.finding.ok_or_else(|| {
+                    AppError::Unprocessable("请选择核查结论 · Choose a finding".into())
+                })?,
+                summary: text(self.summary),
+                feedback: text(self.feedback),
+            },
+            StepName::Close => Step::Close,
+            StepName::Reopen => Step::Reopen {
+                reason: text(self.reason),
+            },
+        })
+    }
+}
+
+/// Where a case stands after a step.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseState {
+    pub id: i64,
+    pub number: String,
+    /// Name it in the next step.
+    pub version: i32,
+    pub status: CaseStatus,
+    pub status_label: String,
+    /// The open deadline, `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+}
+
+/// The body of a message or a note.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextJson {
+    /// 1 to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    pub body: String,
+}
+
+/// What was written.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Written {
+    pub id: i64,
+}
