@@ -22,5 +22,8 @@ mod intake_files;
 mod intake_follow_up;
 mod intake_privacy;
 mod intake_support;
+mod mail;
+mod mail_pages;
 mod service_points;
+mod smtp_server;
 mod tracker;
