@@ -243,8 +243,11 @@ fn short(error: &str) -> String {
 /// How many rows are in each status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OutboxCounts {
+    /// Waiting for an attempt, or being sent right now.
     pub queued: u64,
+    /// Accepted by the SMTP server.
     pub sent: u64,
+    /// Given up; waiting for an admin's retry.
     pub failed: u64,
 }
 
