@@ -11,6 +11,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::access::{ApiRouter, RouteEntry, StaffRouter};
 use crate::audit::Actor;
@@ -174,17 +176,34 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight and stops the
+    /// background loops (each finishes the step it is in).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop, stopping) = watch::channel(false);
+        let background = spawn_background(&self.state, &stopping);
         let router = router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
+        let _ = stop.send(true);
+        for task in background {
+            let _ = task.await;
+        }
+        served?;
         Ok(())
     }
+}
+
+/// The loops `serve` runs beside the HTTP server. Each takes the state and a stop signal
+/// that turns true on shutdown, and returns once it has seen it.
+fn spawn_background(state: &AppState, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    vec![tokio::spawn(crate::mail::run_loop(
+        state.clone(),
+        stop.clone(),
+    ))]
 }
 
 /// Loads the card templates and fonts; a problem names the setting to fix.
@@ -239,6 +258,7 @@ fn staff_routers() -> Vec<StaffRouter> {
         crate::deadlines::staff_routes(),
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
+        crate::mail::staff_routes(),
     ];
     routers.extend(crate::cases::staff_routes());
     routers

@@ -19,6 +19,7 @@ pub mod error;
 pub mod files;
 pub mod intake;
 pub mod limits;
+pub mod mail;
 pub mod negative_list;
 pub mod openapi;
 pub mod sla;

@@ -207,6 +207,11 @@ impl Templates {
         Ok(Self { env })
     }
 
+    /// Whether template `name` exists (a mail's HTML part is optional).
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> anyhow::Result<String> {
         let template = self
@@ -239,6 +244,11 @@ impl Views {
             org_name: org_name.into(),
             hotline: hotline.into(),
         })
+    }
+
+    /// The issuing body (what emails sign with).
+    pub fn org_name(&self) -> &str {
+        &self.org_name
     }
 
     /// Renders a page: `ctx` plus `t` (the strings of `lang`), `lang`, `org_name` and

@@ -122,13 +122,29 @@ pub struct Settings {
         serialize_with = "url_without_slash"
     )]
     pub public_base_url: Url,
-    /// `smtp://user:pass@host:port`; optional until reminders are sent.
+    /// The SMTP server emails go through, in lettre's URL conventions: `smtp://host:25`
+    /// (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`
+    /// (TLS from the start). Unset: emails wait in the outbox until it is set.
     #[serde(
         default,
         deserialize_with = "parse::smtp_url",
         serialize_with = "masked_optional_url"
     )]
     pub smtp_url: Option<Secret<String>>,
+    /// Who emails come from: `noreply@example.gov.cn` or `监督卡 <noreply@example.gov.cn>`.
+    /// Required once `smtp_url` is set.
+    #[serde(default, deserialize_with = "parse::mailbox")]
+    pub mail_from: Option<String>,
+    /// Seconds between two passes of the background mail sender.
+    #[serde(default = "default::count::<30>", deserialize_with = "parse::positive")]
+    pub mail_interval_seconds: u32,
+    /// Emails one pass of the sender claims at most.
+    #[serde(default = "default::count::<50>", deserialize_with = "parse::positive")]
+    pub mail_batch: u32,
+    /// Attempts after which an email that the server keeps refusing is marked failed
+    /// (the waits between them double from one minute, up to an hour).
+    #[serde(default = "default::count::<8>", deserialize_with = "parse::positive")]
+    pub mail_max_attempts: u32,
     /// Key for keyed hashes (query codes) and session tokens, 32+ characters.
     /// Default: generated once into `DATA_DIR/secret.key` (mode 0600; see [`load_from`]).
     #[serde(default, deserialize_with = "parse::secret_key")]
@@ -353,6 +369,12 @@ pub fn load_from(
     }
 
     let mut settings: Settings = layers.deserialize()?;
+    if settings.smtp_url.is_some() && settings.mail_from.is_none() {
+        return Err(SettingError::new(
+            "JIANDUKA_MAIL_FROM",
+            "must be set when JIANDUKA_SMTP_URL is: the sender, e.g. noreply@example.gov.cn",
+        ));
+    }
     // The generated key is settled last: creating it writes to the data dir, which should
     // happen only once every other setting is known to be good.
     if settings.secret_key.expose().is_empty() {

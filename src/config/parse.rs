@@ -69,13 +69,35 @@ pub fn base_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     })
 }
 
+/// lettre's connection URL: `smtp://` (plain, or STARTTLS with `?tls=required` or
+/// `?tls=opportunistic`) or `smtps://` (TLS from the start), with a host. The text is never
+/// echoed: it may hold a password.
 pub fn smtp_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
     checked(d, |text| {
         let url = Url::parse(text).map_err(|e| format!("cannot parse it as a URL ({e})"))?;
         if !matches!(url.scheme(), "smtp" | "smtps") {
             return Err("must start with smtp:// or smtps://".into());
         }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("names no host".into());
+        }
+        let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v);
+        match (url.scheme(), tls.as_deref()) {
+            (_, None) | ("smtp", Some("required" | "opportunistic")) => {}
+            ("smtps", Some(_)) => return Err("smtps:// takes no tls= (it is TLS already)".into()),
+            _ => return Err("tls= must be required or opportunistic".into()),
+        }
         Ok(Some(Secret::new(text.to_string())))
+    })
+}
+
+/// An email address, optionally with a display name (`监督卡 <noreply@example.gov.cn>`).
+pub fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |text| {
+        text.trim()
+            .parse::<lettre::message::Mailbox>()
+            .map(|_| Some(text.trim().to_string()))
+            .map_err(|_| format!("'{text}' is not an email address like noreply@example.gov.cn"))
     })
 }
 

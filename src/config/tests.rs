@@ -112,6 +112,7 @@ fn describe_masks_every_secret() {
         &[
             ("JIANDUKA_DATABASE_URL", "postgres://jd:hunter2@db/jd"),
             ("JIANDUKA_SMTP_URL", "smtp://mail:pa55word@mx:25"),
+            ("JIANDUKA_MAIL_FROM", "noreply@example.gov.cn"),
             (
                 "JIANDUKA_SECRET_KEY",
                 "0123456789abcdef0123456789abcdef-topsecret",
@@ -134,6 +135,7 @@ fn describe_lists_every_setting_and_debug_shows_no_secret() {
         &[
             ("JIANDUKA_DATABASE_URL", "postgres://jd:hunter2@db/jd"),
             ("JIANDUKA_SMTP_URL", "smtps://mail:pa55word@mx:465"),
+            ("JIANDUKA_MAIL_FROM", "监督卡 <noreply@example.gov.cn>"),
             (
                 "JIANDUKA_SECRET_KEY",
                 "0123456789abcdef0123456789abcdef-topsecret",
@@ -347,4 +349,44 @@ fn print_assets_default_to_the_working_directory_not_the_build_tree() {
     // Tests run in the crate root, which holds print-assets/.
     let s = load_with(&[], &temp_dir("assets")).expect("load");
     assert_eq!(s.print_assets, PathBuf::from("print-assets"));
+}
+
+#[test]
+fn mail_settings_follow_lettre_url_conventions_and_need_a_sender() {
+    let dir = temp_dir("mail");
+    let with = |url: &str| {
+        load_with(
+            &[
+                ("JIANDUKA_SMTP_URL", url),
+                ("JIANDUKA_MAIL_FROM", "监督卡 <noreply@example.gov.cn>"),
+            ],
+            &dir,
+        )
+    };
+    for good in [
+        "smtp://127.0.0.1:2525",
+        "smtp://u:p@mx.example.gov.cn:587?tls=required",
+        "smtp://mx.example.gov.cn?tls=opportunistic",
+        "smtps://u:p@mx.example.gov.cn",
+    ] {
+        assert!(with(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "smtp://mx?tls=always",
+        "smtps://mx?tls=required",
+        "smtp:///nohost",
+    ] {
+        let err = with(bad).expect_err(bad);
+        assert_eq!(err.setting, "JIANDUKA_SMTP_URL", "{bad}");
+    }
+    let err = load_with(&[("JIANDUKA_SMTP_URL", "smtp://mx:25")], &dir).unwrap_err();
+    assert_eq!(err.setting, "JIANDUKA_MAIL_FROM");
+    let err = load_with(&[("JIANDUKA_MAIL_FROM", "not an address")], &dir).unwrap_err();
+    assert_eq!(err.setting, "JIANDUKA_MAIL_FROM");
+    let s = load_with(&[], &dir).expect("defaults");
+    assert_eq!(
+        (s.mail_interval_seconds, s.mail_batch, s.mail_max_attempts),
+        (30, 50, 8)
+    );
+    assert_eq!(s.mail_from, None);
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::OutboxStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_outbox")]
 pub struct Model {
@@ -20,8 +22,7 @@ pub struct Model {
     pub body_text: String,
     #[sea_orm(column_type = "Text")]
     pub body_html: Option<String>,
-    #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,

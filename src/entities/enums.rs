@@ -197,3 +197,19 @@ pub enum Stage {
     /// Give feedback, from conclusion.
     Feedback,
 }
+
+/// Where an outgoing email stands. Stored as `queued`, `sent`, `failed`. A queued row with a
+/// live lease (`locked_by`, `locked_until`) is being sent by one sender right now.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting for its next attempt (`next_attempt_at`).
+    Queued,
+    /// The SMTP server accepted it (`sent_at`).
+    Sent,
+    /// Given up after the last attempt, or not sendable at all; an admin may retry it.
+    Failed,
+}

@@ -37,6 +37,7 @@ async fn fingerprint(app: &TestApp) -> Vec<String> {
         "audit_log",
         "audit_head",
         "settings",
+        "email_outbox",
     ] {
         let row_text = if backend == DbBackend::Postgres {
             format!("SELECT t::text AS row FROM {table} t ORDER BY 1")

@@ -113,7 +113,7 @@ async fn a_dump_of_every_table_after_an_anonymous_report_holds_no_address_agent_
 }
 
 /// Collects a child's output in the background.
-fn collect(
+pub fn collect(
     stream: impl Read + Send + 'static,
     into: Arc<Mutex<String>>,
     ready: Option<std::sync::mpsc::Sender<u16>>,
