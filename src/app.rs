@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -36,8 +37,26 @@ pub enum StartupError {
 /// Connects, migrates and seeds the database: what `serve` and every command needs first.
 pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     let db = crate::db::connect(settings).await?;
-    migrate(&db, settings.secret_key.expose()).await?;
-    seed(&db).await?;
+    let key = settings.secret_key.expose();
+    migrate(&db, key).await?;
+    let now = Clock::system().now();
+    // Instances starting at once on one PostgreSQL database take turns here too.
+    match crate::db::begin_setup(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("locking the database: {e}"))?
+    {
+        Some(txn) => {
+            crate::db::check_key_fingerprint(&txn, key, now).await?;
+            seed(&txn).await?;
+            txn.commit()
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the database: {e}"))?;
+        }
+        None => {
+            crate::db::check_key_fingerprint(&db, key, now).await?;
+            seed(&db).await?;
+        }
+    }
     Ok(db)
 }
 
@@ -57,7 +76,7 @@ pub async fn migrate(db: &DatabaseConnection, key: &[u8]) -> anyhow::Result<()> 
 
 /// Data every installation starts with: negative list v1, the default SLA policy and the
 /// shipped working-day calendar.
-async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
+async fn seed(db: &impl sea_orm::ConnectionTrait) -> anyhow::Result<()> {
     let now = Clock::system().now();
     if crate::negative_list::seed_default(db, now).await? {
         tracing::info!("published the default negative list (version 1)");
@@ -96,6 +115,7 @@ async fn warn_of_unpublished_years(db: &DatabaseConnection, now: chrono::DateTim
 /// The shared state over a prepared database.
 fn assemble_state(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
     let views = Views::load(&settings.org_name, &settings.hotline)?;
+    let pools = crate::pool::Pools::new(settings.workers as usize, settings.work_queue as usize);
     Ok(AppState {
         writes: WriteGate::new(db.clone()),
         db,
@@ -106,6 +126,7 @@ fn assemble_state(db: DatabaseConnection, settings: Settings) -> anyhow::Result<
         lists: Arc::default(),
         sla: Arc::default(),
         clock: Clock::system(),
+        pools,
     })
 }
 
@@ -118,6 +139,8 @@ pub async fn state_for_command(settings: Settings) -> Result<AppState, StartupEr
 /// A server ready to run: database prepared, port bound.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own, when `JIANDUKA_METRICS_BIND` says so.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     /// The one-time password of the `admin` account created on this start, if any.
     pub first_admin_password: Option<String>,
@@ -150,12 +173,29 @@ impl Application {
             let _ = settings.public_base_url.set_port(Some(local.port()));
         }
         settings.bind = local;
+        let metrics_listener = match settings.metrics_bind {
+            Some(address) => {
+                let listener = TcpListener::bind(address).await.map_err(|e| {
+                    SettingError::new(
+                        "JIANDUKA_METRICS_BIND",
+                        format!("{address} cannot be bound: {e}"),
+                    )
+                })?;
+                settings.metrics_bind = listener.local_addr().ok();
+                Some(listener)
+            }
+            None => None,
+        };
         let state = assemble_state(db, settings)?;
-        let first_admin_password =
-            crate::auth::bootstrap_admin(&state.writes, &state.stamp(Actor::System("first-run")))
-                .await?;
+        let first_admin_password = crate::auth::bootstrap_admin(
+            &state.writes,
+            &state.pools.passwords,
+            &state.stamp(Actor::System("first-run")),
+        )
+        .await?;
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             first_admin_password,
         })
@@ -179,20 +219,35 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight and stops the
     /// background loops (each finishes the step it is in).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        crate::server::keep_large_blocks_returnable();
+        if let Some(limit) = crate::server::raise_open_file_limit() {
+            tracing::debug!(limit, "open-file limit");
+        }
+        let settings = self.state.settings.clone();
+        let limits = crate::server::ConnectionLimits {
+            max_connections: settings.max_connections as usize,
+            header_timeout: Duration::from_secs(u64::from(settings.header_timeout_secs)),
+        };
         let (stop, stopping) = watch::channel(false);
         let background = spawn_background(&self.state, &stopping);
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = Router::new()
+                .route("/metrics", get(crate::telemetry::metrics_handler))
+                .with_state(self.state.metrics.clone());
+            let mut stopped = stopping.clone();
+            tokio::spawn(crate::server::serve(listener, router, limits, async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }))
+        });
         let router = router(self.state);
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        crate::server::serve(self.listener, router, limits, shutdown_signal()).await;
         let _ = stop.send(true);
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         for task in background {
             let _ = task.await;
         }
-        served?;
         Ok(())
     }
 }
@@ -200,10 +255,13 @@ impl Application {
 /// The loops `serve` runs beside the HTTP server. Each takes the state and a stop signal
 /// that turns true on shutdown, and returns once it has seen it.
 fn spawn_background(state: &AppState, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    vec![tokio::spawn(crate::mail::run_loop(
-        state.clone(),
-        stop.clone(),
-    ))]
+    vec![
+        tokio::spawn(crate::mail::run_loop(state.clone(), stop.clone())),
+        tokio::spawn(crate::deadlines::tick::run_loop(
+            state.clone(),
+            stop.clone(),
+        )),
+    ]
 }
 
 /// Loads the card templates and fonts; a problem names the setting to fix.
@@ -285,13 +343,19 @@ pub fn api_routes() -> Vec<RouteEntry> {
         .collect()
 }
 
-/// Every route of the product.
+/// Every route of the product. Each class of routes (public pages, staff pages and login,
+/// the API) has its own cap on requests in flight; health, readiness, metrics and static
+/// files have none, so they keep answering under load.
 pub fn router(state: AppState) -> Router {
+    use crate::server::{InFlight, limit_in_flight};
+    let settings = &state.settings;
+    let cap = |limit| axum::middleware::from_fn_with_state(InFlight::new(limit), limit_in_flight);
     let staff = staff_routers()
         .into_iter()
-        .fold(Router::new(), |router, routes| {
+        .fold(crate::auth::router(&state), |router, routes| {
             router.merge(routes.into_router(&state))
-        });
+        })
+        .route_layer(cap(settings.inflight_staff));
     // Served at /api/v1 = access::API_MOUNT, where the API routers' paths are declared.
     let v1 = api_routers()
         .into_iter()
@@ -301,15 +365,17 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .nest("/v1", v1)
         .route("/openapi.json", get(crate::openapi::document))
+        .route_layer(cap(settings.inflight_api))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(crate::error::api_json_errors));
+    let public = crate::intake::router().route_layer(cap(settings.inflight_public));
+    let body_timeout = Duration::from_secs(u64::from(settings.body_timeout_secs));
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(crate::telemetry::metrics_handler))
-        .merge(crate::auth::router(&state))
-        .merge(crate::intake::router())
+        .route("/metrics", get(metrics))
+        .merge(public)
         .merge(staff)
         .nest("/api", api)
         .merge(crate::web::static_router())
@@ -318,6 +384,11 @@ pub fn router(state: AppState) -> Router {
             crate::telemetry::track_requests,
         ))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::text::clean_input))
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            crate::server::body_deadline,
+        ))
         .layer(axum::middleware::from_fn(crate::web::security_headers))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)
@@ -328,6 +399,29 @@ async fn home(State(state): State<AppState>, lang: Lang) -> Result<Html<String>,
         .views
         .page("home.html", lang, minijinja::context! {})
         .internal("rendering the home page")
+}
+
+/// `GET /metrics` on the main address: only with `Authorization: Bearer JIANDUKA_METRICS_TOKEN`
+/// (without a token configured it does not exist here; see `JIANDUKA_METRICS_BIND`).
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(token) = &state.settings.metrics_token else {
+        return not_found(State(state)).await;
+    };
+    let offered = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if offered
+        .is_some_and(|offered| crate::crypto::constant_time_eq(offered.trim(), token.expose()))
+    {
+        return crate::telemetry::metrics_handler(State(state.metrics.clone())).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+        "a metrics token is needed",
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {

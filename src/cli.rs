@@ -52,6 +52,9 @@ pub enum Command {
     /// The working-day calendar: load a year, show what is stored.
     #[command(subcommand)]
     Calendar(crate::deadlines::cli::CalendarCommand),
+    /// Deadlines: run the reminder tick once (for cron, or to see what a day would send).
+    #[command(subcommand)]
+    Sla(crate::deadlines::cli::SlaCommand),
     /// Import and list the enterprise register.
     #[command(subcommand)]
     Enterprises(crate::enterprises::cli::EnterprisesCommand),
@@ -134,11 +137,14 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     // operator asks for more with JIANDUKA_LOG.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     let log_set = std::env::var("JIANDUKA_LOG").is_ok_and(|v| !v.trim().is_empty());
-    crate::telemetry::init(if serving || log_set {
-        &settings.log
-    } else {
-        "warn"
-    });
+    crate::telemetry::init(
+        if serving || log_set {
+            &settings.log
+        } else {
+            "warn"
+        },
+        serving,
+    );
     match cli.command {
         None => serve(settings).await,
         Some(Command::Serve(_)) => serve(settings).await,
@@ -159,6 +165,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Calendar(command)) => {
             let state = crate::app::state_for_command(settings).await?;
             crate::deadlines::cli::run_calendar(&state, command).await
+        }
+        Some(Command::Sla(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::deadlines::cli::run_sla(&state, command).await
         }
         Some(Command::Enterprises(command)) => {
             let state = crate::app::state_for_command(settings).await?;

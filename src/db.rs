@@ -80,18 +80,111 @@ fn one_line(text: &str) -> String {
 /// the run that applies it.
 pub const AUDIT_HEAD_MIGRATION: &str = "m20261130_000001_audit_append_only";
 
-/// Applies every pending migration; returns the names of those it applied.
+/// Key of the PostgreSQL advisory lock that instances starting at once take turns on while
+/// they migrate and seed ("jianduka" in ASCII).
+const SETUP_LOCK: i64 = 0x6a69_616e_6475_6b61;
+
+/// On PostgreSQL, a transaction holding the setup lock until it ends: several instances
+/// starting at once on one database migrate and seed one after the other. `None` on SQLite,
+/// where one file has one writer at a time anyway.
+pub async fn begin_setup(db: &DatabaseConnection) -> Result<Option<DatabaseTransaction>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SETUP_LOCK})"))
+        .await?;
+    Ok(Some(txn))
+}
+
+/// Applies every pending migration; returns the names of those it applied. On PostgreSQL
+/// all of them run in one transaction under the setup lock, so a second instance waits and
+/// then finds nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
-    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+    let context = |what: &'static str| move |e: DbErr| anyhow::anyhow!("{what}: {e}");
+    match begin_setup(db)
+        .await
+        .map_err(context("locking the database"))?
+    {
+        Some(txn) => {
+            let pending = pending_names(&txn).await?;
+            Migrator::up(&txn, None)
+                .await
+                .map_err(context("migrating the database"))?;
+            txn.commit()
+                .await
+                .map_err(context("migrating the database"))?;
+            Ok(pending)
+        }
+        None => {
+            let pending = pending_names(db).await?;
+            Migrator::up(db, None)
+                .await
+                .map_err(context("migrating the database"))?;
+            Ok(pending)
+        }
+    }
+}
+
+async fn pending_names(db: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
+    Ok(Migrator::get_pending_migrations(db)
         .await
         .map_err(|e| anyhow::anyhow!("reading migrations: {e}"))?
         .iter()
         .map(|m| m.name().to_string())
-        .collect();
-    Migrator::up(db, None)
+        .collect())
+}
+
+/// The `settings` row that holds the secret key's fingerprint.
+const KEY_FINGERPRINT: &str = "secret_key_fingerprint";
+
+/// Makes sure every instance on this database uses the same secret key: the first start
+/// records a keyed hash of a fixed text under the key (never the key itself); a later start
+/// with another key is refused, naming `JIANDUKA_SECRET_KEY`. Without this, instances with
+/// separate data dirs would each generate a key and silently reject each other's sessions,
+/// query codes and audit chain.
+pub async fn check_key_fingerprint(
+    db: &impl ConnectionTrait,
+    key: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), SettingError> {
+    use sea_orm::{EntityTrait, Set};
+
+    use crate::entities::settings;
+
+    let fingerprint = crate::crypto::keyed_hash(key, "key-fingerprint", b"jianduka");
+    let failed = |e: DbErr| {
+        SettingError::new(
+            "JIANDUKA_DATABASE_URL",
+            format!(
+                "cannot read the settings table: {}",
+                one_line(&e.to_string())
+            ),
+        )
+    };
+    let stored = settings::Entity::find_by_id(KEY_FINGERPRINT)
+        .one(db)
         .await
-        .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
-    Ok(pending)
+        .map_err(failed)?;
+    match stored {
+        Some(row) if row.value == fingerprint => Ok(()),
+        Some(_) => Err(SettingError::new(
+            "JIANDUKA_SECRET_KEY",
+            "differs from the key this database was first used with; give every instance \
+             the same JIANDUKA_SECRET_KEY (or the same DATA_DIR/secret.key)",
+        )),
+        None => {
+            settings::Entity::insert(settings::ActiveModel {
+                key: Set(KEY_FINGERPRINT.to_string()),
+                value: Set(fingerprint),
+                updated_at: Set(now),
+            })
+            .exec_without_returning(db)
+            .await
+            .map_err(failed)?;
+            Ok(())
+        }
+    }
 }
 
 /// One line per migration: its name and whether it is applied.

@@ -23,6 +23,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The server is at capacity for this kind of work: try again in a few seconds.
+    #[error("{0}")]
+    Busy(String),
     #[error("please log in")]
     Unauthorized,
     #[error("{0}")]
@@ -50,6 +53,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -78,6 +82,19 @@ pub struct ApiError {
     pub error: String,
 }
 
+/// The message of a refusal because the server is at capacity.
+pub const BUSY_MESSAGE: &str =
+    "服务器繁忙，请稍后再试 · The server is busy; please try again in a few seconds";
+
+impl From<crate::pool::PoolError> for AppError {
+    fn from(e: crate::pool::PoolError) -> Self {
+        match e {
+            crate::pool::PoolError::Busy(_) => AppError::Busy(BUSY_MESSAGE.into()),
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
 /// Marks a response as an error so that `/api/` can answer it as JSON.
 #[derive(Clone, Debug)]
 pub struct ErrorInfo {
@@ -96,6 +113,10 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response.extensions_mut().insert(ErrorInfo { message });
         response

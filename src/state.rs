@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::db::WriteGate;
 use crate::limits::Limits;
 use crate::negative_list::ListCache;
+use crate::pool::Pools;
 use crate::sla::SlaCache;
 use crate::telemetry::Metrics;
 use crate::web::Views;
@@ -26,8 +27,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub views: Views,
     pub metrics: Arc<Metrics>,
-    /// In-memory, per-process limits of the public pages (reports per client and card,
-    /// wrong query codes). Never written to disk.
+    /// In-memory, per-process limits (reports per client and card, wrong query codes,
+    /// failed logins). Never written to disk.
     pub limits: Arc<Limits>,
     /// Published negative-list versions, which never change once published.
     pub lists: Arc<ListCache>,
@@ -35,6 +36,8 @@ pub struct AppState {
     pub sla: Arc<SlaCache>,
     /// What time it is; tests and `sla tick --now` move it.
     pub clock: Clock,
+    /// Bounded pools for CPU-heavy work (images, passwords).
+    pub pools: Pools,
 }
 
 impl AppState {

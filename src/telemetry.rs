@@ -12,17 +12,28 @@ use axum::response::{IntoResponse, Response};
 
 /// Installs the global subscriber. Database drivers are held at `warn` whatever the filter
 /// says, because their debug output contains statement parameters (tokens, query-code hashes).
-pub fn init(filter: &str) {
-    let filter = format!("{filter},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn");
+/// The server logs to stdout (its stream of record); a one-shot command logs to stderr, so
+/// that what it prints on stdout stays its result.
+pub fn init(filter: &str, serving: bool) {
+    let filter = format!(
+        "{filter},sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn,hyper_util=warn,\
+         axum::serve=warn,tower=warn,h2=warn,mio=warn,tokio=warn,runtime=warn"
+    );
     let env_filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
-        .with_target(false)
-        // Logs go to stderr: stdout is what a command prints for the person or the pipe.
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_target(false);
+    let _ = if serving {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .try_init()
+    } else {
+        builder
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.
@@ -129,7 +140,7 @@ pub async fn track_requests(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method()).to_string();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -149,6 +160,22 @@ pub async fn track_requests(
     response
 }
 
+/// The method as a metric label: the standard ones by name, anything a client made up as
+/// `OTHER`, so that labels stay a small fixed set.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// `GET /metrics`.
 pub async fn metrics_handler(State(metrics): State<std::sync::Arc<Metrics>>) -> Response {
     (
@@ -164,6 +191,15 @@ pub async fn metrics_handler(State(metrics): State<std::sync::Arc<Metrics>>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn made_up_methods_fold_into_one_label() {
+        for made_up in ["FOO", "BREW", "X-1"] {
+            let method = axum::http::Method::from_bytes(made_up.as_bytes()).expect("a token");
+            assert_eq!(method_label(&method), "OTHER");
+        }
+        assert_eq!(method_label(&axum::http::Method::POST), "POST");
+    }
 
     #[test]
     fn metrics_are_labelled_by_route_template() {

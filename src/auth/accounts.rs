@@ -151,6 +151,7 @@ pub async fn change_account(
         .one(&*txn)
         .await?
         .ok_or_else(|| AccountError::NoUser(user_id.to_string()))?;
+    let (user_locked_until, user_failures) = (user.locked_until, user.failed_logins);
     let mut row = user.into_active_model();
     let (action, detail) = match &change {
         AccountChange::Active(active) => {
@@ -205,9 +206,13 @@ pub async fn change_account(
             ("user_email_changed", serde_json::json!({}))
         }
         AccountChange::Unlock => {
+            let was_locked = user_locked_until.is_some_and(|until| until > stamp.at);
             row.failed_logins = Set(0);
             row.locked_until = Set(None);
-            ("user_unlocked", serde_json::json!({}))
+            (
+                "user_unlocked",
+                serde_json::json!({ "was_locked": was_locked, "failures": user_failures }),
+            )
         }
         AccountChange::ResetTotp => {
             row.totp_secret = Set(None);
@@ -231,12 +236,14 @@ pub async fn change_account(
 /// theirs ends.
 pub async fn reset_password(
     writes: &WriteGate,
+    passwords: &crate::pool::Pool,
     stamp: &Stamp<'_>,
     user_id: i64,
 ) -> Result<String, AccountError> {
     let password = super::generate_password()?;
     let to_hash = password.clone();
-    let hash = tokio::task::spawn_blocking(move || super::hash_password(&to_hash))
+    let hash = passwords
+        .run(move || super::hash_password(&to_hash))
         .await
         .map_err(anyhow::Error::new)??;
     let txn = writes.begin().await?;

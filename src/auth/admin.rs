@@ -32,6 +32,12 @@ pub fn staff_routes() -> StaffRouter {
         .get("/staff/admin/audit", audit_page)
         .get("/staff/admin/security", security_page)
         .post("/staff/admin/security", change_security)
+        .get("/staff/admin/tokens", super::admin_tokens::tokens_page)
+        .post("/staff/admin/tokens", super::admin_tokens::issue)
+        .post(
+            "/staff/admin/tokens/{id}/revoke",
+            super::admin_tokens::revoke,
+        )
 }
 
 fn render(
@@ -134,6 +140,7 @@ async fn create_user(
     };
     let created = super::create_user(
         &state.writes,
+        &state.pools.passwords,
         &state.stamp(user.actor()),
         NewUser {
             username: form.username.clone(),
@@ -192,7 +199,8 @@ async fn change_user(
                         .into(),
                 ));
             }
-            let password = accounts::reset_password(&state.writes, &stamp, id).await?;
+            let password =
+                accounts::reset_password(&state.writes, &state.pools.passwords, &stamp, id).await?;
             let username = crate::entities::users::Entity::find_by_id(id)
                 .one(&state.db)
                 .await?

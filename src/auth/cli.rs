@@ -151,6 +151,7 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
             };
             let user = super::create_user(
                 &state.writes,
+                &state.pools.passwords,
                 &stamp,
                 NewUser {
                     display_name: display_name.unwrap_or_else(|| username.clone()),
@@ -208,9 +209,10 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
         }
         UsersCommand::ResetPassword { username } => {
             let user = find(&username).await?;
-            let password = accounts::reset_password(&state.writes, &stamp, user.id)
-                .await
-                .map_err(usage)?;
+            let password =
+                accounts::reset_password(&state.writes, &state.pools.passwords, &stamp, user.id)
+                    .await
+                    .map_err(usage)?;
             say!(
                 "password of {username}: {password}  (shown once; it must be changed at next login)"
             );

@@ -3,13 +3,16 @@
 
 pub mod accounts;
 mod admin;
+mod admin_tokens;
 pub mod cli;
+mod login;
 mod routes;
 pub mod tokens;
 pub mod totp;
 
 pub use accounts::{AccountChange, AccountError};
 pub use admin::staff_routes as admin_routes;
+pub use login::{LoginOutcome, TICKET_MINUTES, attempt as login, attempt_code as login_code};
 pub use routes::{router, staff_routes};
 pub use tokens::{TokenError, TokenSummary, issue_token, list_tokens, revoke_token};
 
@@ -21,12 +24,13 @@ pub use crate::access::Role;
 use crate::audit::{AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::users;
+use crate::pool::Pool;
 
 /// Failures after which an account is locked, and for how long.
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
-/// Hashes `password` with argon2id and a random salt. CPU-heavy: call from `spawn_blocking`.
+/// Hashes `password` with argon2id and a random salt. CPU-heavy: run it in the password pool.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt_bytes = crate::crypto::random_bytes::<16>()?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
@@ -36,7 +40,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
 }
 
-/// Whether `password` matches `hash`. CPU-heavy: call from `spawn_blocking`.
+/// Whether `password` matches `hash`. CPU-heavy: run it in the password pool.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
@@ -45,6 +49,16 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// A hash made the same way as every new password's (same algorithm and cost), checked
+/// against when there is no account to check, so that the answer takes the same time.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let random = crate::crypto::random_token::<18>().unwrap_or_else(|_| "dummy".into());
+        hash_password(&random).unwrap_or_default()
+    })
 }
 
 /// A new account.
@@ -75,6 +89,7 @@ pub enum CreateUserError {
 /// log in the same transaction.
 pub async fn create_user(
     writes: &WriteGate,
+    passwords: &Pool,
     stamp: &Stamp<'_>,
     new: NewUser,
 ) -> Result<users::Model, CreateUserError> {
@@ -96,7 +111,8 @@ pub async fn create_user(
     }
     // Hash first: argon2 must not run while the transaction holds SQLite's write lock.
     let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = passwords
+        .run(move || hash_password(&password))
         .await
         .map_err(anyhow::Error::new)??;
     let txn = writes.begin().await.map_err(anyhow::Error::new)?;
@@ -111,7 +127,7 @@ pub async fn create_user(
     let role = new.role;
     let user = users::ActiveModel {
         username: Set(username),
-        display_name: Set(new.display_name),
+        display_name: Set(crate::text::clean_owned(new.display_name)),
         email: Set(new.email),
         password_hash: Set(hash),
         role: Set(new.role),
@@ -157,14 +173,16 @@ pub fn generate_password() -> anyhow::Result<String> {
 /// On a database with no users, creates `admin` with a one-time password and returns it.
 pub async fn bootstrap_admin(
     writes: &WriteGate,
+    passwords: &Pool,
     stamp: &Stamp<'_>,
 ) -> anyhow::Result<Option<String>> {
     if users::Entity::find().count(writes.db()).await? > 0 {
         return Ok(None);
     }
     let password = generate_password()?;
-    create_user(
+    let created = create_user(
         writes,
+        passwords,
         stamp,
         NewUser {
             username: "admin".into(),
@@ -176,9 +194,13 @@ pub async fn bootstrap_admin(
             must_change_password: true,
         },
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
-    Ok(Some(password))
+    .await;
+    match created {
+        Ok(_) => Ok(Some(password)),
+        // Another instance starting at the same moment created it first.
+        Err(_) if users::Entity::find().count(writes.db()).await? > 0 => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("creating the first admin: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +214,17 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("wrong horse battery", &hash));
         assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs() {
+        let real = PasswordHash::new(&hash_password("x").expect("hash"))
+            .map(|h| (h.algorithm.to_string(), h.version, h.params.to_string()))
+            .expect("parses");
+        let dummy = PasswordHash::new(dummy_hash())
+            .map(|h| (h.algorithm.to_string(), h.version, h.params.to_string()))
+            .expect("the dummy hash parses, so it is really computed");
+        assert_eq!(real, dummy);
     }
 
     #[test]

@@ -1,21 +1,18 @@
 //! Login, logout, password change and the staff home page.
 
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use chrono::Duration;
-use sea_orm::ExprTrait;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 
-use super::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS};
+use super::LoginOutcome;
 use crate::access::session::{self, SESSION_COOKIE};
 use crate::access::{Access, CurrentUser, LOGIN_CSRF_COOKIE, StaffRouter};
 use crate::audit::AuditEvent;
-use crate::entities::users;
+use crate::client::ClientAddr;
 use crate::error::{AppError, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
@@ -113,90 +110,114 @@ async fn login_page(
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     password: String,
     next: Option<String>,
+    /// The second step: the ticket the right password earned, and the code.
+    ticket: Option<String>,
+    code: Option<String>,
+}
+
+/// The code step of a login, with a fresh form token (the login's double submit).
+fn render_code_step(
+    state: &AppState,
+    lang: Lang,
+    next: &str,
+    ticket: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let token = crate::crypto::random_token::<18>().internal("making a form token")?;
+    let mut page = state
+        .views
+        .page(
+            "auth/login_code.html",
+            lang,
+            minijinja::context! {
+                next => next,
+                next_query => url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
+                ticket => ticket,
+                error => error,
+                csrf => &token,
+                minutes => super::TICKET_MINUTES.to_string(),
+            },
+        )
+        .internal("rendering the code step")?
+        .into_response();
+    *page.status_mut() = status;
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
+    for (name, value) in [
+        (header::SET_COOKIE, cookie),
+        (header::CACHE_CONTROL, "no-store".to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            page.headers_mut().insert(name, value);
+        }
+    }
+    Ok(page)
 }
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
     lang: Lang,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
     let username = form.username.trim().to_string();
-    let refuse = |key: &str| -> Result<Response, AppError> {
+    let refuse = |key: &str, status: StatusCode| -> Result<Response, AppError> {
         let message = state.views.locales.t(lang, key).to_string();
         let mut page = render_login(&state, lang, &next, &username, Some(&message))?;
-        *page.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        *page.status_mut() = status;
         Ok(page)
     };
-    let user = users::Entity::find()
-        .filter(users::Column::Username.eq(&username))
-        .one(&state.db)
-        .await?;
-    let Some(user) = user.filter(|u| u.active) else {
-        // Same work and answer as a wrong password, so usernames cannot be probed.
-        let password = form.password.clone();
-        let _ = tokio::task::spawn_blocking(move || super::verify_password(&password, DUMMY_HASH))
-            .await;
-        return refuse("login_failed");
-    };
-    let now = state.clock.now();
-    if user.locked_until.is_some_and(|until| until > now) {
-        return refuse("login_locked");
-    }
-    // Count the attempt before checking it, atomically: parallel guesses each take a number,
-    // and those past the limit are refused without a password check.
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::FailedLogins,
-            Expr::col(users::Column::FailedLogins).add(1),
-        )
-        .filter(users::Column::Id.eq(user.id))
-        .exec(&state.db)
-        .await?;
-    let attempts = users::Entity::find_by_id(user.id)
-        .one(&state.db)
-        .await?
-        .map_or(MAX_FAILED_LOGINS + 1, |u| u.failed_logins);
-    if attempts > MAX_FAILED_LOGINS {
-        return refuse("login_locked");
-    }
-    let password = form.password.clone();
-    let hash = user.password_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || super::verify_password(&password, &hash))
-        .await
-        .internal("verifying a password")?;
-    if !ok {
-        if attempts >= MAX_FAILED_LOGINS {
-            let mut active = user.into_active_model();
-            active.failed_logins = Set(0);
-            active.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
-            active.update(&state.db).await?;
-            return refuse("login_locked");
+    let outcome = match form.ticket.as_deref() {
+        Some(ticket) => {
+            let code = form.code.as_deref().unwrap_or_default();
+            match super::login_code(&state, ip, ticket, code).await? {
+                LoginOutcome::Refused => {
+                    let message = state.views.locales.t(lang, "login_code_failed").to_string();
+                    return render_code_step(
+                        &state,
+                        lang,
+                        &next,
+                        ticket,
+                        Some(&message),
+                        StatusCode::UNAUTHORIZED,
+                    );
+                }
+                other => other,
+            }
         }
-        return refuse("login_failed");
-    }
-    let must_change = user.must_change_password;
-    let user_id = user.id;
-    let txn = state.writes.begin().await?;
-    let mut active = user.into_active_model();
-    active.failed_logins = Set(0);
-    active.locked_until = Set(None);
-    active.update(&*txn).await?;
-    session::purge_expired(&*txn, now, state.sessions()).await?;
-    let token = session::start(&*txn, state.key(), user_id, now, state.sessions())
-        .await
-        .internal("starting a session")?;
-    crate::audit::append(
-        &*txn,
-        &state.stamp(crate::audit::Actor::User(user_id)),
-        AuditEvent::new("login", "user", user_id),
-    )
-    .await?;
-    txn.commit().await?;
-    let target = if must_change {
+        None => super::login(&state, ip, &username, form.password).await?,
+    };
+    let (user, token) = match outcome {
+        LoginOutcome::Success {
+            user,
+            session_token,
+        } => (user, session_token),
+        LoginOutcome::CodeNeeded { ticket } => {
+            return render_code_step(&state, lang, &next, &ticket, None, StatusCode::OK);
+        }
+        LoginOutcome::Refused => return refuse("login_failed", StatusCode::UNAUTHORIZED),
+        LoginOutcome::Throttled(wait) => {
+            let mut page = refuse("login_throttled", StatusCode::TOO_MANY_REQUESTS)?;
+            let seconds = wait.num_seconds().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(page);
+        }
+    };
+    let target = if user.must_change_password {
         format!(
             "/account/password?next={}",
             url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
@@ -213,9 +234,6 @@ async fn login(
     )
         .into_response())
 }
-
-/// An argon2id hash of a random string, checked against when the username is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2SbVMxnpxT1AGuyJyRqzJldSE7zkBEqcqDzPLP2ZPPE";
 
 async fn logout(
     State(state): State<AppState>,
@@ -367,9 +385,11 @@ async fn change_password(
     let t = |key: &str| state.views.locales.t(lang, key).to_string();
     let current = form.current.clone();
     let hash = user.user.password_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || super::verify_password(&current, &hash))
-        .await
-        .internal("verifying a password")?;
+    let ok = state
+        .pools
+        .passwords
+        .run(move || super::verify_password(&current, &hash))
+        .await?;
     let problem = if !ok {
         Some(t("password_wrong_current"))
     } else if form.new_password.chars().count() < 10 {
@@ -383,12 +403,14 @@ async fn change_password(
     };
     if let Some(problem) = problem {
         let page = render_password(&state, lang, &user, &next, Some(&problem))?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let new_password = form.new_password.clone();
-    let new_hash = tokio::task::spawn_blocking(move || super::hash_password(&new_password))
-        .await
-        .internal("hashing a password")?
+    let new_hash = state
+        .pools
+        .passwords
+        .run(move || super::hash_password(&new_password))
+        .await?
         .internal("hashing a password")?;
     let stamp = state.stamp(user.actor());
     let user_id = user.user.id;

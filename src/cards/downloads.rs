@@ -121,6 +121,10 @@ pub(super) async fn download(
                     tracing::error!(error = format!("{e:#}"), "auditing a batch download");
                 }
             }
+            // The client closed the connection (a cancelled download): not an error.
+            Err(_) if tx.is_closed() => {
+                tracing::info!(batch = id, "batch download cancelled by the client");
+            }
             Err(e) => {
                 tracing::error!(
                     batch = id,

@@ -133,23 +133,39 @@ async fn chosen_service_points(
                     "请至少选择一个服务窗口 · Choose at least one service point".into(),
                 ));
             }
-            let found: Vec<i64> = query
-                .filter(service_points::Column::Id.is_in(wanted.iter().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
+            // In chunks: a statement has a bounded number of variables on either engine.
+            let wanted: Vec<i64> = wanted.into_iter().collect();
+            let mut known = HashSet::new();
+            for chunk in wanted.chunks(CHUNK) {
+                let rows: Vec<i64> = service_points::Entity::find()
+                    .select_only()
+                    .column(service_points::Column::Id)
+                    .filter(service_points::Column::Id.is_in(chunk.iter().copied()))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                known.extend(rows);
+            }
             let unknown: Vec<String> = wanted
                 .iter()
-                .filter(|id| !found.contains(id))
+                .filter(|id| !known.contains(*id))
                 .map(i64::to_string)
                 .collect();
             if !unknown.is_empty() {
                 return Err(CardError::Refused(format!(
-                    "没有这些服务窗口 · Unknown service point ids: {}",
-                    unknown.join(", ")
+                    "没有这些服务窗口 · Unknown service point ids: {}{}",
+                    unknown
+                        .iter()
+                        .take(10)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if unknown.len() > 10 { " …" } else { "" }
                 )));
             }
-            found
+            // Print order, as for all windows.
+            let all: Vec<i64> = query.into_tuple().all(db).await?;
+            all.into_iter().filter(|id| known.contains(id)).collect()
         }
     };
     if found.is_empty() {

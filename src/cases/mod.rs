@@ -69,6 +69,8 @@ pub fn case_number(report_id: i64, received_at: DateTime<Utc>) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct CaseOrigin {
     pub district: Option<String>,
+    /// The unit, when it is known but the district could not be kept (anonymity).
+    pub unit_id: Option<i64>,
     pub from_revoked_card: bool,
 }
 
@@ -84,12 +86,12 @@ pub async fn open_for_report(
     rules: &SlaRules,
 ) -> Result<cases::Model, DbErr> {
     let unit_id = match &origin.district {
+        None => origin.unit_id,
         Some(district) => unit_districts::Entity::find()
             .filter(unit_districts::Column::District.eq(district.as_str()))
             .one(txn)
             .await?
             .map(|row| row.unit_id),
-        None => None,
     };
     let (policy_id, policy) = rules.policy_at(received_at);
     let accept_due = rules.due(policy, Stage::Accept, china_today(received_at));

@@ -145,6 +145,15 @@ pub struct Settings {
     /// (the waits between them double from one minute, up to an hour).
     #[serde(default = "default::count::<8>", deserialize_with = "parse::positive")]
     pub mail_max_attempts: u32,
+    /// Seconds between two deadline ticks of `serve` (reminders, digests, session purge).
+    #[serde(
+        default = "default::count::<300>",
+        deserialize_with = "parse::positive"
+    )]
+    pub tick_interval_seconds: u32,
+    /// The hour (Beijing time, 0–23) from which a working day's reminders and digests go out.
+    #[serde(default = "default::count::<8>", deserialize_with = "parse::hour")]
+    pub reminder_hour: u32,
     /// Key for keyed hashes (query codes) and session tokens, 32+ characters.
     /// Default: generated once into `DATA_DIR/secret.key` (mode 0600; see [`load_from`]).
     #[serde(default, deserialize_with = "parse::secret_key")]
@@ -180,6 +189,59 @@ pub struct Settings {
     /// Hours after which a staff login ends however busy it is.
     #[serde(default = "default::count::<12>", deserialize_with = "parse::positive")]
     pub session_hours: u32,
+    /// Jobs of each CPU-heavy pool (image cleaning, password hashing) run at once.
+    /// Default: the number of cores.
+    #[serde(default = "default::workers", deserialize_with = "parse::positive")]
+    pub workers: u32,
+    /// Jobs of each pool that may wait for a worker; beyond them the answer is 503.
+    #[serde(default = "default::count::<32>", deserialize_with = "parse::positive")]
+    pub work_queue: u32,
+    /// An anonymous report keeps its district, batch and channel only when at least this
+    /// many active card holders share all three.
+    #[serde(default = "default::count::<10>", deserialize_with = "parse::positive")]
+    pub anonymity_threshold: u32,
+    /// `/metrics` answers only with `Authorization: Bearer <token>` (16+ characters).
+    #[serde(
+        default,
+        deserialize_with = "parse::metrics_token",
+        serialize_with = "masked_optional_secret"
+    )]
+    pub metrics_token: Option<Secret<String>>,
+    /// Serve `/metrics` (without a token) on this separate address instead.
+    #[serde(default, deserialize_with = "parse::optional_bind")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Open connections served at once; further ones wait in the kernel's backlog.
+    #[serde(
+        default = "default::count::<512>",
+        deserialize_with = "parse::positive"
+    )]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's headers; also how long an idle keep-alive
+    /// connection waits for its next request.
+    #[serde(default = "default::count::<10>", deserialize_with = "parse::positive")]
+    pub header_timeout_secs: u32,
+    /// Seconds a client has to send a request's body (five 10 MB photos over a weak mobile
+    /// link must still arrive).
+    #[serde(
+        default = "default::count::<300>",
+        deserialize_with = "parse::positive"
+    )]
+    pub body_timeout_secs: u32,
+    /// Requests the public pages handle at once; beyond them the answer is a quick 503.
+    #[serde(
+        default = "default::count::<256>",
+        deserialize_with = "parse::positive"
+    )]
+    pub inflight_public: u32,
+    /// Requests the staff pages handle at once.
+    #[serde(default = "default::count::<64>", deserialize_with = "parse::positive")]
+    pub inflight_staff: u32,
+    /// Requests the JSON API handles at once.
+    #[serde(
+        default = "default::count::<128>",
+        deserialize_with = "parse::positive"
+    )]
+    pub inflight_api: u32,
 }
 
 /// Built-in defaults, in the order of the settings above.
@@ -225,6 +287,9 @@ mod default {
     pub fn count<const N: u32>() -> u32 {
         N
     }
+    pub fn workers() -> u32 {
+        u32::try_from(crate::pool::cores()).unwrap_or(1)
+    }
 }
 
 /// Shows a URL secret with its password masked.
@@ -238,6 +303,16 @@ fn masked_optional_url<S: Serializer>(
 ) -> Result<S::Ok, S::Error> {
     match url {
         Some(url) => masked_url(url, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn masked_optional_secret<S: Serializer>(
+    secret: &Option<Secret<String>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => serializer.serialize_str("****"),
         None => serializer.serialize_none(),
     }
 }

@@ -121,6 +121,25 @@ pub fn log_filter<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+pub fn optional_bind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    checked(d, |text| {
+        text.trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("'{text}' is not an address like 127.0.0.1:9090"))
+    })
+}
+
+pub fn metrics_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
+    checked(d, |text| {
+        let token = text.trim();
+        if token.len() < 16 {
+            return Err("must be at least 16 characters".into());
+        }
+        Ok(Some(Secret::new(token.to_string())))
+    })
+}
+
 pub fn header_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     checked(d, |text| {
         axum::http::HeaderName::from_bytes(text.as_bytes())
@@ -133,6 +152,14 @@ pub fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     checked(d, |text| match text.trim().parse::<u32>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("'{text}' is not a positive whole number")),
+    })
+}
+
+/// An hour of the day, 0 to 23.
+pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    checked(d, |text| match text.trim().parse::<u32>() {
+        Ok(n) if n < 24 => Ok(n),
+        _ => Err(format!("'{text}' is not an hour from 0 to 23")),
     })
 }
 

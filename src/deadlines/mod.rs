@@ -6,3 +6,4 @@ mod routes;
 
 pub use routes::staff_routes;
 pub mod reminders;
+pub mod tick;

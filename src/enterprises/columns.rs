@@ -136,6 +136,7 @@ impl ColumnMap {
         match value {
             Some(v) if v.chars().count() > column.max_chars() => Err(Reason::TooLong(column)),
             Some(v) if v.contains(['\n', '\r']) => Err(Reason::Multiline(column)),
+            Some(v) if crate::text::has_control(v) => Err(Reason::ControlCharacter(column)),
             other => Ok(other),
         }
     }

@@ -312,6 +312,24 @@ mod tests {
     }
 
     #[test]
+    fn a_district_with_a_terminal_escape_is_refused_naming_the_column() {
+        let t = table(
+            &["企业名称", "统一社会信用代码", "所属镇街"],
+            &[&[
+                "诸暨市鑫垚犇贸易有限公司",
+                "91330100799655058b",
+                "暨阳\u{1b}[2J\u{1b}[31m街道",
+            ]],
+        );
+        let checked = check(t, &fonts()).expect("header maps");
+        assert!(checked.good.is_empty());
+        assert_eq!(
+            checked.rejected[0].reason,
+            Reason::ControlCharacter(Column::District)
+        );
+    }
+
+    #[test]
     fn headers_with_full_width_spaces_bom_and_required_marks_are_recognised() {
         let t = table(
             &[

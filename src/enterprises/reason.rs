@@ -21,6 +21,8 @@ pub enum Reason {
     },
     /// A value runs over several lines: a quote opened and never closed.
     Multiline(Column),
+    /// A value holds a control character (NUL, a terminal escape …).
+    ControlCharacter(Column),
     /// The CSV parser could not read the row at all.
     Unreadable,
 }
@@ -39,6 +41,7 @@ impl Reason {
             Reason::TooLong(_) => "ent_reason_too_long",
             Reason::TooManyFields { .. } => "ent_reason_too_many_fields",
             Reason::Multiline(_) => "ent_reason_multiline",
+            Reason::ControlCharacter(_) => "ent_reason_control",
             Reason::Unreadable => "ent_reason_unreadable",
         }
     }
@@ -46,7 +49,9 @@ impl Reason {
     /// The values the translated text refers to as `{a}` and `{b}`.
     pub fn args(&self) -> (String, String) {
         match self {
-            Reason::Missing(c) | Reason::Multiline(c) => (c.to_string(), String::new()),
+            Reason::Missing(c) | Reason::Multiline(c) | Reason::ControlCharacter(c) => {
+                (c.to_string(), String::new())
+            }
             Reason::TooLong(c) => (c.to_string(), c.max_chars().to_string()),
             Reason::BadUscc(UsccError::Length(n)) => (n.to_string(), String::new()),
             Reason::BadUscc(UsccError::Character(c)) => (c.to_string(), String::new()),
@@ -89,6 +94,10 @@ impl fmt::Display for Reason {
             Reason::Multiline(c) => write!(
                 f,
                 "{c} runs over several lines (a quote opened and never closed?)"
+            ),
+            Reason::ControlCharacter(c) => write!(
+                f,
+                "{c} holds a control character (NUL or a terminal escape); remove it"
             ),
             Reason::Unreadable => f.write_str("the row cannot be read as CSV"),
         }

@@ -41,7 +41,8 @@ pub enum ServicePointError {
 }
 
 fn tidy(field: &'static str, text: &str) -> Result<String, ServicePointError> {
-    let text = super::table::clean(text);
+    let text = crate::text::clean(text).replace(['\n', '\t'], " ");
+    let text = super::table::clean(&text);
     if text.is_empty() {
         return Err(ServicePointError::Empty(field));
     }

@@ -1,10 +1,13 @@
 //! Uploaded files (a reporter's evidence, a staff member's attachments): recognised by their
-//! bytes, never by their name; photos decoded under limits (decompression bombs are refused),
-//! turned upright and re-encoded without EXIF, GPS or ICC data; PDFs kept as given.
+//! bytes, never by their name; photos checked for size and completeness before any pixel is
+//! decoded (decompression bombs and truncated files are refused), turned upright and
+//! re-encoded without EXIF, GPS or ICC data; PDFs stripped of their document information and
+//! XMP metadata.
 
+mod pdf_metadata;
 mod upload;
 
-pub use upload::{Upload, read_upload};
+pub use upload::{Upload, read_text, read_upload};
 
 use std::io::Cursor;
 
@@ -25,8 +28,11 @@ pub const MAX_FILES: usize = 5;
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Widest or tallest photo accepted, in pixels.
 pub const MAX_DIMENSION: u32 = 12_000;
-/// Most memory one decode may take.
-const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// Most pixels a photo may have (40 megapixels: a 50 MP phone's full-resolution shot is
+/// refused, its default 12 MP one is not). Checked from the header, before decoding.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// Most memory one decode may take: four bytes per pixel at most.
+const MAX_DECODE_ALLOC: u64 = 4 * MAX_PIXELS;
 
 /// What the bytes say a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +52,9 @@ pub enum FileProblem {
     TooLarge,
     /// Not a JPEG, PNG, WebP or PDF, whatever its name says.
     NotAllowed,
-    /// A photo larger than [`MAX_DIMENSION`] or too big to decode safely.
+    /// A photo larger than [`MAX_DIMENSION`] or [`MAX_PIXELS`], or too big to decode safely.
     TooManyPixels,
-    /// Claims to be a photo but cannot be read.
+    /// Claims to be a photo but cannot be read, or is cut short.
     Unreadable,
 }
 
@@ -110,7 +116,7 @@ pub fn prepare(index: usize, bytes: Vec<u8>) -> Result<NewAttachment, FileProble
     }
     let kind = sniff(&bytes).ok_or(FileProblem::NotAllowed)?;
     let (data, content_type, ext) = match kind {
-        Kind::Pdf => (bytes, "application/pdf", "pdf"),
+        Kind::Pdf => (pdf_metadata::strip(bytes), "application/pdf", "pdf"),
         Kind::Jpeg => (reencode(&bytes, ImageFormat::Jpeg)?, "image/jpeg", "jpg"),
         // Lossless in, lossless out: PNG keeps screenshots sharp.
         Kind::Png | Kind::Webp => (reencode(&bytes, ImageFormat::Png)?, "image/png", "png"),
@@ -140,13 +146,21 @@ fn pixel_problem(e: &image::ImageError) -> FileProblem {
 /// Decodes under limits, applies the EXIF orientation and writes fresh bytes: the encoders
 /// write pixels only, so EXIF, GPS, ICC and comments are all gone.
 fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
+    // The JPEG decoder fills a missing end with grey instead of failing: check it is whole.
+    if out == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(FileProblem::Unreadable);
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| FileProblem::Unreadable)?;
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(|e| pixel_problem(&e))?;
     let (w, h) = decoder.dimensions();
-    if w > MAX_DIMENSION || h > MAX_DIMENSION {
+    if w > MAX_DIMENSION
+        || h > MAX_DIMENSION
+        || u64::from(w) * u64::from(h) > MAX_PIXELS
+        || decoder.total_bytes() > MAX_DECODE_ALLOC
+    {
         return Err(FileProblem::TooManyPixels);
     }
     let orientation = decoder.orientation().ok();
@@ -157,7 +171,7 @@ fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
     let mut buffer = Cursor::new(Vec::new());
     match out {
         ImageFormat::Jpeg => {
-            let rgb = DynamicImage::ImageRgb8(image.to_rgb8());
+            let rgb = DynamicImage::ImageRgb8(image.into_rgb8());
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buffer, 85);
             rgb.write_with_encoder(encoder)
                 .map_err(|_| FileProblem::Unreadable)?;
@@ -169,7 +183,7 @@ fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
                 | DynamicImage::ImageRgba8(_)
                 | DynamicImage::ImageLuma8(_)
                 | DynamicImage::ImageLumaA8(_) => image,
-                other => DynamicImage::ImageRgba8(other.to_rgba8()),
+                other => DynamicImage::ImageRgba8(other.into_rgba8()),
             };
             image
                 .write_with_encoder(encoder)
@@ -177,6 +191,32 @@ fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
         }
     }
     Ok(buffer.into_inner())
+}
+
+/// Whether a JPEG's image data is followed by its end-of-image marker. The header segments
+/// are skipped by their lengths (an embedded EXIF thumbnail has markers of its own); after
+/// the first scan starts, an end marker must follow (image data never contains one).
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return false;
+        }
+        match bytes[i + 1] {
+            0xFF => i += 1,
+            0x01 | 0xD0..=0xD8 => i += 2,
+            0xD9 => return false,
+            0xDA => return bytes[i + 2..].windows(2).any(|w| w == [0xFF, 0xD9]),
+            _ => {
+                let length = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+                if length < 2 {
+                    return false;
+                }
+                i += 2 + length;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -205,6 +245,62 @@ mod tests {
             prepare(1, png).map(|a| a.filename),
             Err(FileProblem::TooManyPixels)
         );
+    }
+
+    /// A valid PNG of `width` × `height` black grey pixels, compressed (a few hundred KB for
+    /// 12000 × 12000).
+    fn black_png(width: u32, height: u32) -> Vec<u8> {
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend_from_slice(data);
+            png.extend_from_slice(&body);
+            png.extend_from_slice(&crc32(&body).to_be_bytes());
+        };
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        let raw = vec![0u8; (width as usize + 1) * height as usize];
+        let deflated = miniz_oxide::deflate::compress_to_vec_zlib(&raw, 6);
+        chunk(&mut png, b"IDAT", &deflated);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    fn photo(format: ImageFormat) -> Vec<u8> {
+        let image =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, format).expect("encodes");
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_twelve_thousand_pixel_square_black_png_is_refused_before_decoding() {
+        let png = black_png(12_000, 12_000);
+        assert!(png.len() < 1024 * 1024, "{} bytes", png.len());
+        assert_eq!(
+            prepare(1, png).map(|a| a.filename),
+            Err(FileProblem::TooManyPixels)
+        );
+        // A small one of the same kind is fine.
+        assert!(prepare(1, black_png(600, 400)).is_ok());
+    }
+
+    #[test]
+    fn the_first_half_of_a_photo_is_refused_not_filled_in() {
+        for format in [ImageFormat::Jpeg, ImageFormat::Png] {
+            let whole = photo(format);
+            assert!(prepare(1, whole.clone()).is_ok(), "{format:?}");
+            let half = whole[..whole.len() / 2].to_vec();
+            assert_eq!(
+                prepare(1, half).map(|a| a.filename),
+                Err(FileProblem::Unreadable),
+                "{format:?}"
+            );
+        }
     }
 
     fn crc32(data: &[u8]) -> u32 {

@@ -33,7 +33,17 @@ impl Upload {
 }
 
 /// Reads every part. Never fails: problems are recorded so the form can come back filled in.
-pub async fn read_upload(mut multipart: Multipart) -> Upload {
+pub async fn read_upload(multipart: Multipart) -> Upload {
+    read_parts(multipart, true).await
+}
+
+/// Reads the text fields only; files are passed over without being kept (for a form that is
+/// refused anyway, but must come back filled in).
+pub async fn read_text(multipart: Multipart) -> Upload {
+    read_parts(multipart, false).await
+}
+
+async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
     let mut upload = Upload::default();
     loop {
         let mut field = match multipart.next_field().await {
@@ -47,7 +57,8 @@ pub async fn read_upload(mut multipart: Multipart) -> Upload {
         let name = field.name().unwrap_or_default().to_string();
         let is_file = field.file_name().is_some();
         let mut buffer = Vec::new();
-        let mut over = false;
+        // A file that is not kept counts as over its limit: read past, never buffered.
+        let mut over = is_file && !keep_files;
         let cap = if is_file {
             MAX_FILE_BYTES
         } else {
@@ -81,7 +92,7 @@ pub async fn read_upload(mut multipart: Multipart) -> Upload {
             }
         }
         if is_file {
-            if name != "attachment" {
+            if name != "attachment" || !keep_files {
                 continue;
             }
             if over {
@@ -103,7 +114,7 @@ pub async fn read_upload(mut multipart: Multipart) -> Upload {
                 }
                 text.truncate(end);
             }
-            upload.fields.push((name, text));
+            upload.fields.push((name, crate::text::clean_owned(text)));
         }
     }
     upload

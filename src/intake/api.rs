@@ -5,13 +5,13 @@
 use std::net::IpAddr;
 
 use super::api_json::{CodeJson, CreatedJson, ReportJson, ReportUpload, StatusJson};
-use super::client::ClientAddr;
 use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
 use super::form;
 use super::provenance::{self, Provenance};
-use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
+use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
 use crate::cases;
+use crate::client::ClientAddr;
 use crate::error::{ApiError, AppError, ResultExt};
 use crate::files::FileProblem;
 use crate::state::AppState;
@@ -54,6 +54,12 @@ pub async fn create(
     lang: Lang,
     request: Request,
 ) -> Result<Response, AppError> {
+    let deps = IntakeDeps::of(&state);
+    let t = |key| state.views.locales.t(lang, key).to_string();
+    // The per-client limit comes first: a client over it is refused before its body is read.
+    let reservation = deps
+        .reserve(peer, None)
+        .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited")))?;
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -77,7 +83,7 @@ pub async fn create(
             .map_err(bad_json)?;
         (body, Vec::new())
     };
-    create_report(&state, peer, lang, body, files).await
+    create_report(&state, &deps, reservation, lang, body, files).await
 }
 
 fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
@@ -95,11 +101,18 @@ fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
 
 async fn create_report(
     state: &AppState,
-    peer: IpAddr,
+    deps: &IntakeDeps<'_>,
+    mut reservation: Reservation<'_>,
     lang: Lang,
     body: ReportJson,
     files: Vec<Vec<u8>>,
 ) -> Result<Response, AppError> {
+    let t = |key| state.views.locales.t(lang, key).to_string();
+    if let Some(token) = body.card_token.as_deref() {
+        reservation
+            .add_card(deps, token)
+            .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited")))?;
+    }
     let provenance = match body.card_token.as_deref() {
         Some(token) => provenance::for_token(&state.db, token)
             .await
@@ -139,11 +152,9 @@ async fn create_report(
         provenance: &provenance,
         version: &version,
         lang,
-        client: peer,
-        card_token: body.card_token.as_deref(),
     };
     let t = |key| state.views.locales.t(lang, key).to_string();
-    let receipt = match submit_report(&IntakeDeps::of(state), submission).await {
+    let receipt = match submit_report(deps, reservation, submission).await {
         Ok(receipt) => receipt,
         Err(SubmitError::RateLimited) => {
             return Err(AppError::TooManyRequests(t("intake_error_rate_limited")));
@@ -160,6 +171,7 @@ async fn create_report(
                 .join("; ");
             return Err(AppError::Unprocessable(text));
         }
+        Err(SubmitError::Busy) => return Err(AppError::Busy(crate::error::BUSY_MESSAGE.into())),
         Err(SubmitError::Internal(e)) => return Err(e),
     };
     let created = CreatedJson {
@@ -223,6 +235,7 @@ pub async fn status_by_header(
         (status = 200, description = "The case", body = StatusJson),
         (status = 400, description = "The body is not valid JSON, or the code is missing or blank", body = ApiError),
         (status = 404, description = "No case for that code (the same answer whatever the reason)", body = ApiError),
+        (status = 415, description = "The body is not sent as JSON (Content-Type: application/json)", body = ApiError),
         (status = 429, description = "Too many wrong codes from this client; wait, or try again in 15 minutes", body = ApiError),
     )
 )]
@@ -232,7 +245,12 @@ pub async fn status_by_body(
     lang: Lang,
     body: Result<Json<CodeJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let Json(body) = body.map_err(bad_json)?;
+    let Json(body) = body.map_err(|e| match e {
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+            "send the body as JSON, with Content-Type: application/json".into(),
+        ),
+        other => bad_json(other),
+    })?;
     if body.query_code.trim().is_empty() {
         return Err(code_missing("as query_code"));
     }

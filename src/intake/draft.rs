@@ -81,6 +81,20 @@ fn valid_email(text: &str) -> bool {
 }
 
 impl ReportDraft {
+    /// The draft under the input rule ([`crate::text::clean`]), whichever door it came by.
+    pub fn cleaned(self) -> Self {
+        use crate::text::clean_owned;
+        Self {
+            description: clean_owned(self.description),
+            occurred_on: clean_owned(self.occurred_on),
+            department: clean_owned(self.department),
+            contact_name: clean_owned(self.contact_name),
+            contact_phone: clean_owned(self.contact_phone),
+            contact_email: clean_owned(self.contact_email),
+            ..self
+        }
+    }
+
     /// Checks the draft against the list version the form offered; `today` is the
     /// reporter's date (China Standard Time).
     pub fn validate(

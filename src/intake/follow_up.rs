@@ -9,15 +9,17 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::client::ClientAddr;
 use super::form;
 use super::page;
 use super::query_code::QueryCode;
+use super::submit::IntakeDeps;
 use crate::cases::{self, Added, RatingOutcome};
+use crate::client::ClientAddr;
 use crate::entities::cases as case_rows;
 use crate::error::{AppError, ResultExt};
 use crate::files as attachments;
 use crate::limits::{CodeGate, client_key};
+use crate::pool::PoolError;
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -125,6 +127,37 @@ pub async fn evidence(
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
+    // The limits come first, before the body (up to five files) is read: a client refused
+    // for wrong codes, or over its hourly uploads, is answered at once.
+    let client = client_key(state.key(), peer);
+    match state.limits.code_gate(&client, state.clock.now()) {
+        CodeGate::Refused => {
+            return page::entry(
+                &state,
+                lang,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("intake_error_code_refused"),
+            );
+        }
+        CodeGate::Wait(_) => {
+            return page::entry(
+                &state,
+                lang,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("intake_error_code_wait"),
+            );
+        }
+        CodeGate::Open => {}
+    }
+    let deps = IntakeDeps::of(&state);
+    let Ok(reservation) = deps.reserve_evidence(peer) else {
+        return page::entry(
+            &state,
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("intake_error_rate_limited_early"),
+        );
+    };
     let submission = match multipart {
         Ok(multipart) => form::read(multipart).await,
         Err(_) => {
@@ -156,9 +189,21 @@ pub async fn evidence(
                 Some(("intake_error_case_full", false)),
             ));
         }
-        let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
-            .await
-            .internal("preparing evidence")?;
+        let cleaned = state
+            .pools
+            .images
+            .run(move || attachments::prepare_all(files))
+            .await;
+        let cleaned = match cleaned {
+            Ok(cleaned) => cleaned,
+            Err(PoolError::Busy(_)) => {
+                return Ok((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Some(("intake_error_busy", false)),
+                ));
+            }
+            Err(e) => return Err(AppError::Internal(e.into())),
+        };
         let cleaned = match cleaned {
             Ok(cleaned) => cleaned,
             Err(problem) => return Ok((problem.status(), Some((problem.message_key(), false)))),
@@ -168,7 +213,10 @@ pub async fn evidence(
                 .await
                 .internal("storing evidence")?;
         Ok(match added {
-            Added::Stored => (StatusCode::OK, Some(("intake_evidence_added", true))),
+            Added::Stored => {
+                reservation.keep();
+                (StatusCode::OK, Some(("intake_evidence_added", true)))
+            }
             Added::CaseFull => (
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(("intake_error_case_full", false)),

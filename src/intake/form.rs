@@ -16,6 +16,12 @@ pub async fn read(multipart: axum::extract::Multipart) -> Submission {
     crate::files::read_upload(multipart).await
 }
 
+/// Reads the report form's text only, passing its files over (for a form that is refused
+/// anyway, but must come back filled in).
+pub async fn read_text(multipart: axum::extract::Multipart) -> Submission {
+    crate::files::read_text(multipart).await
+}
+
 /// Builds a draft from form fields (multipart or urlencoded alike).
 pub fn draft_from_fields(fields: &[(String, String)]) -> ReportDraft {
     let get = |name: &str| {

@@ -3,7 +3,6 @@
 
 mod api;
 mod api_json;
-mod client;
 mod draft;
 mod follow_up;
 mod form;
@@ -13,8 +12,8 @@ mod query_code;
 mod routes;
 mod submit;
 
+pub use crate::client::ClientAddr;
 pub use crate::files::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
-pub use client::ClientAddr;
 pub use draft::{ReportDraft, ValidReport};
 pub use provenance::Provenance;
 pub use query_code::QueryCode;

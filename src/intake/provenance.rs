@@ -11,13 +11,14 @@ pub struct Provenance {
     pub source: &'static str,
     pub district: Option<String>,
     pub batch_id: Option<i64>,
-    /// How many cards the batch holds (a batch of one names its holder).
-    pub batch_size: Option<i32>,
     pub channel: Option<String>,
     pub service_point_id: Option<i64>,
     /// The card's enterprise: stored only if the reporter chooses to say who they are.
     pub enterprise_id: Option<i64>,
     pub revoked: bool,
+    /// The unit a report goes to when its district had to be left out for anonymity but the
+    /// unit covering it is itself shared by enough card holders.
+    pub unit_id: Option<i64>,
     /// The negative-list version printed on the card.
     pub list_version_id: Option<i64>,
 }
@@ -60,7 +61,7 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
     };
     let sql = format!(
         "SELECT c.batch_id, c.enterprise_id, c.service_point_id, c.status, c.revoked_at, \
-                b.channel, b.card_count, b.list_version_id, e.district AS enterprise_district, \
+                b.channel, b.list_version_id, e.district AS enterprise_district, \
                 s.district AS window_district \
          FROM cards c \
          LEFT JOIN card_batches b ON b.id = c.batch_id \
@@ -99,11 +100,123 @@ pub async fn for_token(db: &impl ConnectionTrait, token: &str) -> Result<Provena
         },
         district,
         batch_id: Some(row.try_get("", "batch_id")?),
-        batch_size: row.try_get("", "card_count")?,
         channel: row.try_get("", "channel")?,
         service_point_id,
         enterprise_id,
         revoked,
         list_version_id: row.try_get("", "list_version_id")?,
+        unit_id: None,
     })
+}
+
+/// The unit covering `district`, if the districts it covers together hold at least `k`
+/// enterprises with an active card (so that the unit names no single reporter).
+async fn shared_unit(
+    db: &impl ConnectionTrait,
+    district: &str,
+    k: i64,
+) -> Result<Option<i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let sql = format!(
+        "SELECT u.unit_id AS unit_id, \
+           (SELECT COUNT(DISTINCT c.enterprise_id) FROM cards c \
+              JOIN enterprises e ON e.id = c.enterprise_id \
+              JOIN unit_districts d ON d.district = e.district \
+            WHERE c.status = 'active' AND d.unit_id = u.unit_id) AS holders \
+         FROM unit_districts u WHERE u.district = {}",
+        p(1)
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [district.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let unit: i64 = row.try_get("", "unit_id")?;
+    let holders: i64 = row.try_get("", "holders")?;
+    Ok((holders >= k).then_some(unit))
+}
+
+/// The provenance an anonymous report from an enterprise card may keep: a field stays only
+/// when at least `k` enterprises holding an active card share it, so that it cannot name the
+/// reporter. District, batch and channel together first; then district and channel, the
+/// district alone, the channel alone; else nothing. Desk signs name a window, not a
+/// reporter, and keep theirs.
+pub async fn anonymised(
+    db: &impl ConnectionTrait,
+    provenance: &Provenance,
+    k: u32,
+) -> Result<Provenance, DbErr> {
+    let mut kept = provenance.clone();
+    if provenance.service_point_id.is_some() || provenance.batch_id.is_none() {
+        return Ok(kept);
+    }
+    let backend = db.get_database_backend();
+    let p = |n: usize| match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let (district, batch, channel) = (p(1), p(2), p(3));
+    // NULL matches nothing, so a missing district or channel counts no holders for it.
+    let sql = format!(
+        "SELECT \
+           COUNT(DISTINCT CASE WHEN e.district = {district} AND c.batch_id = {batch} \
+                                AND b.channel = {channel} THEN c.enterprise_id END) AS all_three, \
+           COUNT(DISTINCT CASE WHEN e.district = {district} AND b.channel = {channel} \
+                                THEN c.enterprise_id END) AS district_channel, \
+           COUNT(DISTINCT CASE WHEN e.district = {district} THEN c.enterprise_id END) AS district, \
+           COUNT(DISTINCT CASE WHEN b.channel = {channel} THEN c.enterprise_id END) AS channel \
+         FROM cards c \
+         JOIN card_batches b ON b.id = c.batch_id \
+         JOIN enterprises e ON e.id = c.enterprise_id \
+         WHERE c.status = 'active' AND (e.district = {district} OR b.channel = {channel})"
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                provenance.district.clone().into(),
+                provenance.batch_id.into(),
+                provenance.channel.clone().into(),
+            ],
+        ))
+        .await?;
+    let count = |name: &str| -> i64 {
+        row.as_ref()
+            .and_then(|r| r.try_get::<i64>("", name).ok())
+            .unwrap_or(0)
+    };
+    let k = i64::from(k);
+    let (keep_district, keep_batch, keep_channel) = if count("all_three") >= k {
+        (true, true, true)
+    } else if count("district_channel") >= k {
+        (true, false, true)
+    } else if count("district") >= k {
+        (true, false, false)
+    } else {
+        (false, false, count("channel") >= k)
+    };
+    if !keep_district {
+        kept.district = None;
+        kept.unit_id = match &provenance.district {
+            Some(district) => shared_unit(db, district, k).await?,
+            None => None,
+        };
+    }
+    if !keep_batch {
+        kept.batch_id = None;
+    }
+    if !keep_channel {
+        kept.channel = None;
+    }
+    Ok(kept)
 }

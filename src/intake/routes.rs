@@ -1,18 +1,16 @@
 //! The report form: `GET`/`POST /r/{token}` and `/report`.
 
-use std::net::IpAddr;
-
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::client::ClientAddr;
 use super::draft::{FieldErrors, ReportDraft};
 use super::form::{self, Submission};
 use super::page::{self, FormPage};
 use super::provenance::{self, Provenance};
-use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
+use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
+use crate::client::ClientAddr;
 use crate::error::{AppError, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
@@ -48,15 +46,21 @@ pub async fn card_submit(
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
+    let deps = IntakeDeps::of(&state);
+    // The limits come first, before any of the body is read.
+    let reservation = deps.reserve(peer, Some(&token));
     let provenance = provenance::for_token(&state.db, &token)
         .await
         .internal("looking up a card")?;
+    let Ok(reservation) = reservation else {
+        return refused(&state, lang, card_path(&token), &provenance, multipart).await;
+    };
     let submission = read(multipart).await?;
     submit(
         &state,
+        &deps,
+        reservation,
         lang,
-        peer,
-        Some(&token),
         card_path(&token),
         provenance,
         submission,
@@ -71,18 +75,57 @@ pub async fn plain_submit(
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let submission = read(multipart).await?;
+    let deps = IntakeDeps::of(&state);
     let provenance = Provenance::without_card("web");
+    let Ok(reservation) = deps.reserve(peer, None) else {
+        return refused(&state, lang, "/report".into(), &provenance, multipart).await;
+    };
+    let submission = read(multipart).await?;
     submit(
         &state,
+        &deps,
+        reservation,
         lang,
-        peer,
-        None,
         "/report".into(),
         provenance,
         submission,
     )
     .await
+}
+
+/// The refusal of a client over its report limit, decided before the body was read. Only the
+/// text is read then (files are passed over, never kept or decoded), so that the form comes
+/// back filled in.
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    path: String,
+    provenance: &Provenance,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let submission = match multipart {
+        Ok(multipart) => form::read_text(multipart).await,
+        Err(_) => Submission::default(),
+    };
+    let version = state
+        .lists
+        .for_card(&state.db, provenance.list_version_id)
+        .await
+        .internal("loading the negative list")?;
+    let page = FormPage {
+        path,
+        provenance,
+        version: &version,
+        draft: &form::draft(&submission),
+        errors: &FieldErrors::new(),
+        notice: Some("intake_error_rate_limited"),
+        status: StatusCode::TOO_MANY_REQUESTS,
+    };
+    let mut response = page::form(state, lang, page)?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    Ok(response)
 }
 
 /// Where the form for `token` posts: the same URL, unless the token is not a token at all.
@@ -136,9 +179,9 @@ async fn show_blank(
 
 async fn submit(
     state: &AppState,
+    deps: &IntakeDeps<'_>,
+    reservation: Reservation<'_>,
     lang: Lang,
-    ip: IpAddr,
-    card_token: Option<&str>,
     path: String,
     provenance: Provenance,
     submission: Submission,
@@ -156,8 +199,6 @@ async fn submit(
         provenance: &provenance,
         version: &version,
         lang,
-        client: ip,
-        card_token,
     };
     let again = |errors: &FieldErrors, notice, status| {
         let page = FormPage {
@@ -171,8 +212,9 @@ async fn submit(
         };
         page::form(state, lang, page)
     };
-    match submit_report(&IntakeDeps::of(state), report).await {
+    match submit_report(deps, reservation, report).await {
         Ok(receipt) => page::receipt(state, lang, &receipt),
+        // Reserved before the body was read; kept for completeness.
         Err(SubmitError::RateLimited) => {
             let mut response = again(
                 &FieldErrors::new(),
@@ -184,6 +226,11 @@ async fn submit(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
             Ok(response)
         }
+        Err(SubmitError::Busy) => again(
+            &FieldErrors::new(),
+            Some("intake_error_busy"),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
         Err(SubmitError::Invalid {
             mut errors,
             file_problem,

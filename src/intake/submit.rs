@@ -18,12 +18,10 @@ use crate::error::{AppError, ResultExt};
 use crate::files::{self as attachments, FileProblem};
 use crate::limits::{Limits, card_key, client_key};
 use crate::negative_list::NegativeListVersion;
+use crate::pool::{Pool, PoolError};
 use crate::sla::SlaCache;
 use crate::state::AppState;
 use crate::web::Lang;
-
-/// The smallest batch an anonymous report may name: below it, the batch says who reported.
-pub const MIN_ANONYMOUS_BATCH: i32 = 20;
 
 /// What the reporter is told once a report is stored.
 #[derive(Debug)]
@@ -36,17 +34,21 @@ pub struct Receipt {
 }
 
 /// What intake needs from the server: the write gate, the in-memory limits and their
-/// settings, the key, and the time.
+/// settings, the image pool, the key, and the time.
 pub struct IntakeDeps<'a> {
     pub writes: &'a WriteGate,
     /// The deadline rules a new case starts under.
     pub sla: &'a SlaCache,
     pub limits: &'a Limits,
+    /// The bounded pool attachments are cleaned in.
+    pub images: &'a Pool,
     pub key: &'a [u8],
     /// Reports per client address per hour.
     pub client_limit: u32,
     /// Reports per card per hour.
     pub card_limit: u32,
+    /// Card holders who must share a provenance field for an anonymous report to keep it.
+    pub anonymity_threshold: u32,
     pub now: DateTime<Utc>,
 }
 
@@ -57,9 +59,11 @@ impl<'a> IntakeDeps<'a> {
             writes: &state.writes,
             sla: &state.sla,
             limits: &state.limits,
+            images: &state.pools.images,
             key: state.key(),
             client_limit: state.settings.intake_client_limit,
             card_limit: state.settings.intake_card_limit,
+            anonymity_threshold: state.settings.anonymity_threshold,
             now: state.clock.now(),
         }
     }
@@ -76,10 +80,6 @@ pub struct ReportSubmission<'a> {
     /// The negative-list version the form offered.
     pub version: &'a NegativeListVersion,
     pub lang: Lang,
-    /// The client's address, for the in-memory limit only.
-    pub client: IpAddr,
-    /// The card token the submission came through, for the per-card limit only.
-    pub card_token: Option<&'a str>,
 }
 
 /// Why a submission was not stored.
@@ -87,6 +87,8 @@ pub struct ReportSubmission<'a> {
 pub enum SubmitError {
     /// Over the per-client or per-card limit.
     RateLimited,
+    /// The attachment pool is full: try again in a few seconds (nothing was stored).
+    Busy,
     /// Field problems (locale keys) and a file problem, together so one answer names all.
     Invalid {
         errors: FieldErrors,
@@ -101,26 +103,86 @@ impl From<AppError> for SubmitError {
     }
 }
 
-/// Checks, cleans and stores one submission. Its place within the limits is reserved first
-/// and given back if it is not stored.
+/// A place within the per-client (and per-card) report limits, taken before the request
+/// body is read. It is given back when dropped unless a report was stored with it, so a
+/// refused, failed or abandoned submission costs the client nothing.
+pub struct Reservation<'a> {
+    limits: &'a Limits,
+    keys: Vec<String>,
+    kept: bool,
+}
+
+impl<'a> IntakeDeps<'a> {
+    /// Reserves one report for `client` (and `card_token`), before anything else is read.
+    pub fn reserve(
+        &self,
+        client: IpAddr,
+        card_token: Option<&str>,
+    ) -> Result<Reservation<'a>, SubmitError> {
+        let mut reservation = Reservation {
+            limits: self.limits,
+            keys: Vec::new(),
+            kept: false,
+        };
+        reservation.add(client_key(self.key, client), self.client_limit, self.now)?;
+        if let Some(token) = card_token {
+            reservation.add_card(self, token)?;
+        }
+        Ok(reservation)
+    }
+
+    /// Reserves one evidence upload for `client` (the same hourly limit as reports, counted
+    /// apart), before its body is read.
+    pub fn reserve_evidence(&self, client: IpAddr) -> Result<Reservation<'a>, SubmitError> {
+        let mut reservation = Reservation {
+            limits: self.limits,
+            keys: Vec::new(),
+            kept: false,
+        };
+        let key = format!("evidence:{}", client_key(self.key, client));
+        reservation.add(key, self.client_limit, self.now)?;
+        Ok(reservation)
+    }
+}
+
+impl Reservation<'_> {
+    /// Uses the reservation up: what it guarded was stored.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+
+    /// Adds the per-card limit of `token` (known only once a JSON body is read).
+    pub fn add_card(&mut self, deps: &IntakeDeps<'_>, token: &str) -> Result<(), SubmitError> {
+        self.add(card_key(deps.key, token), deps.card_limit, deps.now)
+    }
+
+    fn add(&mut self, key: String, limit: u32, now: DateTime<Utc>) -> Result<(), SubmitError> {
+        if !self.limits.reserve_report(&[(key.as_str(), limit)], now) {
+            return Err(SubmitError::RateLimited);
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+            self.limits.release_report(&keys);
+        }
+    }
+}
+
+/// Checks, cleans and stores one submission within its `reservation`, which it uses up if
+/// the report is stored.
 pub async fn submit_report(
     deps: &IntakeDeps<'_>,
+    mut reservation: Reservation<'_>,
     submission: ReportSubmission<'_>,
 ) -> Result<Receipt, SubmitError> {
-    let client = client_key(deps.key, submission.client);
-    let card = submission.card_token.map(|token| card_key(deps.key, token));
-    let mut limits = vec![(client.as_str(), deps.client_limit)];
-    if let Some(card) = &card {
-        limits.push((card.as_str(), deps.card_limit));
-    }
-    if !deps.limits.reserve_report(&limits, deps.now) {
-        return Err(SubmitError::RateLimited);
-    }
-    let keys: Vec<&str> = limits.iter().map(|(k, _)| *k).collect();
     let stored = check_and_store(deps, submission).await;
-    if stored.is_err() {
-        deps.limits.release_report(&keys);
-    }
+    reservation.kept = stored.is_ok();
     stored
 }
 
@@ -130,6 +192,7 @@ async fn check_and_store(
 ) -> Result<Receipt, SubmitError> {
     let checked = submission
         .draft
+        .cleaned()
         .validate(submission.version, china_today(deps.now));
     // Cheap checks on the files first, so one answer names every problem.
     let file_problem = submission.file_problem.or_else(|| {
@@ -149,13 +212,19 @@ async fn check_and_store(
         }
     };
     let files = submission.files;
-    let cleaned = tokio::task::spawn_blocking(move || attachments::prepare_all(files))
+    let cleaned = match deps
+        .images
+        .run(move || attachments::prepare_all(files))
         .await
-        .internal("preparing attachments")?
-        .map_err(|problem| SubmitError::Invalid {
-            errors: FieldErrors::new(),
-            file_problem: Some(problem),
-        })?;
+    {
+        Ok(cleaned) => cleaned,
+        Err(PoolError::Busy(_)) => return Err(SubmitError::Busy),
+        Err(e) => return Err(SubmitError::Internal(AppError::Internal(e.into()))),
+    }
+    .map_err(|problem| SubmitError::Invalid {
+        errors: FieldErrors::new(),
+        file_problem: Some(problem),
+    })?;
     Ok(store(deps, valid, submission.provenance, submission.lang, cleaned).await?)
 }
 
@@ -181,15 +250,13 @@ async fn store(
         None => (None, None, None),
     };
     let anonymous = contact_phone.is_none() && contact_email.is_none() && enterprise_id.is_none();
-    // A small batch (a reissued card, a few chosen enterprises) would name the enterprise
-    // through its cards: an anonymous report from an enterprise card keeps such a batch out.
-    let batch_id = if anonymous
-        && provenance.service_point_id.is_none()
-        && provenance.batch_size.unwrap_or(0) < MIN_ANONYMOUS_BATCH
-    {
-        None
+    // An anonymous report keeps only the provenance that enough card holders share.
+    let provenance = if anonymous {
+        &super::provenance::anonymised(deps.writes.db(), provenance, deps.anonymity_threshold)
+            .await
+            .internal("counting card holders")?
     } else {
-        provenance.batch_id
+        provenance
     };
     let row = reports::ActiveModel {
         received_at: Set(now),
@@ -204,7 +271,7 @@ async fn store(
         enterprise_id: Set(enterprise_id),
         source: Set(provenance.source.to_string()),
         district: Set(provenance.district.clone()),
-        batch_id: Set(batch_id),
+        batch_id: Set(provenance.batch_id),
         channel: Set(provenance.channel.clone()),
         service_point_id: Set(provenance.service_point_id),
         from_revoked_card: Set(provenance.revoked),
@@ -219,6 +286,7 @@ async fn store(
         .internal("loading the deadline rules")?;
     let origin = CaseOrigin {
         district: provenance.district.clone(),
+        unit_id: provenance.unit_id,
         from_revoked_card: provenance.revoked,
     };
     let txn = deps.writes.begin().await.internal("starting a report")?;

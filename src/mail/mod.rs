@@ -44,8 +44,8 @@ use tokio::sync::watch;
 use crate::state::AppState;
 
 pub use outbox::{
-    OutboxCounts, OutgoingEmail, backoff, counts, enqueue, find_by_id, find_by_key, list, retry,
-    retry_all_failed,
+    OutboxCounts, OutgoingEmail, backoff, counts, enqueue, enqueue_many, existing_keys, find_by_id,
+    find_by_key, list, retry, retry_all_failed,
 };
 pub use render::{RenderedEmail, render};
 pub use routes::staff_routes;

@@ -44,12 +44,73 @@ pub async fn enqueue(
     email: OutgoingEmail,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    Ok(enqueue_many(db, vec![email], now).await? > 0)
+}
+
+/// Rows one INSERT carries at most (well under both engines' bound-parameter limits).
+const INSERT_CHUNK: usize = 500;
+
+/// Queues many emails inside the caller's transaction, a few hundred rows per statement;
+/// emails whose `dedupe_key` is already queued or sent are skipped. Returns how many rows
+/// were new.
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    emails: Vec<OutgoingEmail>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut queued = 0;
+    let mut emails = emails.into_iter().peekable();
+    while emails.peek().is_some() {
+        let rows: Vec<email_outbox::ActiveModel> = emails
+            .by_ref()
+            .take(INSERT_CHUNK)
+            .map(|email| new_row(email, now))
+            .collect();
+        let inserted = Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await;
+        match inserted {
+            Ok(rows) => queued += rows,
+            Err(DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(queued)
+}
+
+/// Of `keys`, those already in the outbox (queued, sent or failed): lets a tick skip
+/// rendering what an earlier tick queued.
+pub async fn existing_keys(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let rows: Vec<String> = Entity::find()
+            .select_only()
+            .column(Column::DedupeKey)
+            .filter(Column::DedupeKey.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The row that queues `email` now.
+fn new_row(email: OutgoingEmail, now: DateTime<Utc>) -> email_outbox::ActiveModel {
     let subject = email
         .subject
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let row = email_outbox::ActiveModel {
+    email_outbox::ActiveModel {
         dedupe_key: Set(email.dedupe_key),
         kind: Set(email.kind),
         case_id: Set(email.case_id),
@@ -66,19 +127,6 @@ pub async fn enqueue(
         created_at: Set(now),
         sent_at: Set(None),
         ..Default::default()
-    };
-    let inserted = Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(Column::DedupeKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await;
-    match inserted {
-        Ok(rows) => Ok(rows > 0),
-        Err(DbErr::RecordNotInserted) => Ok(false),
-        Err(e) => Err(e),
     }
 }
 

@@ -219,3 +219,88 @@ async fn the_cli_issues_lists_and_revokes_tokens_that_the_server_honours() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_issues_a_token_on_the_page_sees_it_once_and_revokes_it_there() {
+    on_each_database(async |app| {
+        let user = member(&app, "wang", Role::Inspector, None).await;
+        let csrf = app.login_as_admin().await;
+        let answer = app
+            .post_form(
+                "/staff/admin/tokens",
+                &[
+                    ("csrf", &csrf),
+                    ("user", &user.id.to_string()),
+                    ("name", "周报统计脚本"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status(), 200, "on {}", app.backend);
+        assert_eq!(
+            answer
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        let page = answer.text().await.expect("body");
+        let start = page.find("jdk_").expect("the secret is shown");
+        let secret: String = page[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let (status, _) = api(&app, &secret, "GET", "/api/v1/cases", None).await;
+        assert_eq!(status, 200);
+
+        // Listed without its secret; shown once only.
+        let listing = app
+            .get("/staff/admin/tokens")
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(listing.contains("周报统计脚本") && listing.contains("wang"));
+        assert!(!listing.contains(&secret));
+        let row = auth::list_tokens(&app.db, Some(user.id))
+            .await
+            .expect("list")
+            .pop()
+            .expect("the token");
+
+        // A nameless token is refused with a message; a revoked one opens nothing.
+        let nameless = app
+            .post_form(
+                "/staff/admin/tokens",
+                &[
+                    ("csrf", &csrf),
+                    ("user", &user.id.to_string()),
+                    ("name", " "),
+                ],
+            )
+            .await;
+        assert_eq!(nameless.status(), 422);
+        let revoked = app
+            .post_form(
+                &format!("/staff/admin/tokens/{}/revoke", row.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(revoked.status(), 303);
+        let (status, _) = api(&app, &secret, "GET", "/api/v1/cases", None).await;
+        assert_eq!(status, 401, "on {}", app.backend);
+        let again = app
+            .post_form(
+                &format!("/staff/admin/tokens/{}/revoke", row.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(again.status(), 409);
+        assert!(
+            audit_actions(&app, "api_token")
+                .await
+                .iter()
+                .any(|(action, _)| action == "api_token_revoked"),
+        );
+    })
+    .await;
+}

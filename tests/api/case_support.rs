@@ -164,8 +164,12 @@ pub async fn report_from(
         card_limit: 100_000,
         ..IntakeDeps::of(&app.state)
     };
+    let reservation = deps
+        .reserve(std::net::IpAddr::from([127, 0, 0, 1]), None)
+        .unwrap_or_else(|_| panic!("within the raised limit"));
     let receipt = submit_report(
         &deps,
+        reservation,
         ReportSubmission {
             draft: ReportDraft {
                 items: items.to_vec(),
@@ -177,8 +181,6 @@ pub async fn report_from(
             provenance: &provenance,
             version: &version,
             lang: jianduka::web::Lang::Zh,
-            client: std::net::IpAddr::from([127, 0, 0, 1]),
-            card_token: None,
         },
     )
     .await

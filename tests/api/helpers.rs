@@ -78,6 +78,7 @@ impl TestApp {
     pub async fn add_user(&self, username: &str, role: Role) -> jianduka::entities::users::Model {
         jianduka::auth::create_user(
             &self.state.writes,
+            &self.state.pools.passwords,
             &self.stamp(),
             NewUser {
                 username: username.into(),
@@ -217,15 +218,15 @@ pub fn temp_dir(prefix: &str) -> PathBuf {
     dir
 }
 
+/// The secret key of every test server.
+pub const TEST_SECRET_KEY: &str = "test-secret-key-0123456789abcdef-0123456789";
+
 /// Settings for a test server: port 0, its own data dir, a fixed secret key.
 pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
     let mut env = HashMap::new();
     env.insert("JIANDUKA_BIND", "127.0.0.1:0".to_string());
     env.insert("JIANDUKA_DATABASE_URL", database_url.to_string());
-    env.insert(
-        "JIANDUKA_SECRET_KEY",
-        "test-secret-key-0123456789abcdef-0123456789".to_string(),
-    );
+    env.insert("JIANDUKA_SECRET_KEY", TEST_SECRET_KEY.to_string());
     env.insert("JIANDUKA_ORG_NAME", "诸暨市纪委监委".to_string());
     env.insert("JIANDUKA_LOG", "warn".to_string());
     jianduka::config::load_from(

@@ -3,7 +3,9 @@
 use sea_orm::EntityTrait;
 
 use crate::helpers::{on_each_database, spawn_app};
-use crate::intake_support::{CardKind, STORY, count, insert_card, query_code_in, report_form};
+use crate::intake_support::{
+    CardKind, STORY, add_holders, count, insert_card, query_code_in, report_form,
+};
 use jianduka::entities::{cases as case_rows, reports};
 
 #[tokio::test]
@@ -83,6 +85,8 @@ async fn an_unknown_token_still_opens_the_form_and_stores_no_provenance() {
 async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_enterprise() {
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::Enterprise).await;
+        // Ten holders share the district, batch and channel: none of them is named by it.
+        add_holders(&app.db, Some(card.batch_id), "暨阳街道", 9).await;
         let response = app
             .client
             .post(format!("{}/r/{}", app.address, card.token))
@@ -245,38 +249,54 @@ async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
     .await;
 }
 
+async fn anonymous_report_from(app: &crate::helpers::TestApp, token: &str) -> reports::Model {
+    let response = app
+        .client
+        .post(format!("{}/r/{token}", app.address))
+        .multipart(report_form(&[1], STORY))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let report = reports::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("stored");
+    assert!(report.anonymous);
+    report
+}
+
 #[tokio::test]
 async fn an_anonymous_report_from_a_reissued_card_does_not_keep_its_one_card_batch() {
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::Enterprise).await;
-        use sea_orm::ConnectionTrait;
-        app.db
-            .execute_unprepared(&format!(
-                "UPDATE card_batches SET card_count = 1 WHERE id = {}",
-                card.batch_id
-            ))
-            .await
-            .expect("shrink the batch");
-        let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(report_form(&[1], STORY))
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), 200);
-        let report = reports::Entity::find()
-            .one(&app.db)
-            .await
-            .expect("query")
-            .expect("stored");
-        assert!(report.anonymous);
+        // Many holders share the district and channel, but not the batch of one.
+        add_holders(&app.db, None, "暨阳街道", 12).await;
+        let report = anonymous_report_from(&app, &card.token).await;
         assert_eq!(
             report.batch_id, None,
-            "a one-card batch would name the enterprise"
+            "a one-card batch would name the enterprise on {}",
+            app.backend
         );
         assert_eq!(report.district.as_deref(), Some("暨阳街道"));
         assert_eq!(report.channel.as_deref(), Some("visit"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_report_from_the_only_card_holder_of_a_district_keeps_neither_district_nor_batch()
+ {
+    on_each_database(async |app| {
+        let card = insert_card(&app.db, CardKind::Enterprise).await;
+        // The card's batch is large, but its holder is alone in its district.
+        add_holders(&app.db, Some(card.batch_id), "枫桥镇", 30).await;
+        let report = anonymous_report_from(&app, &card.token).await;
+        assert_eq!(report.district, None, "on {}", app.backend);
+        assert_eq!(report.batch_id, None, "on {}", app.backend);
+        assert_eq!(report.channel.as_deref(), Some("visit"));
+        assert_eq!(report.enterprise_id, None);
     })
     .await;
 }

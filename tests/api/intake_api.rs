@@ -192,3 +192,33 @@ async fn a_status_request_without_a_query_code_is_a_400_and_costs_no_attempt() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_status_request_without_its_code_or_without_json_gets_a_documented_400_or_415() {
+    let app = crate::helpers::spawn_app().await;
+    let response = app.get("/api/v1/reports/status").await;
+    assert_eq!(response.status(), 400);
+    assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+    let response = app
+        .client
+        .post(format!("{}/api/v1/reports/status", app.address))
+        .body(r#"{"query_code": "1234"}"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 415);
+    assert!(response.json::<Value>().await.expect("json")["error"].is_string());
+    let document: Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let status = &document["paths"]["/v1/reports/status"];
+    assert!(status["get"]["responses"]["400"].is_object());
+    assert!(status["post"]["responses"]["415"].is_object());
+    // Neither counted as a wrong code: the right one still opens at once.
+    for _ in 0..10 {
+        assert_eq!(app.get("/api/v1/reports/status").await.status(), 400);
+    }
+}

@@ -263,3 +263,74 @@ pub async fn spawn_app_with(
 ) -> crate::helpers::TestApp {
     crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, edit).await
 }
+
+/// Adds `n` enterprises in `district`, each holding an active card of batch `batch_id`, or
+/// of a new door-to-door batch of their own when `None`. Returns the batch.
+pub async fn add_holders(
+    db: &DatabaseConnection,
+    batch_id: Option<i64>,
+    district: &str,
+    n: usize,
+) -> i64 {
+    let now = Utc::now();
+    let batch_id = match batch_id {
+        Some(id) => id,
+        None => {
+            let version = jianduka::negative_list::current(db)
+                .await
+                .expect("negative list");
+            card_batches::ActiveModel {
+                kind: Set("card".into()),
+                channel: Set("visit".into()),
+                template: Set("id1".into()),
+                list_version_id: Set(version.id),
+                scope: Set("all".into()),
+                card_count: Set(n as i32),
+                created_by: Set(None),
+                created_by_label: Set("test".into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .expect("batch")
+            .id
+        }
+    };
+    for _ in 0..n {
+        let token = jianduka::crypto::random_token::<16>().expect("token");
+        let suffix = token[..8].to_uppercase().replace(['-', '_'], "X");
+        let enterprise = enterprises::ActiveModel {
+            uscc: Set(format!("9133{suffix}")),
+            name: Set(format!("测试企业{suffix}")),
+            district: Set(district.into()),
+            address: Set(None),
+            contact_name: Set(None),
+            contact_phone: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("enterprise");
+        cards::ActiveModel {
+            serial: Set(format!("ZJ-{suffix}")),
+            token: Set(token),
+            batch_id: Set(batch_id),
+            position_in_batch: Set(1),
+            enterprise_id: Set(Some(enterprise.id)),
+            service_point_id: Set(None),
+            status: Set("active".into()),
+            issued_at: Set(now),
+            revoked_at: Set(None),
+            revoked_reason: Set(None),
+            replaced_by_card_id: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("card");
+    }
+    batch_id
+}

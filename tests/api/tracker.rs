@@ -44,8 +44,10 @@ async fn report_without_a_card(app: &TestApp) -> case_rows::Model {
     crate::case_support::newest_case(app).await
 }
 
-/// Unit 第一纪检监察室 covering 暨阳街道; returns its id.
+/// Unit 第一纪检监察室 covering 暨阳街道, where enough enterprises hold a card for an
+/// anonymous report to keep its district; returns its id.
 async fn first_unit(app: &TestApp) -> i64 {
+    crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
     jianduka::auth::accounts::create_unit(
         &app.state.writes,
         &app.stamp(),
@@ -611,6 +613,65 @@ async fn messages_and_notes_are_kept_apart_and_a_refused_note_keeps_its_text() {
                 .any(|m| m.body == "请补充发生的具体时间。")
         );
         assert!(!view.messages.iter().any(|m| m.body.contains("已电话联系")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_anonymous_report_too_telling_for_its_district_still_reaches_the_unit() {
+    on_each_database(async |app| {
+        // The reporting card's holder is alone in 暨阳街道; the unit also covers 浣东街道,
+        // where a dozen enterprises hold cards: the unit names nobody, the district would.
+        crate::intake_support::add_holders(&app.db, None, "浣东街道", 12).await;
+        let unit = jianduka::auth::accounts::create_unit(
+            &app.state.writes,
+            &app.stamp(),
+            "第一纪检监察室",
+            &["暨阳街道".to_string(), "浣东街道".to_string()],
+        )
+        .await
+        .expect("unit")
+        .id;
+        let case = report_through_a_card(&app).await;
+        assert_eq!(case.district, None, "on {}", app.backend);
+        assert_eq!(case.unit_id, Some(unit), "on {}", app.backend);
+        // A unit of the lone district only would name the reporter: triage instead.
+        let lone = jianduka::auth::accounts::create_unit(
+            &app.state.writes,
+            &app.stamp(),
+            "第二纪检监察室",
+            &["枫桥镇".to_string()],
+        )
+        .await
+        .expect("unit")
+        .id;
+        let card = {
+            use jianduka::entities::enterprises;
+            use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+            let card = insert_card(&app.db, CardKind::Enterprise).await;
+            let enterprise = enterprises::Entity::find_by_id(card.enterprise_id.expect("holder"))
+                .one(&app.db)
+                .await
+                .expect("query")
+                .expect("enterprise");
+            let mut moved = enterprise.into_active_model();
+            moved.district = Set("枫桥镇".into());
+            moved.update(&app.db).await.expect("moved");
+            card
+        };
+        space_out(&app);
+        let response = app
+            .client
+            .post(format!("{}/r/{}", app.address, card.token))
+            .multipart(report_form(&[1], STORY))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let case = crate::case_support::newest_case(&app).await;
+        assert_eq!(case.district, None);
+        assert_ne!(case.unit_id, Some(lone));
+        assert_eq!(case.unit_id, None, "triage");
     })
     .await;
 }

@@ -203,6 +203,23 @@ async fn desk_signs_go_to_service_windows_through_the_window_channel() {
 }
 
 #[tokio::test]
+async fn a_very_long_list_of_service_points_gets_a_clear_refusal_not_a_500() {
+    on_each_database(async |app| {
+        seed_service_points(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let ids: Vec<String> = (1..=70_000).map(|i| i.to_string()).collect();
+        let mut fields = vec![("target", "service_points")];
+        fields.extend(ids.iter().map(|id| ("service_point", id.as_str())));
+        let response = post_issue(&app, &csrf, &fields).await;
+        assert_eq!(response.status(), 422, "on {}", app.backend);
+        let page = response.text().await.expect("body");
+        assert!(page.contains("Unknown service point ids"), "{page}");
+        assert!(page.len() < 100_000, "the refusal names a few ids, not all");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() {
     on_each_database(async |app| {
         seed_register(&app.db).await;

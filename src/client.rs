@@ -1,6 +1,6 @@
-//! Which client a request comes from, for the in-memory rate limits only: the TCP peer, or,
-//! behind a reverse proxy configured with `JIANDUKA_CLIENT_IP_HEADER`, the address the proxy
-//! reports. Never stored, never logged.
+//! Which client a request comes from, for the in-memory limits only (reports, query codes,
+//! logins): the TCP peer, or, behind a reverse proxy configured with
+//! `JIANDUKA_CLIENT_IP_HEADER`, the address the proxy reports. Never stored, never logged.
 
 use std::net::{IpAddr, SocketAddr};
 

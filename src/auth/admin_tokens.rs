@@ -1,0 +1,125 @@
+//! `/staff/admin/tokens`: the personal API tokens, issued and revoked by an admin. A new
+//! token's secret is shown once, on the answer to the form that issued it.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::accounts;
+use super::tokens::{self, TokenError};
+use crate::access::CurrentUser;
+use crate::clock::beijing;
+use crate::error::{AppError, ResultExt};
+use crate::state::AppState;
+use crate::web::Lang;
+
+async fn view(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response, AppError> {
+    let listed = tokens::list_tokens(&state.db, None).await?;
+    let rows: Vec<_> = listed
+        .iter()
+        .map(|t| {
+            minijinja::context! {
+                id => t.id,
+                username => &t.username,
+                name => &t.name,
+                created_at => beijing(t.created_at),
+                last_used_at => t.last_used_at.map(beijing),
+                revoked_at => t.revoked_at.map(beijing),
+                user_active => t.user_active,
+                works => t.works(),
+            }
+        })
+        .collect();
+    let people: Vec<_> = accounts::list_accounts(&state.db, state.clock.now())
+        .await?
+        .into_iter()
+        .filter(|a| a.active)
+        .map(|a| minijinja::context! { id => a.id, username => a.username, display_name => a.display_name })
+        .collect();
+    let defaults = minijinja::context! { issued => (), name => "" };
+    let page = state
+        .views
+        .page(
+            "admin/tokens.html",
+            lang,
+            minijinja::context! {
+                me => user.context(lang), csrf => &user.csrf,
+                tokens => rows, people => people, ..minijinja::context! { ..extra, ..defaults }
+            },
+        )
+        .internal("rendering the tokens page")?;
+    Ok((status, page).into_response())
+}
+
+pub(super) async fn tokens_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    view(&state, lang, &user, StatusCode::OK, minijinja::context! {}).await
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct IssueForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(super) async fn issue(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Form(form): Form<IssueForm>,
+) -> Result<Response, AppError> {
+    let Ok(owner) = form.user.trim().parse::<i64>() else {
+        let extra =
+            minijinja::context! { error => "请选择账户 · Choose an account", name => &form.name };
+        return view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await;
+    };
+    match tokens::issue_token(&state.writes, &state.stamp(user.actor()), owner, &form.name).await {
+        Ok((row, secret)) => {
+            let extra = minijinja::context! { issued => minijinja::context! {
+            name => row.name, secret => secret.expose() } };
+            let mut page = view(&state, lang, &user, StatusCode::OK, extra).await?;
+            page.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            Ok(page)
+        }
+        Err(TokenError::Db(e)) => Err(e.into()),
+        Err(TokenError::Other(e)) => Err(AppError::Internal(e)),
+        Err(e) => {
+            let extra = minijinja::context! { error => e.to_string(), name => &form.name };
+            view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
+        }
+    }
+}
+
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match tokens::revoke_token(&state.writes, &state.stamp(user.actor()), id).await {
+        Ok(_) => Ok(Redirect::to("/staff/admin/tokens?done=1").into_response()),
+        Err(TokenError::NotFound) => Err(AppError::NotFound),
+        Err(TokenError::Db(e)) => Err(e.into()),
+        Err(TokenError::Other(e)) => Err(AppError::Internal(e)),
+        Err(e) => {
+            let extra = minijinja::context! { error => e.to_string() };
+            view(&state, lang, &user, StatusCode::CONFLICT, extra).await
+        }
+    }
+}
