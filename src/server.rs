@@ -199,3 +199,21 @@ pub fn keep_large_blocks_returnable() {}
 pub fn raise_open_file_limit() -> Option<u64> {
     None
 }
+
+/// The pause between two passes of a background loop: waits `every`, and answers false as
+/// soon as `stop` reads true or its sender is gone (then the loop ends).
+pub async fn pause(
+    every: std::time::Duration,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => return !*stop.borrow(),
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return false;
+                }
+            }
+        }
+    }
+}

@@ -94,16 +94,30 @@ pub async fn attempt_code(
     ticket: &str,
     code: &str,
 ) -> Result<LoginOutcome, AppError> {
+    throttled(state, ip, async |_, now| {
+        decide_code(state, ticket, code, now).await
+    })
+    .await
+}
+
+/// Runs `decide` for a client from `ip` unless its throttle says wait, and records the
+/// outcome against the client: a refusal counts, a success clears, a code still to come
+/// (or an error) neither.
+async fn throttled(
+    state: &AppState,
+    ip: IpAddr,
+    decide: impl AsyncFnOnce(&str, DateTime<Utc>) -> Result<LoginOutcome, AppError>,
+) -> Result<LoginOutcome, AppError> {
     let now = state.clock.now();
     let client = client_key(state.key(), ip);
     if let Gate::Wait(wait) = state.limits.login_attempt(&client, now) {
         return Ok(LoginOutcome::Throttled(wait));
     }
-    let outcome = decide_code(state, ticket, code, now).await;
+    let outcome = decide(&client, now).await;
     match &outcome {
         Ok(LoginOutcome::Success { .. }) => state.limits.login_succeeded(&client),
+        Ok(LoginOutcome::CodeNeeded { .. }) | Err(_) => state.limits.login_abandoned(&client),
         Ok(_) => state.limits.login_failed(&client, now),
-        Err(_) => state.limits.login_abandoned(&client),
     }
     outcome
 }
@@ -139,20 +153,10 @@ pub async fn attempt(
     username: &str,
     password: String,
 ) -> Result<LoginOutcome, AppError> {
-    let now = state.clock.now();
-    let client = client_key(state.key(), ip);
-    if let Gate::Wait(wait) = state.limits.login_attempt(&client, now) {
-        return Ok(LoginOutcome::Throttled(wait));
-    }
-    let outcome = decide(state, &client, username, password, now).await;
-    match &outcome {
-        Ok(LoginOutcome::Success { .. }) => state.limits.login_succeeded(&client),
-        // Neither a failure nor a success until the code is in.
-        Ok(LoginOutcome::CodeNeeded { .. }) => state.limits.login_abandoned(&client),
-        Ok(_) => state.limits.login_failed(&client, now),
-        Err(_) => state.limits.login_abandoned(&client),
-    }
-    outcome
+    throttled(state, ip, async |client, now| {
+        decide(state, client, username, password, now).await
+    })
+    .await
 }
 
 async fn decide(

@@ -69,18 +69,26 @@ fn render_login(
     username: &str,
     error: Option<&str>,
 ) -> Result<Response, AppError> {
+    let ctx = minijinja::context! { next => next, username => username, error => error };
+    login_form(state, lang, "auth/login.html", ctx, StatusCode::OK)
+}
+
+/// A page of the login (`template`) whose form carries a fresh token, also set as the
+/// `Path=/login` cookie the login's double-submit check compares it with; never cached.
+fn login_form(
+    state: &AppState,
+    lang: Lang,
+    template: &str,
+    ctx: minijinja::Value,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let token = crate::crypto::random_token::<18>().internal("making a form token")?;
     let page = state
         .views
         .page(
-            "auth/login.html",
+            template,
             lang,
-            minijinja::context! {
-                next => next,
-                username => username,
-                error => error,
-                csrf => &token,
-            },
+            minijinja::context! { csrf => &token, ..ctx },
         )
         .internal("rendering the login page")?;
     let secure = if state.secure_cookies() {
@@ -91,6 +99,7 @@ fn render_login(
     let cookie =
         format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     Ok((
+        status,
         [
             (header::SET_COOKIE, cookie),
             (header::CACHE_CONTROL, "no-store".to_string()),
@@ -120,7 +129,7 @@ struct LoginForm {
     code: Option<String>,
 }
 
-/// The code step of a login, with a fresh form token (the login's double submit).
+/// The code step of a login (two-step verification), on the login's form token.
 fn render_code_step(
     state: &AppState,
     lang: Lang,
@@ -129,40 +138,14 @@ fn render_code_step(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let token = crate::crypto::random_token::<18>().internal("making a form token")?;
-    let mut page = state
-        .views
-        .page(
-            "auth/login_code.html",
-            lang,
-            minijinja::context! {
-                next => next,
-                next_query => url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
-                ticket => ticket,
-                error => error,
-                csrf => &token,
-                minutes => super::TICKET_MINUTES.to_string(),
-            },
-        )
-        .internal("rendering the code step")?
-        .into_response();
-    *page.status_mut() = status;
-    let secure = if state.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
+    let ctx = minijinja::context! {
+        next => next,
+        next_query => url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
+        ticket => ticket,
+        error => error,
+        minutes => super::TICKET_MINUTES.to_string(),
     };
-    let cookie =
-        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
-    for (name, value) in [
-        (header::SET_COOKIE, cookie),
-        (header::CACHE_CONTROL, "no-store".to_string()),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            page.headers_mut().insert(name, value);
-        }
-    }
-    Ok(page)
+    login_form(state, lang, "auth/login_code.html", ctx, status)
 }
 
 async fn login(

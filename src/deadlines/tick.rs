@@ -150,19 +150,7 @@ pub async fn send_queued(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
 /// after start) until `stop` reads true or its sender is dropped.
 pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = StdDuration::from_secs(u64::from(state.settings.tick_interval_seconds));
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(every) => {}
-            changed = stop.changed() => {
-                if changed.is_err() || *stop.borrow() {
-                    break;
-                }
-                continue;
-            }
-        }
-        if *stop.borrow() {
-            break;
-        }
+    while crate::server::pause(every, &mut stop).await {
         match run(&state, state.clock.now()).await {
             Ok(report) if report.queued > 0 || report.purged_sessions > 0 => tracing::info!(
                 queued = report.queued,

@@ -70,18 +70,7 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
     let full = state.settings.mail_batch as usize;
     let mut wait = true;
     loop {
-        if wait {
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                changed = stop.changed() => {
-                    if changed.is_err() || *stop.borrow() {
-                        break;
-                    }
-                    continue;
-                }
-            }
-        }
-        if *stop.borrow() {
+        if wait && !crate::server::pause(every, &mut stop).await || *stop.borrow() {
             break;
         }
         match sender.send_due(&state.writes, state.clock.now()).await {
