@@ -150,7 +150,7 @@ pub(super) async fn insert_batch(
     let list = crate::negative_list::current(db).await?;
     Ok(card_batches::ActiveModel {
         kind: Set(super::kind_name(kind).to_string()),
-        channel: Set(channel.as_str().to_string()),
+        channel: Set(channel),
         template: Set(super::template_for(kind).to_string()),
         list_version_id: Set(list.id),
         scope: Set(scope.to_string()),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::issue::{insert_batch, insert_cards};
-use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, STATUS_REVOKED};
+use super::{CardError, Holder, IssuedBy, STATUS_ACTIVE, STATUS_REVOKED};
 use crate::audit::AuditEvent;
 use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
@@ -76,7 +76,7 @@ pub async fn reissue(
         .ok_or_else(|| anyhow::anyhow!("card {} has no batch", old.id))?;
     let kind = super::parse_kind(&old_batch.kind)
         .ok_or_else(|| anyhow::anyhow!("batch {} has kind {:?}", old_batch.id, old_batch.kind))?;
-    let channel = Channel::parse(&old_batch.channel).unwrap_or(Channel::Visit);
+    let channel = old_batch.channel;
     let old = if old.status == STATUS_ACTIVE {
         revoke_in(&*txn, old, "补发 · reissued", by.at).await?
     } else {

@@ -43,15 +43,7 @@ pub const STATUS_REVOKED: &str = "revoked";
 
 pub use routes::staff_routes;
 
-/// How cards reach their holders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// Handed out door to door.
-    Visit,
-    /// Stood at a window of the service hall.
-    Window,
-}
+pub use crate::entities::enums::Channel;
 
 impl Channel {
     /// The stored name.

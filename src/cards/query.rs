@@ -84,7 +84,7 @@ async fn batch_rows(
             },
             list_version: versions.get(&b.list_version_id).copied().unwrap_or(0),
             kind: b.kind,
-            channel: b.channel,
+            channel: b.channel.as_str().to_string(),
             template: b.template,
             scope: b.scope,
             card_count: b.card_count,

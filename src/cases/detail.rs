@@ -338,7 +338,7 @@ pub async fn case_detail(
         enterprise,
         source: report.source,
         batch_id: report.batch_id,
-        channel: report.channel,
+        channel: report.channel.map(|c| c.as_str().to_string()),
         service_point,
         accept_due_on: case.accept_due_on.map(|d| d.to_string()),
         conclude_due_on: case.conclude_due_on.map(|d| d.to_string()),

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Channel;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "card_batches")]
 pub struct Model {
@@ -9,8 +11,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(column_type = "Text")]
     pub kind: String,
-    #[sea_orm(column_type = "Text")]
-    pub channel: String,
+    pub channel: Channel,
     #[sea_orm(column_type = "Text")]
     pub template: String,
     pub list_version_id: i64,

@@ -213,3 +213,17 @@ pub enum OutboxStatus {
     /// Given up after the last attempt, or not sendable at all; an admin may retry it.
     Failed,
 }
+
+/// How cards reach their holders; stored as `visit`, `window` on a batch and on the reports
+/// that came through its cards.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Handed out door to door.
+    Visit,
+    /// Stood at a window of the service hall.
+    Window,
+}

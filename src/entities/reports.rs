@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::Channel;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reports")]
 pub struct Model {
@@ -27,8 +29,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub district: Option<String>,
     pub batch_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
     pub service_point_id: Option<i64>,
     pub from_revoked_card: bool,
     #[sea_orm(column_type = "Text")]

@@ -11,7 +11,7 @@ pub struct Provenance {
     pub source: &'static str,
     pub district: Option<String>,
     pub batch_id: Option<i64>,
-    pub channel: Option<String>,
+    pub channel: Option<crate::entities::enums::Channel>,
     pub service_point_id: Option<i64>,
     /// The card's enterprise: stored only if the reporter chooses to say who they are.
     pub enterprise_id: Option<i64>,
@@ -186,7 +186,7 @@ pub async fn anonymised(
             [
                 provenance.district.clone().into(),
                 provenance.batch_id.into(),
-                provenance.channel.clone().into(),
+                provenance.channel.map(|c| c.as_str().to_string()).into(),
             ],
         ))
         .await?;

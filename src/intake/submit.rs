@@ -272,7 +272,7 @@ async fn store(
         source: Set(provenance.source.to_string()),
         district: Set(provenance.district.clone()),
         batch_id: Set(provenance.batch_id),
-        channel: Set(provenance.channel.clone()),
+        channel: Set(provenance.channel),
         service_point_id: Set(provenance.service_point_id),
         from_revoked_card: Set(provenance.revoked),
         language: Set(lang.tag().to_string()),

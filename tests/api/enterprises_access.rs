@@ -144,7 +144,7 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
         let now = chrono::Utc::now();
         let batch = card_batches::ActiveModel {
             kind: Set("enterprise".into()),
-            channel: Set("visit".into()),
+            channel: Set(jianduka::cards::Channel::Visit),
             template: Set("default".into()),
             list_version_id: Set(list.id),
             scope: Set("district:店口镇".into()),

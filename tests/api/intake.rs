@@ -106,7 +106,7 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
             .expect("stored");
         assert_eq!(report.district.as_deref(), Some("暨阳街道"));
         assert_eq!(report.batch_id, Some(card.batch_id));
-        assert_eq!(report.channel.as_deref(), Some("visit"));
+        assert_eq!(report.channel, Some(jianduka::cards::Channel::Visit));
         assert_eq!(report.enterprise_id, None);
         assert!(report.anonymous && !report.from_revoked_card);
         assert!(!report.query_code_hash.contains(&code));
@@ -194,7 +194,7 @@ async fn a_desk_sign_report_records_the_window_district_and_channel() {
             .expect("stored");
         assert_eq!(report.source, "desk_sign");
         assert_eq!(report.district.as_deref(), Some("浣东街道"));
-        assert_eq!(report.channel.as_deref(), Some("window"));
+        assert_eq!(report.channel, Some(jianduka::cards::Channel::Window));
         assert!(report.service_point_id.is_some());
     })
     .await;
@@ -280,7 +280,7 @@ async fn an_anonymous_report_from_a_reissued_card_does_not_keep_its_one_card_bat
             app.backend
         );
         assert_eq!(report.district.as_deref(), Some("暨阳街道"));
-        assert_eq!(report.channel.as_deref(), Some("visit"));
+        assert_eq!(report.channel, Some(jianduka::cards::Channel::Visit));
     })
     .await;
 }
@@ -295,7 +295,7 @@ async fn an_anonymous_report_from_the_only_card_holder_of_a_district_keeps_neith
         let report = anonymous_report_from(&app, &card.token).await;
         assert_eq!(report.district, None, "on {}", app.backend);
         assert_eq!(report.batch_id, None, "on {}", app.backend);
-        assert_eq!(report.channel.as_deref(), Some("visit"));
+        assert_eq!(report.channel, Some(jianduka::cards::Channel::Visit));
         assert_eq!(report.enterprise_id, None);
     })
     .await;

@@ -34,11 +34,10 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
         }
         .into()),
         channel: Set(if kind == CardKind::DeskSign {
-            "window"
+            jianduka::cards::Channel::Window
         } else {
-            "visit"
-        }
-        .into()),
+            jianduka::cards::Channel::Visit
+        }),
         template: Set("id1".into()),
         list_version_id: Set(version.id),
         scope: Set("district:暨阳街道".into()),
@@ -281,7 +280,7 @@ pub async fn add_holders(
                 .expect("negative list");
             card_batches::ActiveModel {
                 kind: Set("card".into()),
-                channel: Set("visit".into()),
+                channel: Set(jianduka::cards::Channel::Visit),
                 template: Set("id1".into()),
                 list_version_id: Set(version.id),
                 scope: Set("all".into()),

@@ -88,7 +88,7 @@ async fn issuing_to_a_district_reaches_only_its_enterprises() {
             .expect("holder");
         assert_eq!(holder.name, "浙江翀彧科技有限公司");
         let row = batch(&app, batch_id).await;
-        assert_eq!(row.channel, "window");
+        assert_eq!(row.channel, jianduka::cards::Channel::Window);
         assert_eq!(row.scope, "district:店口镇");
     })
     .await;
