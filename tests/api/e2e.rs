@@ -141,3 +141,40 @@ async fn the_english_form_fits_a_320_pixel_screen_without_sideways_scrolling() {
     browser.quit().await;
     eprintln!("e2e screenshots: {}", shots.display());
 }
+
+#[tokio::test]
+async fn without_javascript_the_receipt_shows_no_print_button_that_could_not_work() {
+    if !installed() {
+        return;
+    }
+    let app = spawn_app().await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-screenshots-nojs");
+    let mut browser = Browser::start(shots.clone(), false).await;
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.wait_for_text("h1", "反映问题").await;
+    browser.click("input[name=item][value='3']").await;
+    browser
+        .type_into(
+            "#description",
+            "窗口要求重复提交同一份材料，往返三次仍未受理。",
+        )
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("h1", "已收到您的反映").await;
+    // The button needs the script that is not running: it must take no room at all.
+    let button = browser.find(".print-button").await;
+    let rect = browser
+        .call(
+            reqwest::Method::GET,
+            &format!("/element/{button}/rect"),
+            None,
+        )
+        .await;
+    assert_eq!(rect["height"].as_f64(), Some(0.0), "{rect}");
+    assert_eq!(rect["width"].as_f64(), Some(0.0), "{rect}");
+    browser.screenshot("receipt-no-javascript").await;
+    browser.quit().await;
+}
