@@ -63,6 +63,7 @@ fn main() -> anyhow::Result<()> {
                 NAMES[i % NAMES.len()].to_string()
             }),
             holder_detail: Some("诸暨市行政服务中心 一楼企业服务专区".to_string()),
+            sample: false,
         })
     });
     let started = Instant::now();

@@ -90,6 +90,28 @@ enum FormatArg {
 
 /// Runs one `cards` subcommand.
 pub async fn run(state: &AppState, command: CardsCommand) -> Result<ExitCode, CliError> {
+    // Said after the command has done its work, so that a refusal stays one line.
+    let mut notes = Vec::new();
+    if matches!(command, CardsCommand::Issue(_) | CardsCommand::Render(_)) {
+        if super::address::check(&state.settings)? == super::PrintAddress::Sample {
+            notes.push(format!(
+                "note: {} is a local address (JIANDUKA_ALLOW_LOCAL_URL): these cards are marked {}",
+                state.settings.base_url(),
+                super::SAMPLE_MARK
+            ));
+        }
+        notes.extend(
+            super::address::issuer_warning(&state.settings).map(|w| format!("warning: {w}")),
+        );
+    }
+    run_command(state, command).await?;
+    for note in notes {
+        eprintln!("{note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_command(state: &AppState, command: CardsCommand) -> Result<(), CliError> {
     let (db, key) = (&state.db, state.key());
     let by = IssuedBy::cli(state.clock.now());
     match command {
@@ -162,7 +184,7 @@ pub async fn run(state: &AppState, command: CardsCommand) -> Result<ExitCode, Cl
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 async fn render(state: &AppState, args: RenderArgs, by: &IssuedBy) -> Result<(), CliError> {

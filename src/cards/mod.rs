@@ -4,6 +4,7 @@
 //! point (a desk sign). Its serial reads `C0012-00034` (kind letter, batch id, position in
 //! the batch), so staff can find the batch of a card from the serial alone.
 
+pub mod address;
 pub mod cli;
 mod downloads;
 pub mod fonts;
@@ -44,6 +45,7 @@ pub const STATUS_REVOKED: &str = "revoked";
 pub use routes::staff_routes;
 
 pub use crate::entities::enums::Channel;
+pub use address::{PrintAddress, SAMPLE_MARK};
 
 impl Channel {
     /// The stored name.

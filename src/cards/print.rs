@@ -39,4 +39,6 @@ pub struct PrintCard {
     pub holder_name: Option<String>,
     /// Second line for desk signs: the hall.
     pub holder_detail: Option<String>,
+    /// A trial print (local address allowed): the serial is followed by a 样卡 mark.
+    pub sample: bool,
 }

@@ -161,8 +161,34 @@ async fn render_cards_page(
             points => points,
             form => form,
             error => error,
+            print_warnings => print_warnings(state, lang),
         },
     )
+}
+
+/// What the issuing and batch pages warn of before anyone prints, in the reader's language:
+/// an address no phone can open (issuing refused), a trial setting, the default issuer name.
+fn print_warnings(state: &AppState, lang: Lang) -> Vec<String> {
+    let settings = &state.settings;
+    let t = |key: &str| {
+        state
+            .views
+            .locales
+            .t(lang, key)
+            .replace("{url}", &settings.base_url())
+            .replace("{mark}", super::SAMPLE_MARK)
+            .replace("{name}", &settings.org_name)
+    };
+    let mut warnings = Vec::new();
+    match super::address::check(settings) {
+        Err(_) => warnings.push(t("cards_warn_local")),
+        Ok(super::PrintAddress::Sample) => warnings.push(t("cards_warn_sample")),
+        Ok(super::PrintAddress::Public) => {}
+    }
+    if super::address::issuer_warning(settings).is_some() {
+        warnings.push(t("cards_warn_issuer"));
+    }
+    warnings
 }
 
 async fn cards_page(
@@ -185,7 +211,11 @@ async fn issue(
 ) -> Result<Response, AppError> {
     let form = IssueForm::parse(&body);
     let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
-    let outcome = match form.request(by) {
+    let address = super::address::check(&state.settings).map_err(|_| {
+        let warning = print_warnings(&state, lang).into_iter().next();
+        AppError::Unprocessable(warning.unwrap_or_default())
+    });
+    let outcome = match address.and_then(|_| form.request(by)) {
         Ok(request) => super::issue(&state.writes, state.key(), request)
             .await
             .map_err(AppError::from),
@@ -296,6 +326,8 @@ async fn batch_page(
         minijinja::context! {
             batch, cards, page => current, pages,
             issued => query.issued, skipped => query.skipped,
+            qr_address => format!("{}/r/…", state.settings.base_url()),
+            print_warnings => print_warnings(&state, lang),
         },
     )
 }

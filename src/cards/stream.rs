@@ -50,11 +50,22 @@ pub async fn print_card_for(
     card: &cards::Model,
 ) -> Result<PrintCard, CardError> {
     let names = holder_names(db, std::slice::from_ref(card)).await?;
-    Ok(to_print_card(&settings.base_url(), card, &names))
+    Ok(to_print_card(
+        &settings.base_url(),
+        sample(settings),
+        card,
+        &names,
+    ))
+}
+
+/// Whether cards print as samples (a local address, allowed for trials).
+fn sample(settings: &Settings) -> bool {
+    super::address::check(settings).is_ok_and(|a| a == super::PrintAddress::Sample)
 }
 
 fn to_print_card(
     base_url: &str,
+    sample: bool,
     card: &cards::Model,
     names: &std::collections::HashMap<super::Holder, (String, String)>,
 ) -> PrintCard {
@@ -64,6 +75,7 @@ fn to_print_card(
         .map_or((None, None), |(n, d)| (Some(n), Some(d)));
     PrintCard {
         serial: card.serial.clone(),
+        sample,
         url: format!("{base_url}/r/{}", card.token),
         holder_name: name,
         // Only desk signs print their hall under the window name.
@@ -81,6 +93,7 @@ pub struct BatchCards {
     db: DatabaseConnection,
     batch_id: i64,
     base_url: String,
+    sample: bool,
     after: i32,
     buffer: VecDeque<PrintCard>,
     done: bool,
@@ -94,6 +107,7 @@ impl BatchCards {
             db,
             batch_id,
             base_url: settings.base_url(),
+            sample: sample(settings),
             after: 0,
             buffer: VecDeque::new(),
             done: false,
@@ -112,7 +126,7 @@ impl BatchCards {
         let names = holder_names(&self.db, &page).await?;
         Ok((
             page.iter()
-                .map(|c| to_print_card(&self.base_url, c, &names))
+                .map(|c| to_print_card(&self.base_url, self.sample, c, &names))
                 .collect(),
             last,
         ))

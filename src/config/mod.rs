@@ -24,6 +24,9 @@ use url::Url;
 use layers::Layers;
 
 /// A configuration problem, reported as `SETTING: what is wrong`.
+/// The issuer name until one is configured: it names no city, so cards warn about it.
+pub const DEFAULT_ORG_NAME: &str = "市纪委监委";
+
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {message}")]
 pub struct SettingError {
@@ -158,6 +161,11 @@ pub struct Settings {
     /// Default: generated once into `DATA_DIR/secret.key` (mode 0600; see [`load_from`]).
     #[serde(default, deserialize_with = "parse::secret_key")]
     pub secret_key: SecretKey,
+    /// Lets cards be issued and rendered while the public base URL is a loopback, private or
+    /// `.local` address (no phone outside could open it): for tests and trial prints, which
+    /// then carry a 样卡 (sample) mark.
+    #[serde(default, deserialize_with = "parse::flag")]
+    pub allow_local_url: bool,
     /// The issuing body, shown at the top of every public page and on the cards.
     #[serde(default = "default::org_name")]
     pub org_name: String,
@@ -256,7 +264,7 @@ mod default {
         PathBuf::from("data")
     }
     pub fn org_name() -> String {
-        "市纪委监委".into()
+        super::DEFAULT_ORG_NAME.into()
     }
     pub fn hotline() -> String {
         "12388".into()

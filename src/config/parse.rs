@@ -155,6 +155,15 @@ pub fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     })
 }
 
+/// `true`/`false` (also `1`/`0`, `yes`/`no`).
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    checked(d, |text| match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        _ => Err(format!("'{text}' is not true or false")),
+    })
+}
+
 /// An hour of the day, 0 to 23.
 pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     checked(d, |text| match text.trim().parse::<u32>() {

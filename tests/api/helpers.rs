@@ -229,6 +229,8 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: &str) -> Settings
     env.insert("JIANDUKA_SECRET_KEY", TEST_SECRET_KEY.to_string());
     env.insert("JIANDUKA_ORG_NAME", "诸暨市纪委监委".to_string());
     env.insert("JIANDUKA_LOG", "warn".to_string());
+    // Test servers live on 127.0.0.1: their cards are trial prints.
+    env.insert("JIANDUKA_ALLOW_LOCAL_URL", "true".to_string());
     jianduka::config::load_from(
         &Overrides {
             data_dir: Some(data_dir.to_path_buf()),

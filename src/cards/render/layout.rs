@@ -120,8 +120,15 @@ fn fill_in(text: &str, job: &PrintJob, card: Option<&PrintCard>) -> Option<Strin
         .replace("{org_name}", &job.org_name)
         .replace("{list_title}", &job.list_title)
         .replace("{hotline}", &job.hotline);
+    let serial = card.map(|c| {
+        if c.sample {
+            format!("{} {}", c.serial, crate::cards::SAMPLE_MARK)
+        } else {
+            c.serial.clone()
+        }
+    });
     for (key, value) in [
-        ("{serial}", card.map(|c| c.serial.as_str())),
+        ("{serial}", serial.as_deref()),
         ("{holder_name}", holder),
         ("{holder_detail}", detail),
     ] {

@@ -61,6 +61,7 @@ fn cards() -> Vec<PrintCard> {
             url: format!("https://jianduka.example.gov.cn/r/tok{i:02}-AbCdEfGhIjKlMnOpQr"),
             holder_name: Some((*name).to_string()),
             holder_detail: None,
+            sample: false,
         })
         .collect()
 }
@@ -317,6 +318,7 @@ fn a_desk_sign_is_one_sheet_with_the_window_and_hall_on_it() {
         url: "https://jianduka.example.gov.cn/r/WindowToken3AbCdEfGhIj".to_string(),
         holder_name: Some("3号综合受理窗口".to_string()),
         holder_detail: Some("诸暨市行政服务中心一楼".to_string()),
+        sample: false,
     };
     let mut bytes = Vec::new();
     let summary = render_pdf(

@@ -17,6 +17,7 @@ fn jianduka(dir: &str, args: &[&str]) -> Output {
         }
     }
     cmd.env("JIANDUKA_LOG", "warn");
+    cmd.env("JIANDUKA_ALLOW_LOCAL_URL", "true");
     cmd.output().expect("the binary runs")
 }
 
@@ -269,4 +270,85 @@ async fn cards_issue_service_points_prints_desk_signs_for_every_window() {
     );
     let output = jianduka(&dir, &["cards", "issue", "--service-points", "999"]);
     assert_usage_error(&output, "999");
+}
+
+/// `jianduka` with only `env` set (no trial setting).
+fn jianduka_env(dir: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    cmd.arg("--data-dir").arg(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JIANDUKA_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("JIANDUKA_LOG", "warn").envs(env.iter().copied());
+    cmd.output().expect("the binary runs")
+}
+
+/// The text of a PDF, or `None` when poppler is not installed.
+fn pdf_text(path: &str) -> Option<String> {
+    let output = Command::new("pdftotext")
+        .args(["-raw", path, "-"])
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn cards_for_an_address_no_phone_can_open_are_refused_unless_a_trial_and_then_marked() {
+    let dir = data_dir_with_register().await;
+    // The default address is 127.0.0.1: refused in one line naming the setting; nothing made.
+    let refused = jianduka_env(&dir, &["cards", "issue", "--all"], &[]);
+    assert_usage_error(&refused, "JIANDUKA_PUBLIC_BASE_URL");
+    let lan = [("JIANDUKA_PUBLIC_BASE_URL", "http://192.168.1.20:8080")];
+    assert_usage_error(
+        &jianduka_env(&dir, &["cards", "issue", "--all"], &lan),
+        "JIANDUKA_PUBLIC_BASE_URL",
+    );
+    let batches = jianduka_env(&dir, &["cards", "batches"], &[]);
+    assert_eq!(stdout(&batches).lines().count(), 1, "{}", stdout(&batches));
+
+    // A public address: issued, with a warning while the issuer is the default name.
+    let public = [("JIANDUKA_PUBLIC_BASE_URL", "https://jb.example.gov.cn")];
+    let issued = jianduka_env(&dir, &["cards", "issue", "--district", "暨阳街道"], &public);
+    assert!(issued.status.success(), "{}", stderr(&issued));
+    assert!(
+        stderr(&issued).contains("JIANDUKA_ORG_NAME"),
+        "{}",
+        stderr(&issued)
+    );
+    let named = [
+        ("JIANDUKA_PUBLIC_BASE_URL", "https://jb.example.gov.cn"),
+        ("JIANDUKA_ORG_NAME", "诸暨市纪委监委"),
+    ];
+    let real = format!("{dir}/batch-1.pdf");
+    let rendered = jianduka_env(
+        &dir,
+        &[
+            "cards", "render", "--batch", "1", "--format", "pdf", "--out", &real,
+        ],
+        &named,
+    );
+    assert!(rendered.status.success(), "{}", stderr(&rendered));
+    assert!(stderr(&rendered).is_empty(), "{}", stderr(&rendered));
+
+    // A trial print on the local address: allowed, said, and every card marked 样卡.
+    let trial = format!("{dir}/batch-1-trial.pdf");
+    let sample = jianduka_env(
+        &dir,
+        &[
+            "cards", "render", "--batch", "1", "--format", "pdf", "--out", &trial,
+        ],
+        &[("JIANDUKA_ALLOW_LOCAL_URL", "true")],
+    );
+    assert!(sample.status.success(), "{}", stderr(&sample));
+    assert!(stderr(&sample).contains("样卡"), "{}", stderr(&sample));
+    if let (Some(real), Some(trial)) = (pdf_text(&real), pdf_text(&trial)) {
+        assert!(!real.contains("样卡"), "{real}");
+        assert_eq!(
+            trial.matches("样卡").count(),
+            2,
+            "one mark per card: {trial}"
+        );
+    }
 }

@@ -336,3 +336,43 @@ async fn a_district_picked_without_its_radio_button_still_issues_to_that_distric
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_issuing_page_refuses_cards_for_a_local_address_and_says_what_to_set() {
+    let app = crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, |s| {
+        s.allow_local_url = false;
+    })
+    .await;
+    seed_register(&app.db).await;
+    let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+    let page = app.get("/staff/cards").await.text().await.expect("body");
+    assert!(page.contains("JIANDUKA_PUBLIC_BASE_URL"), "warned before issuing");
+    assert!(page.contains("JIANDUKA_ORG_NAME") || !page.contains("“市纪委监委”"));
+    let refused = post_issue(&app, &csrf, &[("target", "all")]).await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.expect("body");
+    assert!(body.contains("企业的手机打不开"), "{body}");
+    assert_eq!(
+        cards::Entity::find().count(&app.db).await.expect("count"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_batch_page_says_where_its_qr_codes_point_and_that_trial_cards_are_marked() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let batch_id = issued_batch(&app, &csrf).await;
+        let page = app
+            .get(&format!("/staff/batches/{batch_id}"))
+            .await
+            .text()
+            .await
+            .expect("body")
+            .replace("&#x2f;", "/");
+        assert!(page.contains(&format!("{}/r/…", app.address)), "{page}");
+        assert!(page.contains("样卡"), "a trial print says so: {page}");
+    })
+    .await;
+}
