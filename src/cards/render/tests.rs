@@ -256,6 +256,11 @@ fn the_pdf_is_searchable_embeds_only_subset_fonts_and_every_qr_scans_at_200_dpi(
             pages: 4
         }
     );
+    // Viewers are asked for actual size and long-edge duplex.
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"/ViewerPreferences"), "viewer preferences");
+    assert!(has(b"/PrintScaling /None"), "actual size");
+    assert!(has(b"/Duplex /DuplexFlipLongEdge"), "long-edge duplex");
     std::fs::write(&pdf, &bytes).expect("PDF written");
     let pdf_path = pdf.to_str().expect("UTF-8 path");
 

@@ -223,10 +223,23 @@ pub fn render(
         .count(i32::try_from(page_refs.len()).context("too many pages for one PDF")?);
     w.write(&chunk)?;
     let mut chunk = Chunk::new();
-    chunk
+    let mut root = chunk
         .indirect(catalog)
-        .start::<pdf_writer::writers::Catalog>()
-        .pages(pages);
+        .start::<pdf_writer::writers::Catalog>();
+    root.pages(pages);
+    // Print shops and office printers: actual size, and cards back to back flipped on the
+    // long edge (a desk sign is one face).
+    let mut prefs = root.viewer_preferences();
+    prefs.pair(Name(b"PrintScaling"), Name(b"None"));
+    prefs.pair(
+        Name(b"Duplex"),
+        Name(match job.kind {
+            crate::cards::print::PrintKind::DeskSign => b"Simplex".as_slice(),
+            _ => b"DuplexFlipLongEdge".as_slice(),
+        }),
+    );
+    prefs.finish();
+    root.finish();
     w.write(&chunk)?;
 
     w.finish(catalog, document_id(job, summary))?;
