@@ -59,8 +59,9 @@ pub struct CardDetail {
     pub replaces: Option<CardRow>,
 }
 
+/// Beijing time, as every page and command shows an instant.
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    crate::clock::beijing(t)
 }
 
 async fn batch_rows(

@@ -386,3 +386,28 @@ async fn a_batch_page_says_where_its_qr_codes_point_and_that_trial_cards_are_mar
     })
     .await;
 }
+
+#[tokio::test]
+async fn batch_and_card_times_are_beijing_time_and_say_so() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        // 02:05 UTC is 10:05 in Beijing.
+        app.state.clock.set(
+            chrono::DateTime::parse_from_rfc3339("2026-11-30T02:05:00Z")
+                .expect("time")
+                .into(),
+        );
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let batch_id = issued_batch(&app, &csrf).await;
+        for path in [
+            format!("/staff/batches/{batch_id}"),
+            "/staff/batches".into(),
+        ] {
+            let page = app.get(&path).await.text().await.expect("body");
+            assert!(page.contains("2026-11-30 10:05"), "{path}: {page}");
+            assert!(!page.contains("2026-11-30 02:05"), "{path}");
+            assert!(page.contains("北京时间"), "{path} says which time");
+        }
+    })
+    .await;
+}
