@@ -1,13 +1,13 @@
 //! What the reporter sees through the query code: the public events and the messages.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{CaseStatus, Rating};
 use crate::clock::beijing;
 use crate::entities::enums::{Direction, EventKind, Origin};
-use crate::entities::{attachments, case_events, cases, messages, reports};
+use crate::entities::{
+    attachments, case_events, cases, messages, negative_list_items, report_items, reports,
+};
 use crate::web::Lang;
 
 /// One line of the public timeline.
@@ -33,9 +33,22 @@ pub struct PublicMessage {
     pub body: String,
 }
 
+/// What the reporter sent, shown back so they can check it and add what is missing.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Submitted {
+    /// "3. 吃拿卡要…", in the reader's language.
+    pub items: Vec<String>,
+    pub description: String,
+    pub occurred_on: Option<String>,
+    pub department: Option<String>,
+    /// File names of the evidence sent with the report and since.
+    pub files: Vec<String>,
+}
+
 /// Everything the follow-up page shows.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PublicView {
+    pub submitted: Submitted,
     pub case_number: String,
     pub status: CaseStatus,
     pub status_label: String,
@@ -122,22 +135,69 @@ pub async fn public_view(
             body: m.body,
         })
         .collect();
-    let evidence_count = attachments::Entity::find()
+    let files: Vec<String> = attachments::Entity::find()
         .filter(attachments::Column::CaseId.eq(case.id))
         .filter(attachments::Column::Origin.eq(Origin::Reporter))
-        .count(db)
-        .await? as usize;
+        .order_by_asc(attachments::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.filename)
+        .collect();
+    let evidence_count = files.len();
+    let submitted = submitted(db, case.report_id, files, lang).await?;
     Ok(PublicView {
         case_number: case.number.clone(),
         status,
         status_label: status.label(lang).to_string(),
         received_at: beijing(case.received_at),
+        submitted,
         events,
         messages,
         evidence_count,
         can_rate: status == CaseStatus::Closed && case.rating.is_none(),
         rating: case.rating,
         expected: expected(case, lang),
+    })
+}
+
+/// The report as sent: its items in list order, text, date, department, file names.
+async fn submitted(
+    db: &impl ConnectionTrait,
+    report_id: i64,
+    files: Vec<String>,
+    lang: Lang,
+) -> Result<Submitted, DbErr> {
+    let Some(report) = reports::Entity::find_by_id(report_id).one(db).await? else {
+        return Ok(Submitted::default());
+    };
+    let item_ids: Vec<i64> = report_items::Entity::find()
+        .filter(report_items::Column::ReportId.eq(report_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.item_id)
+        .collect();
+    let items = negative_list_items::Entity::find()
+        .filter(negative_list_items::Column::Id.is_in(item_ids))
+        .order_by_asc(negative_list_items::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| {
+            let text = match lang {
+                Lang::Zh => item.text_zh,
+                Lang::En => item.text_en,
+            };
+            format!("{}. {text}", item.position)
+        })
+        .collect();
+    Ok(Submitted {
+        items,
+        description: report.description,
+        occurred_on: report.occurred_on.map(|d| d.to_string()),
+        department: report.department.filter(|d| !d.trim().is_empty()),
+        files,
     })
 }
 

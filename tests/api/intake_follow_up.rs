@@ -255,3 +255,44 @@ async fn the_query_code_appears_in_no_url_and_no_cookie() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_reporter_sees_what_they_submitted_in_their_language() {
+    on_each_database(async |app| {
+        let form = report_form(&[2, 7], STORY)
+            .text("department", "某镇便民服务中心")
+            .text("occurred_on", "2026-11-20");
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let code = query_code_in(&response.text().await.expect("body"));
+        let html = app
+            .post_form("/q", &[("code", &code)])
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains("您反映的内容"), "{html}");
+        assert!(html.contains(&STORY[..24]), "the text as sent");
+        assert!(html.contains("某镇便民服务中心"));
+        assert!(html.contains("2026-11-20"));
+        let two = html.find("<li>2. ").expect("item 2 listed");
+        let seven = html.find("<li>7. ").expect("item 7 listed");
+        assert!(two < seven, "in list order");
+
+        let english = app
+            .post_form("/q?lang=en", &[("code", &code)])
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert!(english.contains("What you reported"), "{english}");
+        assert!(!english.contains("您反映的内容"));
+    })
+    .await;
+}
