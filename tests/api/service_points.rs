@@ -178,3 +178,13 @@ fn register_and_service_point_commands_have_help() {
         );
     }
 }
+
+#[tokio::test]
+async fn print_staff_find_service_windows_on_their_home_page() {
+    let app = crate::helpers::spawn_app().await;
+    app.login_as("printer", jianduka::access::Role::PrintStaff)
+        .await;
+    let home = app.get("/staff").await.text().await.expect("body");
+    let tiles = &home[home.find("class=\"tiles\"").expect("tiles")..];
+    assert!(tiles.contains("href=\"/staff/service-points\""), "{tiles}");
+}
