@@ -256,14 +256,36 @@ async fn card_page(
 struct RevokeForm {
     #[serde(default)]
     reason: String,
+    /// The "I confirm" box of the form (works without JavaScript).
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Revoking and reissuing cannot be undone: the form's confirmation box must be ticked.
+fn confirmed(state: &AppState, lang: Lang, confirm: &str, key: &str) -> Result<(), AppError> {
+    if confirm == "yes" {
+        Ok(())
+    } else {
+        Err(AppError::Unprocessable(
+            state.views.locales.t(lang, key).to_string(),
+        ))
+    }
 }
 
 async fn revoke(
     State(state): State<AppState>,
+    lang: Lang,
     user: CurrentUser,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<RevokeForm>,
 ) -> Result<Redirect, AppError> {
+    confirmed(&state, lang, &form.confirm, "cards_revoke_unconfirmed")?;
     let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     super::revoke(&state.writes, state.key(), id, &form.reason, &by).await?;
     Ok(Redirect::to(&format!("/staff/cards/{id}")))
@@ -271,9 +293,12 @@ async fn revoke(
 
 async fn reissue(
     State(state): State<AppState>,
+    lang: Lang,
     user: CurrentUser,
     Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Redirect, AppError> {
+    confirmed(&state, lang, &form.confirm, "cards_reissue_unconfirmed")?;
     let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     let new = super::reissue(&state.writes, state.key(), id, &by).await?;
     Ok(Redirect::to(&format!("/staff/cards/{}", new.id)))

@@ -230,14 +230,14 @@ async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() 
         let revoked = app
             .post_form(
                 &format!("/staff/cards/{}/revoke", old.id),
-                &[("csrf", &csrf), ("reason", "企业报失")],
+                &[("csrf", &csrf), ("confirm", "yes"), ("reason", "企业报失")],
             )
             .await;
         assert_eq!(revoked.status(), 303);
         let again = app
             .post_form(
                 &format!("/staff/cards/{}/revoke", old.id),
-                &[("csrf", &csrf), ("reason", "twice")],
+                &[("csrf", &csrf), ("confirm", "yes"), ("reason", "twice")],
             )
             .await;
         assert_eq!(
@@ -249,7 +249,7 @@ async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() 
         let reissued = app
             .post_form(
                 &format!("/staff/cards/{}/reissue", old.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &csrf), ("confirm", "yes")],
             )
             .await;
         assert_eq!(reissued.status(), 303);
@@ -287,7 +287,7 @@ async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() 
         let twice = app
             .post_form(
                 &format!("/staff/cards/{}/reissue", old.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &csrf), ("confirm", "yes")],
             )
             .await;
         assert_eq!(twice.status(), 409, "a replaced card is not reissued twice");
@@ -315,7 +315,7 @@ async fn a_live_reissue_of_an_active_card_revokes_it_first() {
         let reissued = app
             .post_form(
                 &format!("/staff/cards/{}/reissue", old.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &csrf), ("confirm", "yes")],
             )
             .await;
         assert_eq!(reissued.status(), 303);

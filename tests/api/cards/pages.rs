@@ -248,7 +248,7 @@ async fn unknown_batches_and_cards_are_404_and_malformed_requests_400() {
         let revoke = app
             .post_form(
                 "/staff/cards/999/revoke",
-                &[("csrf", &csrf), ("reason", "lost")],
+                &[("csrf", &csrf), ("confirm", "yes"), ("reason", "lost")],
             )
             .await;
         assert_eq!(revoke.status(), 404);
@@ -256,7 +256,7 @@ async fn unknown_batches_and_cards_are_404_and_malformed_requests_400() {
         let blank = app
             .post_form(
                 &format!("/staff/cards/{}/revoke", card.id),
-                &[("csrf", &csrf), ("reason", "  ")],
+                &[("csrf", &csrf), ("confirm", "yes"), ("reason", "  ")],
             )
             .await;
         assert_eq!(blank.status(), 422);
@@ -408,6 +408,50 @@ async fn batch_and_card_times_are_beijing_time_and_say_so() {
             assert!(!page.contains("2026-11-30 02:05"), "{path}");
             assert!(page.contains("北京时间"), "{path} says which time");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn revoking_or_reissuing_without_ticking_the_confirmation_changes_nothing() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let batch_id = issued_batch(&app, &csrf).await;
+        let card = cards_of(&app, batch_id).await.remove(0);
+        let page = app
+            .get(&format!("/staff/cards/{}", card.id))
+            .await
+            .text()
+            .await
+            .expect("body");
+        assert_eq!(page.matches("name=\"confirm\"").count(), 2, "{page}");
+        let revoke = app
+            .post_form(
+                &format!("/staff/cards/{}/revoke", card.id),
+                &[("csrf", &csrf), ("reason", "企业报失")],
+            )
+            .await;
+        assert_eq!(revoke.status(), 422);
+        assert!(revoke.text().await.expect("body").contains("请勾选确认"));
+        let reissue = app
+            .post_form(
+                &format!("/staff/cards/{}/reissue", card.id),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(reissue.status(), 422);
+        let stored = cards::Entity::find_by_id(card.id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("card");
+        assert_eq!(stored.status, "active", "on {}", app.backend);
+        assert_eq!(
+            cards::Entity::find().count(&app.db).await.expect("count"),
+            3,
+            "no new card"
+        );
     })
     .await;
 }
