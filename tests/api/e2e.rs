@@ -178,3 +178,53 @@ async fn without_javascript_the_receipt_shows_no_print_button_that_could_not_wor
     browser.screenshot("receipt-no-javascript").await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn the_form_s_small_controls_are_big_enough_to_tap_and_its_borders_visible() {
+    if !installed() {
+        return;
+    }
+    let app = spawn_app().await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-screenshots-a11y");
+    let mut browser = Browser::start(shots.clone(), true).await;
+    browser.width = 375;
+    browser.window(375, 800).await;
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.wait_for_text("h1", "反映问题").await;
+    // The language switch: 44 × 44 px at least, each link.
+    for which in ["first", "last"] {
+        let height = browser
+            .number(&format!(
+                "return Math.floor(document.querySelector('.langs a:{which}-child').getBoundingClientRect().height);"
+            ))
+            .await;
+        let width = browser
+            .number(&format!(
+                "return Math.floor(document.querySelector('.langs a:{which}-child').getBoundingClientRect().width);"
+            ))
+            .await;
+        assert!(
+            height >= 44 && width >= 44,
+            "{which} link is {width}×{height}"
+        );
+    }
+    let footer = browser
+        .number("return Math.round(parseFloat(getComputedStyle(document.querySelector('.foot')).fontSize));")
+        .await;
+    assert!(footer >= 14, "footer text {footer}px");
+    // The description box's border against the white page: 3:1 at least (WCAG 1.4.11).
+    let contrast_x100 = browser
+        .number(
+            "const c = getComputedStyle(document.querySelector('#description')).borderTopColor.match(/\\d+/g).map(Number);\
+             const l = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });\
+             const lum = 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];\
+             return Math.floor(100 * 1.05 / (lum + 0.05));",
+        )
+        .await;
+    assert!(contrast_x100 >= 300, "border contrast {contrast_x100}/100");
+    browser.screenshot("form-375").await;
+    browser.quit().await;
+}
