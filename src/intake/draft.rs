@@ -118,7 +118,9 @@ impl ReportDraft {
         }
         let description = self.description.trim().replace("\r\n", "\n");
         let length = description.chars().count();
-        if length < DESCRIPTION_MIN {
+        if length == 0 {
+            errors.insert("description", "intake_error_description_required");
+        } else if length < DESCRIPTION_MIN {
             errors.insert("description", "intake_error_description_short");
         } else if length > DESCRIPTION_MAX {
             errors.insert("description", "intake_error_description_long");

@@ -70,6 +70,24 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
             (*field, message.unwrap_or_default())
         })
         .collect();
+    // The banner lists each problem in form order, linked to its field; the first one gets
+    // the focus (so the page opens there, with or without JavaScript).
+    let problems: Vec<_> = FIELDS
+        .iter()
+        .filter(|field| !errors[*field].is_empty())
+        .map(|field| {
+            let target = match *field {
+                "attachments" => "attachment",
+                other => other,
+            };
+            context! { target => target, message => errors[*field] }
+        })
+        .collect();
+    let first_problem = FIELDS
+        .iter()
+        .find(|field| !errors[*field].is_empty())
+        .copied()
+        .unwrap_or_default();
     let html = state
         .views
         .page(
@@ -80,6 +98,8 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
                 items => items,
                 draft => page.draft,
                 errors => errors,
+                problems => problems,
+                first_problem => first_problem,
                 has_errors => !page.errors.is_empty() || page.notice.is_some(),
                 notice => page.notice.map(|k| locales.t(lang, k)),
                 desk_sign => page.provenance.service_point_id.is_some(),

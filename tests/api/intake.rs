@@ -321,3 +321,44 @@ async fn a_description_far_over_the_limit_comes_back_cut_with_a_message_not_empt
     assert!(html.contains("5000"), "the limit is named");
     assert_eq!(count(&app.db, "reports").await, 0);
 }
+
+#[tokio::test]
+async fn a_refused_form_lists_each_problem_linked_to_its_field_and_opens_at_the_first() {
+    let app = crate::helpers::spawn_app().await;
+    let post = async |items: &[i32], description: &str| {
+        let response = app
+            .client
+            .post(format!("{}/report", app.address))
+            .multipart(report_form(items, description).text("occurred_on", "2999-01-01"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 422);
+        response.text().await.expect("body")
+    };
+    // Nothing ticked, nothing written, a date in the future: three problems, in form order.
+    let page = post(&[], "").await;
+    let banner = &page[page.find("id=\"problems\"").expect("a banner")..];
+    let banner = &banner[..banner.find("</div>").expect("its end")];
+    let links: Vec<&str> = banner
+        .split("href=\"#")
+        .skip(1)
+        .map(|l| &l[..l.find('"').unwrap_or(0)])
+        .collect();
+    assert_eq!(links, ["items", "description", "occurred_on"], "{banner}");
+    // "Required" and "too short" are different messages.
+    assert!(page.contains("请写下您遇到的情况"), "{page}");
+    assert!(!page.contains("至少 10 个字"));
+    let short = post(&[1], "太慢").await;
+    assert!(short.contains("至少 10 个字"));
+    assert!(!short.contains("请写下您遇到的情况"));
+    // Each field's message is tied to it, and the first problem has the focus.
+    assert!(page.contains("aria-describedby=\"description-hint description-error\""));
+    assert!(page.contains("aria-describedby=\"occurred_on-error\""));
+    assert!(page.contains("id=\"items\" aria-describedby=\"items-error\""));
+    assert_eq!(page.matches(" autofocus").count(), 1);
+    let first_box = page.find("name=\"item\" value=\"1\"").expect("item 1");
+    let tag_end = first_box + page[first_box..].find('>').expect("end of the tag");
+    assert!(page[first_box..tag_end].contains("autofocus"));
+    assert_eq!(count(&app.db, "cases").await, 0);
+}
