@@ -40,7 +40,8 @@ pub fn staff_routes() -> StaffRouter {
         )
 }
 
-fn render(
+/// An admin page: `template` with the user, the CSRF token and `ctx`.
+pub(super) fn render(
     state: &AppState,
     lang: Lang,
     user: &CurrentUser,

@@ -11,7 +11,7 @@ use super::accounts;
 use super::tokens::{self, TokenError};
 use crate::access::CurrentUser;
 use crate::clock::beijing;
-use crate::error::{AppError, ResultExt};
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -45,18 +45,8 @@ async fn view(
         .map(|a| minijinja::context! { id => a.id, username => a.username, display_name => a.display_name })
         .collect();
     let defaults = minijinja::context! { issued => (), name => "" };
-    let page = state
-        .views
-        .page(
-            "admin/tokens.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang), csrf => &user.csrf,
-                tokens => rows, people => people, ..minijinja::context! { ..extra, ..defaults }
-            },
-        )
-        .internal("rendering the tokens page")?;
-    Ok((status, page).into_response())
+    let ctx = minijinja::context! { tokens => rows, people => people, ..minijinja::context! { ..extra, ..defaults } };
+    super::admin::render(state, lang, user, "admin/tokens.html", status, ctx)
 }
 
 pub(super) async fn tokens_page(

@@ -72,22 +72,22 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
         .collect();
     // The banner lists each problem in form order, linked to its field; the first one gets
     // the focus (so the page opens there, with or without JavaScript).
-    let problems: Vec<_> = FIELDS
+    let failing: Vec<&str> = FIELDS
         .iter()
-        .filter(|field| !errors[*field].is_empty())
+        .copied()
+        .filter(|field| !errors[field].is_empty())
+        .collect();
+    let problems: Vec<_> = failing
+        .iter()
         .map(|field| {
             let target = match *field {
                 "attachments" => "attachment",
                 other => other,
             };
-            context! { target => target, message => errors[*field] }
+            context! { target => target, message => errors[field] }
         })
         .collect();
-    let first_problem = FIELDS
-        .iter()
-        .find(|field| !errors[*field].is_empty())
-        .copied()
-        .unwrap_or_default();
+    let first_problem = failing.first().copied().unwrap_or_default();
     let html = state
         .views
         .page(

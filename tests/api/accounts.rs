@@ -3,7 +3,7 @@
 //! changed, a deleted and a cut-off row.
 
 use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use jianduka::access::Role;
 use sea_orm::{ConnectionTrait, DbBackend};
@@ -12,13 +12,8 @@ use crate::helpers::{TEST_PASSWORD, on_each_database, spawn_app, temp_dir};
 
 /// Runs the binary on the SQLite database in `dir`, with `stdin` as its input.
 fn jianduka(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     cmd.env(
         "JIANDUKA_SECRET_KEY",
         "test-secret-key-0123456789abcdef-0123456789",

@@ -2,7 +2,7 @@
 //! were last used, revoked; a disabled account's tokens open nothing; the same through the
 //! `jianduka users token` commands against a running server.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::Duration;
 use jianduka::access::Role;
@@ -131,12 +131,7 @@ async fn a_disabled_account_s_tokens_open_nothing_and_it_gets_no_new_ones() {
 
 /// Runs `jianduka ARGS` on the test server's database with its key.
 fn jianduka(app: &TestApp, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = crate::helpers::jianduka_binary();
     let dir = temp_dir("token-cli");
     cmd.arg("--data-dir")
         .arg(&dir)

@@ -1,17 +1,12 @@
 //! The binary as an operator meets it: bad settings end with one clear line and status 2.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::helpers::temp_dir;
 
 fn jianduka(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -157,13 +152,8 @@ fn migrate_then_serve_work_twice_on_the_same_database() {
 #[allow(clippy::zombie_processes)]
 fn start_server(dir: &str, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.args(["--data-dir", dir, "serve", "--bind", "127.0.0.1:0"]);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     for (key, value) in env {
         cmd.env(key, value);
     }

@@ -1,7 +1,7 @@
 //! `jianduka enterprises import|list` as an operator meets them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::helpers::temp_dir;
 
@@ -12,13 +12,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn jianduka(data_dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.arg("--data-dir").arg(data_dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     cmd.env("JIANDUKA_LOG", "warn");
     cmd.output().expect("the binary runs")
 }

@@ -60,18 +60,8 @@ impl TestApp {
 
     /// Opens the login page and posts its form, as a browser does; returns the answer.
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
-        let page = self.get("/login").await.text().await.expect("login page");
-        let csrf = extract_csrf(&page);
-        self.post_form(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("username", username),
-                ("password", password),
-                ("next", "/staff"),
-            ],
-        )
-        .await
+        self.login_with(&self.client, username, password, Some("/staff"))
+            .await
     }
 
     /// Creates an account with `role` and the password [`TEST_PASSWORD`].
@@ -94,9 +84,15 @@ impl TestApp {
         .expect("user created")
     }
 
-    /// A new client of its own (cookies kept), logged in as `username`; and its CSRF token.
-    pub async fn client_for(&self, username: &str, password: &str) -> (reqwest::Client, String) {
-        let client = new_client();
+    /// Opens the login page with `client` and posts its form (with `next`, if any), as a
+    /// browser does; returns the answer.
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> reqwest::Response {
         let page = client
             .get(format!("{}/login", self.address))
             .send()
@@ -105,16 +101,25 @@ impl TestApp {
             .text()
             .await
             .expect("body");
-        let response = client
+        let csrf = extract_csrf(&page);
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
+        form.extend(next.map(|next| ("next", next)));
+        client
             .post(format!("{}/login", self.address))
-            .form(&[
-                ("csrf", extract_csrf(&page).as_str()),
-                ("username", username),
-                ("password", password),
-            ])
+            .form(&form)
             .send()
             .await
-            .expect("login sent");
+            .expect("login sent")
+    }
+
+    /// A new client of its own (cookies kept), logged in as `username`; and its CSRF token.
+    pub async fn client_for(&self, username: &str, password: &str) -> (reqwest::Client, String) {
+        let client = new_client();
+        let response = self.login_with(&client, username, password, None).await;
         assert_eq!(
             response.status(),
             303,
@@ -216,6 +221,18 @@ pub fn temp_dir(prefix: &str) -> PathBuf {
         .join(format!("{prefix}-{}", token.replace(['-', '_'], "x")));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// The `jianduka` binary, blind to this process's own `JIANDUKA_*` settings (a test names
+/// every setting it means).
+pub fn jianduka_binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JIANDUKA_") {
+            command.env_remove(key);
+        }
+    }
+    command
 }
 
 /// The secret key of every test server.

@@ -72,12 +72,7 @@ fn a_command_with_another_secret_key_ends_with_one_line_and_status_2() {
     let dir = temp_dir("keycli");
     let dir = dir.to_str().expect("utf-8 path");
     let run = |key: &str| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jianduka"));
-        for (name, _) in std::env::vars() {
-            if name.starts_with("JIANDUKA_") {
-                cmd.env_remove(name);
-            }
-        }
+        let mut cmd = crate::helpers::jianduka_binary();
         cmd.args(["--data-dir", dir, "enterprises", "list"])
             .env("JIANDUKA_SECRET_KEY", key)
             .output()

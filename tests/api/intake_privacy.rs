@@ -2,7 +2,7 @@
 //! database (outside the cards table) or to the log.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -145,12 +145,7 @@ pub fn collect(
 #[tokio::test]
 async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
     let dir = temp_dir("privacy-log");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jianduka"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::helpers::jianduka_binary();
     let mut child = command
         .args([
             "--data-dir",

@@ -189,13 +189,8 @@ async fn an_operator_unlocks_an_account_from_the_command_line() {
     let dir = crate::helpers::temp_dir("unlock");
     let dir_text = dir.to_str().expect("utf-8 path").to_string();
     let run = |args: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_jianduka"));
+        let mut cmd = crate::helpers::jianduka_binary();
         cmd.arg("--data-dir").arg(&dir_text).args(args);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("JIANDUKA_") {
-                cmd.env_remove(key);
-            }
-        }
         cmd.output().expect("the binary runs")
     };
     assert!(

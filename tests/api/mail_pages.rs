@@ -262,17 +262,12 @@ async fn the_background_sender_of_a_server_sends_by_itself_and_stops_when_told()
 
 #[tokio::test]
 async fn the_server_log_names_emails_by_outbox_id_never_by_address_or_content() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::sync::{Arc, Mutex};
 
     let mut server = SmtpServer::start().await;
     let dir = crate::helpers::temp_dir("mail-log");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jianduka"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = crate::helpers::jianduka_binary();
     let mut child = command
         .args([
             "--data-dir",

@@ -428,7 +428,7 @@ fn working_day_before(
 // Two workers: the command line blocks one while the SMTP server answers on the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_one_reminder() {
-    use std::process::{Command, Output};
+    use std::process::Output;
 
     let mut server = SmtpServer::start().await;
     let app = crate::helpers::spawn_app_with_settings(Backend::Sqlite, |s| {
@@ -438,12 +438,7 @@ async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_
     let smtp_url = server.url();
     let cli = |args: &[&str], stdin: Option<&str>| -> Output {
         use std::io::Write as _;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_jianduka"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("JIANDUKA_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::helpers::jianduka_binary();
         command
             .arg("--data-dir")
             .arg(&app.data_dir)

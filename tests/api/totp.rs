@@ -6,7 +6,7 @@ use chrono::Duration;
 use jianduka::access::Role;
 use jianduka::auth::totp;
 
-use crate::helpers::{TEST_PASSWORD, TestApp, extract_csrf, new_client, on_each_database};
+use crate::helpers::{TEST_PASSWORD, TestApp, new_client, on_each_database};
 
 /// The code an authenticator app shows now for `secret`.
 fn code_now(app: &TestApp, secret: &str) -> String {
@@ -39,25 +39,9 @@ fn hidden(page: &str, name: &str) -> String {
 /// Posts the password step from a fresh client; returns the client and the answer.
 async fn password_step(app: &TestApp, username: &str) -> (reqwest::Client, reqwest::Response) {
     let client = new_client();
-    let page = client
-        .get(format!("{}/login", app.address))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("body");
-    let response = client
-        .post(format!("{}/login", app.address))
-        .form(&[
-            ("csrf", extract_csrf(&page).as_str()),
-            ("username", username),
-            ("password", TEST_PASSWORD),
-            ("next", "/staff/cases"),
-        ])
-        .send()
-        .await
-        .expect("login sent");
+    let response = app
+        .login_with(&client, username, TEST_PASSWORD, Some("/staff/cases"))
+        .await;
     (client, response)
 }
 

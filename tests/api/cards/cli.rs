@@ -9,13 +9,8 @@ use super::{REGISTER, seed_register, seed_service_points};
 use crate::helpers::temp_dir;
 
 fn jianduka(dir: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     cmd.env("JIANDUKA_LOG", "warn");
     cmd.env("JIANDUKA_ALLOW_LOCAL_URL", "true");
     cmd.output().expect("the binary runs")
@@ -274,13 +269,8 @@ async fn cards_issue_service_points_prints_desk_signs_for_every_window() {
 
 /// `jianduka` with only `env` set (no trial setting).
 fn jianduka_env(dir: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jianduka"));
+    let mut cmd = crate::helpers::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("JIANDUKA_") {
-            cmd.env_remove(key);
-        }
-    }
     cmd.env("JIANDUKA_LOG", "warn").envs(env.iter().copied());
     cmd.output().expect("the binary runs")
 }
