@@ -132,6 +132,7 @@ async fn run_command(state: &AppState, command: CardsCommand) -> Result<(), CliE
                     ChannelArg::Window => Channel::Window,
                 }),
                 again: args.again,
+                expected: None,
                 issued_by: by,
             };
             let issued = super::issue(&state.writes, key, request).await?;

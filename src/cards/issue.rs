@@ -43,7 +43,58 @@ pub struct IssueRequest {
     pub channel: Option<Channel>,
     /// Issue again to holders that already have an active card.
     pub again: bool,
+    /// The number of cards the person was shown and confirmed: when the register changed
+    /// meanwhile and the batch would be another size, nothing is issued.
+    pub expected: Option<usize>,
     pub issued_by: IssuedBy,
+}
+
+/// What issuing a target would make, counted before anything is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Preview {
+    /// Cards (or desk signs) that would be made.
+    pub count: usize,
+    /// Holders that would be left out because they already have an active card.
+    pub skipped: usize,
+}
+
+/// Counts what issuing `target` would make, without writing anything.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    again: bool,
+) -> Result<Preview, CardError> {
+    let (holders, total) = holders_for(db, target, again).await?;
+    Ok(Preview {
+        count: holders.len(),
+        skipped: total - holders.len(),
+    })
+}
+
+/// The holders that get a card, in print order, and how many the target named.
+async fn holders_for(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    again: bool,
+) -> Result<(Vec<Holder>, usize), CardError> {
+    let candidates = candidates(db, target).await?;
+    let total = candidates.len();
+    let holders: Vec<Holder> = if again {
+        candidates
+    } else {
+        let active = holders_with_active_cards(db, target.kind()).await?;
+        candidates
+            .into_iter()
+            .filter(|h| !active.contains(h))
+            .collect()
+    };
+    if holders.is_empty() {
+        return Err(CardError::Refused(format!(
+            "全部 {total} 个对象已有有效卡，未发卡；如需重新发卡请勾选“再次发卡” · \
+             All {total} already hold an active card; nothing was issued (ask to issue again)"
+        )));
+    }
+    Ok((holders, total))
 }
 
 /// What an issue produced.
@@ -99,22 +150,14 @@ pub async fn issue_in(
     db: &impl ConnectionTrait,
     request: &IssueRequest,
 ) -> Result<Issued, CardError> {
-    let candidates = candidates(db, &request.target).await?;
-    let total = candidates.len();
-    let holders: Vec<Holder> = if request.again {
-        candidates
-    } else {
-        let active = holders_with_active_cards(db, request.target.kind()).await?;
-        candidates
-            .into_iter()
-            .filter(|h| !active.contains(h))
-            .collect()
-    };
-    if holders.is_empty() {
-        return Err(CardError::Refused(format!(
-            "全部 {total} 个对象已有有效卡，未发卡；如需重新发卡请勾选“再次发卡” · \
-             All {total} already hold an active card; nothing was issued (ask to issue again)"
-        )));
+    let (holders, total) = holders_for(db, &request.target, request.again).await?;
+    if let Some(expected) = request.expected
+        && expected != holders.len()
+    {
+        return Err(CardError::Changed {
+            expected,
+            now: holders.len(),
+        });
     }
     let kind = request.target.kind();
     let channel = request.channel.unwrap_or(match kind {

@@ -19,7 +19,7 @@ mod stats;
 mod stream;
 mod targets;
 
-pub use issue::{IssueRequest, Issued, Target, issue, issue_in, scope_of};
+pub use issue::{IssueRequest, Issued, Preview, Target, issue, issue_in, preview, scope_of};
 pub use lifecycle::{reissue, revoke};
 pub use output::{
     FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf, shared_assets,
@@ -127,6 +127,11 @@ pub enum CardError {
     /// The card is not in a state that allows this (already revoked, already replaced).
     #[error("{0}")]
     Conflict(String),
+    /// The batch would no longer be the size the person confirmed (the register changed).
+    #[error(
+        "批次数量已变化：确认时为 {expected} 张，现为 {now} 张 · The batch changed from {expected} to {now} cards"
+    )]
+    Changed { expected: usize, now: usize },
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -139,6 +144,7 @@ impl From<CardError> for AppError {
             CardError::Refused(m) => AppError::Unprocessable(m),
             CardError::NotFound(_) => AppError::NotFound,
             CardError::Conflict(m) => AppError::Conflict(m),
+            changed @ CardError::Changed { .. } => AppError::Conflict(changed.to_string()),
             CardError::Db(e) => AppError::Internal(anyhow::Error::new(e)),
             CardError::Other(e) => AppError::Internal(e),
         }
@@ -150,6 +156,9 @@ impl From<CardError> for crate::cli::output::CliError {
         match e {
             CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
                 crate::cli::output::CliError::Usage(m)
+            }
+            changed @ CardError::Changed { .. } => {
+                crate::cli::output::CliError::Usage(changed.to_string())
             }
             CardError::Db(e) => anyhow::Error::new(e).into(),
             CardError::Other(e) => e.into(),

@@ -60,6 +60,8 @@ struct IssueForm {
     service_points: Vec<i64>,
     channel: String,
     again: bool,
+    /// The batch size the person was shown and confirmed; absent on the first submit.
+    expected: Option<usize>,
 }
 
 impl IssueForm {
@@ -78,6 +80,7 @@ impl IssueForm {
                 }
                 "channel" => form.channel = value.into_owned(),
                 "again" => form.again = !value.is_empty(),
+                "expected" => form.expected = value.trim().parse().ok(),
                 _ => {}
             }
         }
@@ -131,6 +134,7 @@ impl IssueForm {
             target,
             channel,
             again: self.again,
+            expected: self.expected,
             issued_by: by,
         })
     }
@@ -143,6 +147,7 @@ async fn render_cards_page(
     q: &str,
     form: &IssueForm,
     error: Option<String>,
+    preview: Option<super::Preview>,
 ) -> Result<Html<String>, AppError> {
     let districts = super::districts(&state.db).await?;
     let points = super::service_point_choices(&state.db).await?;
@@ -161,6 +166,7 @@ async fn render_cards_page(
             points => points,
             form => form,
             error => error,
+            preview => preview,
             print_warnings => print_warnings(state, lang),
         },
     )
@@ -200,7 +206,7 @@ async fn cards_page(
     // No target is preselected: issuing to every enterprise must be a deliberate choice.
     let form = IssueForm::default();
     let q = query.q.unwrap_or_default();
-    render_cards_page(&state, lang, &user, q.trim(), &form, None).await
+    render_cards_page(&state, lang, &user, q.trim(), &form, None, None).await
 }
 
 async fn issue(
@@ -215,24 +221,65 @@ async fn issue(
         let warning = print_warnings(&state, lang).into_iter().next();
         AppError::Unprocessable(warning.unwrap_or_default())
     });
-    let outcome = match address.and_then(|_| form.request(by)) {
-        Ok(request) => super::issue(&state.writes, state.key(), request)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
+    let request = match address.and_then(|_| form.request(by)) {
+        Ok(request) => request,
+        Err(e) => return refused(&state, lang, &user, &form, e).await,
     };
-    match outcome {
+    if form.expected.is_none() {
+        // First the count: nothing is made until the person has seen how many.
+        return match super::preview(&state.db, &request.target, request.again).await {
+            Ok(preview) => {
+                let page =
+                    render_cards_page(&state, lang, &user, "", &form, None, Some(preview)).await?;
+                Ok(page.into_response())
+            }
+            Err(e) => refused(&state, lang, &user, &form, e.into()).await,
+        };
+    }
+    let target = request.target.clone();
+    match super::issue(&state.writes, state.key(), request).await {
         Ok(issued) => Ok(Redirect::to(&format!(
             "/staff/batches/{}?issued={}&skipped={}",
             issued.batch_id, issued.count, issued.skipped
         ))
         .into_response()),
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
+        Err(super::CardError::Changed { expected, now }) => {
+            // The register changed since the count was shown: show the new count instead.
+            let form = IssueForm {
+                expected: None,
+                ..form
+            };
+            let preview = super::preview(&state.db, &target, form.again).await.ok();
+            let message = state
+                .views
+                .locales
+                .t(lang, "cards_issue_changed")
+                .replace("{expected}", &expected.to_string())
+                .replace("{now}", &now.to_string());
             let page =
-                render_cards_page(&state, lang, &user, "", &form, Some(e.to_string())).await?;
+                render_cards_page(&state, lang, &user, "", &form, Some(message), preview).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => refused(&state, lang, &user, &form, e.into()).await,
+    }
+}
+
+/// The issuing page again with the refusal on top, for what the person can mend; anything
+/// else is answered as the error it is.
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    form: &IssueForm,
+    e: AppError,
+) -> Result<Response, AppError> {
+    match e {
+        AppError::Unprocessable(_) | AppError::Conflict(_) => {
+            let page =
+                render_cards_page(state, lang, user, "", form, Some(e.to_string()), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(e) => Err(e),
+        e => Err(e),
     }
 }
 

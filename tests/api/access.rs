@@ -73,6 +73,7 @@ async fn something_to_change(app: &TestApp) {
             target: Target::AllEnterprises,
             channel: None,
             again: false,
+            expected: None,
             issued_by: IssuedBy::cli(app.state.clock.now()),
         },
     )

@@ -64,6 +64,56 @@ async fn issuing_to_all_gives_every_enterprise_one_card_in_a_new_batch() {
 }
 
 #[tokio::test]
+async fn issuing_shows_how_many_cards_it_will_make_before_making_them() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let count = || async { cards::Entity::find().count(&app.db).await.expect("count") };
+        let form = [("csrf", csrf.as_str()), ("target", "all")];
+        let first = app.post_form("/staff/cards/issue", &form).await;
+        assert_eq!(first.status(), 200, "on {}", app.backend);
+        let page = first.text().await.expect("page");
+        assert!(
+            page.contains("将制作 3 张；已有有效卡、跳过 0 个。"),
+            "{page}"
+        );
+        assert!(page.contains("确认制作 3 张"));
+        assert_eq!(super::shown_count(&page), Some(3));
+        assert_eq!(count().await, 0, "counting makes nothing");
+
+        // The register grows between counting and confirming: nothing is made, the new
+        // count is shown instead.
+        add_enterprise(
+            &app.db,
+            "91330681MA2NEW0001",
+            "诸暨市新来袜业有限公司",
+            "暨阳街道",
+        )
+        .await;
+        let stale = [
+            ("csrf", csrf.as_str()),
+            ("target", "all"),
+            ("expected", "3"),
+        ];
+        let refused = app.post_form("/staff/cards/issue", &stale).await;
+        assert_eq!(refused.status(), 409);
+        let page = refused.text().await.expect("page");
+        assert!(page.contains("原为 3 张，现为 4 张"), "{page}");
+        assert_eq!(super::shown_count(&page), Some(4));
+        assert_eq!(count().await, 0);
+
+        let confirmed = [
+            ("csrf", csrf.as_str()),
+            ("target", "all"),
+            ("expected", "4"),
+        ];
+        let made = app.post_form("/staff/cards/issue", &confirmed).await;
+        assert_eq!(cards_of(&app, batch_id_of(&made)).await.len(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn issuing_to_a_district_reaches_only_its_enterprises() {
     on_each_database(async |app| {
         seed_register(&app.db).await;
@@ -377,6 +427,7 @@ async fn issuing_while_reports_stream_in_on_sqlite_loses_neither() {
             target: jianduka::cards::Target::AllEnterprises,
             channel: None,
             again: false,
+            expected: None,
             issued_by: jianduka::cards::IssuedBy {
                 user_id: None,
                 label: "test".into(),

@@ -74,11 +74,30 @@ pub async fn login_as(app: &TestApp, username: &str, role: Role) -> String {
     app.login_as(username, role).await
 }
 
-/// Posts the issue form; returns the response.
+/// Issues through the page as a person does: posts the form, reads the count it shows and
+/// confirms it. A form refused at the first step answers with that refusal.
 pub async fn post_issue(app: &TestApp, csrf: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let mut form = vec![("csrf", csrf)];
     form.extend_from_slice(fields);
+    let first = app.post_form("/staff/cards/issue", &form).await;
+    let (status, headers) = (first.status(), first.headers().clone());
+    let body = first.text().await.expect("body");
+    let Some(count) = shown_count(&body) else {
+        let mut again = axum::http::Response::new(body);
+        *again.status_mut() = status;
+        *again.headers_mut() = headers;
+        return reqwest::Response::from(again);
+    };
+    assert_eq!(status, 200, "the count is shown before anything is made");
+    let count = count.to_string();
+    form.push(("expected", &count));
     app.post_form("/staff/cards/issue", &form).await
+}
+
+/// The batch size an issuing page offers to confirm (its hidden `expected` field).
+pub fn shown_count(page: &str) -> Option<usize> {
+    let (_, rest) = page.split_once("name=\"expected\" value=\"")?;
+    rest.split('"').next()?.parse().ok()
 }
 
 /// The batch id a successful issue redirected to.

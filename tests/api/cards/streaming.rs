@@ -42,6 +42,7 @@ async fn a_large_batch_streams_every_card_once_in_print_order_with_its_url() {
                 target: Target::AllEnterprises,
                 channel: None,
                 again: false,
+                expected: None,
                 issued_by: IssuedBy::cli(app.state.clock.now()),
             },
         )
