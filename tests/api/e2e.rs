@@ -289,9 +289,14 @@ async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_
     if !installed() {
         return;
     }
-    let app = spawn_app().await;
+    let app = crate::intake_support::spawn_app_with(|s| {
+        s.org_name_en = Some("Zhuji Commission for Discipline Inspection and Supervision".into());
+    })
+    .await;
     let card = insert_card(&app.db, CardKind::Enterprise).await;
     let shots = temp_dir("e2e-screenshots-english");
+    let photo = shots.join("site-photo.png");
+    std::fs::write(&photo, crate::intake_support::png(64, 48)).expect("photo");
     let mut browser = Browser::start(shots.clone(), true).await;
     browser.width = 375;
     browser.window(375, 844).await;
@@ -301,11 +306,29 @@ async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_
     browser.wait_for_text("h1", "反映问题").await;
     browser.click(".langs a[href='?lang=en']").await;
     browser.wait_for_text("h1", "Report a problem").await;
-    fill_and_send(
-        &browser,
-        "The permit window asked us three times for the same document and never said why.",
-    )
-    .await;
+    browser
+        .wait_for_text(
+            ".org",
+            "Zhuji Commission for Discipline Inspection and Supervision",
+        )
+        .await;
+    // First without a kind of problem, with a photo: refused, and told to choose it again.
+    browser
+        .type_into(
+            "#description",
+            "The permit window asked us three times for the same document and never said why.",
+        )
+        .await;
+    browser
+        .type_into("#attachment", photo.to_str().expect("utf-8 path"))
+        .await;
+    browser.click("button[type=submit]").await;
+    browser
+        .wait_for_text("#files-again li", "site-photo.png")
+        .await;
+    browser.screenshot("refused-with-photo-en").await;
+    browser.click("input[name=item][value='2']").await;
+    browser.click("button[type=submit]").await;
     browser.wait_for_text("h1", "Your report was received").await;
     let number = browser.text("#case-number").await;
     let code = browser.text("#query-code").await;
