@@ -336,7 +336,10 @@ const LANG_COOKIE_MAX_AGE: u32 = 365 * 24 * 3600;
 /// Remembers a language chosen with `?lang=` in the `lang` cookie, so that every page after
 /// it, reached by any link, speaks the same language ([`Lang::negotiate`] reads the cookie).
 /// The API is left alone: its clients pass `?lang=` each time.
-pub async fn remember_lang(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn remember_lang(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let chosen = request
         .uri()
         .query()

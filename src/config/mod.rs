@@ -27,7 +27,8 @@ use layers::Layers;
 /// The issuer name until one is configured: it names no city, so cards warn about it.
 pub const DEFAULT_ORG_NAME: &str = "市纪委监委";
 /// The English form of [`DEFAULT_ORG_NAME`].
-pub const DEFAULT_ORG_NAME_EN: &str = "Municipal Commission for Discipline Inspection and Supervision";
+pub const DEFAULT_ORG_NAME_EN: &str =
+    "Municipal Commission for Discipline Inspection and Supervision";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {message}")]

@@ -36,7 +36,9 @@ pub async fn find(
 ) -> Result<Option<Kept>, DbErr> {
     // A row past `expires_at` still counts until the tick purges it: its submission was
     // stored, and a repeat must not store it again.
-    let row = rows::Entity::find_by_id(id.hash(server_key)).one(db).await?;
+    let row = rows::Entity::find_by_id(id.hash(server_key))
+        .one(db)
+        .await?;
     Ok(row.map(|row| {
         let query_code = row
             .sealed_code
@@ -80,7 +82,10 @@ pub async fn remember(
 /// Drops sealed codes past their time and rows past theirs; returns the rows deleted.
 pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     rows::Entity::update_many()
-        .col_expr(rows::Column::SealedCode, Expr::value(Option::<String>::None))
+        .col_expr(
+            rows::Column::SealedCode,
+            Expr::value(Option::<String>::None),
+        )
         .filter(rows::Column::CodeExpiresAt.lte(now))
         .filter(rows::Column::SealedCode.is_not_null())
         .exec(db)

@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(id.open(KEY, &sealed), Some(code));
         let other = SubmissionId::generate().expect("id");
         assert_eq!(other.open(KEY, &sealed), None);
-        assert_eq!(id.open(b"another server key entirely, also long", &sealed), None);
+        assert_eq!(
+            id.open(b"another server key entirely, also long", &sealed),
+            None
+        );
         assert_eq!(id.open(KEY, "not base64 at all!"), None);
     }
 

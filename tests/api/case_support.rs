@@ -192,7 +192,9 @@ pub async fn report_from(
         .await
         .expect("query")
         .expect("its case");
-    let code = receipt.query_code.expect("a new report's receipt shows its code");
+    let code = receipt
+        .query_code
+        .expect("a new report's receipt shows its code");
     (case, code.digits().to_string())
 }
 

@@ -329,7 +329,9 @@ async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_
     browser.screenshot("refused-with-photo-en").await;
     browser.click("input[name=item][value='2']").await;
     browser.click("button[type=submit]").await;
-    browser.wait_for_text("h1", "Your report was received").await;
+    browser
+        .wait_for_text("h1", "Your report was received")
+        .await;
     let number = browser.text("#case-number").await;
     let code = browser.text("#query-code").await;
     browser.screenshot("receipt-en").await;
@@ -349,7 +351,9 @@ async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_
     browser.wait_for_text("h1", "办理进度").await;
     assert_eq!(browser.text("#case-number").await, number, "the same case");
     browser.screenshot("case-zh-375").await;
-    browser.click(".langs form[action='/q?lang=en'] button").await;
+    browser
+        .click(".langs form[action='/q?lang=en'] button")
+        .await;
     browser.wait_for_text("h1", "Progress").await;
     assert_eq!(browser.text("#case-number").await, number);
     browser.width = 1280;

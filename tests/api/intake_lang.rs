@@ -168,7 +168,10 @@ async fn english_pages_show_no_chinese_but_the_issuer_and_what_the_reporter_wrot
     let case = app.post_form("/q", &[("code", code.as_str())]).await;
     pages.push(("case", case.text().await.expect("page")));
     for (name, html) in &pages {
-        assert!(html.contains(ZHUJI_EN), "{name} names the issuer in English");
+        assert!(
+            html.contains(ZHUJI_EN),
+            "{name} names the issuer in English"
+        );
         let han = visible_han(html, &[]);
         assert!(han.is_empty(), "{name} shows Chinese: {han}");
     }

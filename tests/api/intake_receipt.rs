@@ -127,7 +127,9 @@ async fn a_stored_report_redirects_to_a_receipt_that_a_reload_shows_again() {
 
         // Another browser (no cookie) learns nothing, and is not alarmed either.
         let stranger = shown(stopping_client()).await;
-        assert!(!stranger.contains("id=\"query-code\"") && !stranger.contains(&case_number_in(&first)));
+        assert!(
+            !stranger.contains("id=\"query-code\"") && !stranger.contains(&case_number_in(&first))
+        );
         assert!(stranger.contains("id=\"no-receipt\""));
     })
     .await;
@@ -142,7 +144,12 @@ async fn two_simultaneous_sends_of_one_form_file_exactly_one_report() {
             send(&a, &app, "/report", &id, STORY),
             send(&b, &app, "/report", &id, STORY)
         );
-        assert_eq!((one.status().as_u16(), two.status().as_u16()), (200, 200), "{}", app.backend);
+        assert_eq!(
+            (one.status().as_u16(), two.status().as_u16()),
+            (200, 200),
+            "{}",
+            app.backend
+        );
         let (one, two) = (
             one.text().await.expect("body"),
             two.text().await.expect("body"),
@@ -208,7 +215,12 @@ async fn text_cells(app: &TestApp, table: &str) -> Vec<String> {
         .expect("rows");
     let mut cells = Vec::new();
     for row in rows {
-        for column in ["submission_hash", "case_number", "sealed_code", "received_at"] {
+        for column in [
+            "submission_hash",
+            "case_number",
+            "sealed_code",
+            "received_at",
+        ] {
             if let Ok(Some(cell)) = row.try_get::<Option<String>>("", column) {
                 cells.push(cell);
             }
@@ -303,9 +315,14 @@ async fn a_refused_form_names_the_files_to_choose_again_next_to_the_banner() {
         assert_eq!(response.status(), 422);
         let html = response.text().await.expect("body");
         let banner = html.find("id=\"problems\"").expect("the banner");
-        let note = html.find("id=\"files-again\"").expect("a note about the files");
+        let note = html
+            .find("id=\"files-again\"")
+            .expect("a note about the files");
         let form = html.find("<form").expect("the form");
-        assert!(banner < note && note < form, "the note stands at the top, by the banner");
+        assert!(
+            banner < note && note < form,
+            "the note stands at the top, by the banner"
+        );
         let note_html = &html[note..form];
         assert!(note_html.contains("请重新选择") && note_html.contains("窗口现场.png"));
         assert!(note_html.contains("receipt-scan.png"));
