@@ -34,7 +34,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then
+  if status == 303 or status == 200 then -- 303: stored, on to its receipt
     ok = ok + 1
   elseif status == 429 then
     refused = refused + 1

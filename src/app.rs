@@ -114,7 +114,8 @@ async fn warn_of_unpublished_years(db: &DatabaseConnection, now: chrono::DateTim
 
 /// The shared state over a prepared database.
 fn assemble_state(db: DatabaseConnection, settings: Settings) -> anyhow::Result<AppState> {
-    let views = Views::load(&settings.org_name, &settings.hotline)?;
+    let views = Views::load(&settings.org_name, &settings.hotline)?
+        .with_english_name(settings.org_name_in_english());
     let pools = crate::pool::Pools::new(settings.workers as usize, settings.work_queue as usize);
     Ok(AppState {
         writes: WriteGate::new(db.clone()),
@@ -389,6 +390,7 @@ pub fn router(state: AppState) -> Router {
             body_timeout,
             crate::server::body_deadline,
         ))
+        .layer(axum::middleware::from_fn(crate::web::remember_lang))
         .layer(axum::middleware::from_fn(crate::web::security_headers))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)

@@ -231,6 +231,8 @@ pub struct Views {
     pub locales: Arc<Locales>,
     /// The issuing body, shown at the top of every page.
     org_name: Arc<str>,
+    /// Its English name, shown on English pages.
+    org_name_en: Arc<str>,
     /// Its hotline, shown on public pages.
     hotline: Arc<str>,
 }
@@ -242,8 +244,15 @@ impl Views {
             templates: Arc::new(Templates::load()?),
             locales: Arc::new(Locales::load()?),
             org_name: org_name.into(),
+            org_name_en: org_name.into(),
             hotline: hotline.into(),
         })
+    }
+
+    /// The same views with the issuing body's English name for English pages.
+    pub fn with_english_name(mut self, org_name_en: &str) -> Self {
+        self.org_name_en = org_name_en.into();
+        self
     }
 
     /// The issuing body (what emails sign with).
@@ -259,7 +268,10 @@ impl Views {
         let shared = minijinja::context! {
             t => self.locales.value(lang),
             lang => lang.tag(),
-            org_name => &*self.org_name,
+            org_name => match lang {
+                Lang::Zh => &*self.org_name,
+                Lang::En => &*self.org_name_en,
+            },
             hotline => &*self.hotline,
         };
         // The later map wins: shared values, then the page's own, then the optional blanks.
@@ -316,6 +328,35 @@ impl Csv {
         )
             .into_response()
     }
+}
+
+/// The `lang` cookie: a year, the whole site, sent on links from elsewhere too (`Lax`).
+const LANG_COOKIE_MAX_AGE: u32 = 365 * 24 * 3600;
+
+/// Remembers a language chosen with `?lang=` in the `lang` cookie, so that every page after
+/// it, reached by any link, speaks the same language ([`Lang::negotiate`] reads the cookie).
+/// The API is left alone: its clients pass `?lang=` each time.
+pub async fn remember_lang(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let chosen = request
+        .uri()
+        .query()
+        .and_then(query_lang)
+        .filter(|_| !request.uri().path().starts_with("/api/"));
+    let known = cookie(request.headers(), "lang").and_then(|v| Lang::parse(&v));
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen.filter(|lang| known != Some(*lang)) {
+        let value = format!(
+            "lang={}; Path=/; SameSite=Lax; Max-Age={LANG_COOKIE_MAX_AGE}",
+            lang.tag()
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 /// Content-Security-Policy for every HTML page: nothing from anywhere but this origin, no

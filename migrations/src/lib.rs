@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_initial;
 mod m20261130_000001_audit_append_only;
 mod m20261130_000002_case_tracker;
+mod m20261201_000001_report_receipts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261130_000001_audit_append_only::Migration),
             Box::new(m20261130_000002_case_tracker::Migration),
+            Box::new(m20261201_000001_report_receipts::Migration),
         ]
     }
 }

@@ -26,6 +26,9 @@ use layers::Layers;
 /// A configuration problem, reported as `SETTING: what is wrong`.
 /// The issuer name until one is configured: it names no city, so cards warn about it.
 pub const DEFAULT_ORG_NAME: &str = "市纪委监委";
+/// The English form of [`DEFAULT_ORG_NAME`].
+pub const DEFAULT_ORG_NAME_EN: &str =
+    "Municipal Commission for Discipline Inspection and Supervision";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {message}")]
@@ -169,6 +172,11 @@ pub struct Settings {
     /// The issuing body, shown at the top of every public page and on the cards.
     #[serde(default = "default::org_name")]
     pub org_name: String,
+    /// The issuing body's English name, shown on English pages instead of `org_name`.
+    /// Unset: the English form of the default name, or else `org_name` itself (a name is
+    /// never guessed into English); see [`Settings::org_name_in_english`].
+    #[serde(default)]
+    pub org_name_en: Option<String>,
     /// The hotline printed on cards and shown on public pages.
     #[serde(default = "default::hotline")]
     pub hotline: String,
@@ -331,6 +339,16 @@ fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S
 }
 
 impl Settings {
+    /// The issuing body as English pages name it: `org_name_en` if set, the English form of
+    /// the default name while `org_name` is the default, else `org_name` as it is.
+    pub fn org_name_in_english(&self) -> &str {
+        match self.org_name_en.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name,
+            _ if self.org_name == DEFAULT_ORG_NAME => DEFAULT_ORG_NAME_EN,
+            _ => &self.org_name,
+        }
+    }
+
     /// Which database engine the URL names.
     pub fn database_kind(&self) -> DatabaseKind {
         if self.database_url.expose().starts_with("sqlite:") {

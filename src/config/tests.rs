@@ -390,3 +390,27 @@ fn mail_settings_follow_lettre_url_conventions_and_need_a_sender() {
     );
     assert_eq!(s.mail_from, None);
 }
+
+#[test]
+fn english_pages_name_the_issuer_in_english_when_told_how() {
+    let dir = temp_dir("org-en");
+    let s = load_with(&[], &dir).expect("load");
+    assert_eq!(s.org_name_in_english(), DEFAULT_ORG_NAME_EN);
+    let s = load_with(&[("JIANDUKA_ORG_NAME", "诸暨市纪委监委")], &dir).expect("load");
+    assert_eq!(s.org_name_in_english(), "诸暨市纪委监委");
+    let s = load_with(
+        &[
+            ("JIANDUKA_ORG_NAME", "诸暨市纪委监委"),
+            (
+                "JIANDUKA_ORG_NAME_EN",
+                "Zhuji Commission for Discipline Inspection and Supervision",
+            ),
+        ],
+        &dir,
+    )
+    .expect("load");
+    assert_eq!(
+        s.org_name_in_english(),
+        "Zhuji Commission for Discipline Inspection and Supervision"
+    );
+}

@@ -62,6 +62,7 @@ pub struct TickReport {
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickReport> {
     let purged_sessions =
         crate::access::session::purge_expired(&state.db, now, state.sessions()).await?;
+    crate::intake::purge_expired_receipts(&state.db, now).await?;
     let today = china_today(now);
     let mut report = TickReport {
         today,

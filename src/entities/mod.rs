@@ -20,6 +20,7 @@ pub mod messages;
 pub mod negative_list_items;
 pub mod negative_list_versions;
 pub mod report_items;
+pub mod report_receipts;
 pub mod reports;
 pub mod service_points;
 pub mod sessions;

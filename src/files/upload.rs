@@ -17,6 +17,9 @@ pub struct Upload {
     pub files: Vec<Vec<u8>>,
     /// The first problem with the files, if any.
     pub file_problem: Option<FileProblem>,
+    /// The names the browser gave the files of the `attachment` field, kept or not (so a
+    /// refused form can say which files to choose again). Never stored.
+    pub file_names: Vec<String>,
     /// The body was not valid multipart at all.
     pub malformed: bool,
 }
@@ -55,7 +58,8 @@ async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
             }
         };
         let name = field.name().unwrap_or_default().to_string();
-        let is_file = field.file_name().is_some();
+        let file_name = field.file_name().map(display_name);
+        let is_file = file_name.is_some();
         let mut buffer = Vec::new();
         // A file that is not kept counts as over its limit: read past, never buffered.
         let mut over = is_file && !keep_files;
@@ -92,7 +96,13 @@ async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
             }
         }
         if is_file {
-            if name != "attachment" || !keep_files {
+            if name != "attachment" {
+                continue;
+            }
+            if let Some(file_name) = file_name.filter(|n| !n.is_empty()) {
+                upload.file_names.push(file_name);
+            }
+            if !keep_files {
                 continue;
             }
             if over {
@@ -118,6 +128,12 @@ async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
         }
     }
     upload
+}
+
+/// A file name as a page may show it: the last path segment, cleaned, at most 100 characters.
+fn display_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    crate::text::clean_owned(last.chars().take(100).collect())
 }
 
 fn note_stream_error(upload: &mut Upload, status: axum::http::StatusCode) {

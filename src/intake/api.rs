@@ -9,6 +9,7 @@ use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
 use super::form;
 use super::provenance::{self, Provenance};
+use super::submission::SubmissionId;
 use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
 use crate::cases;
 use crate::client::ClientAddr;
@@ -34,14 +35,18 @@ fn bad_json(e: JsonRejection) -> AppError {
     tag = "reports",
     operation_id = "createReport",
     summary = "Send a report (anonymous unless contact details are given)",
-    params(LangParam),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to repeat: 16 to 200 visible ASCII characters, unique per report (a UUID). A repeat with the same key within 30 minutes stores nothing and returns the first answer (with `Idempotent-Replayed: true`); within 24 hours, 409.", example = "550e8400-e29b-41d4-a716-446655440000"),
+        LangParam,
+    ),
     request_body(content(
         (ReportJson = "application/json"),
         (ReportUpload = "multipart/form-data"),
     )),
     responses(
         (status = 201, description = "Stored; the query code is returned this once only", body = CreatedJson),
-        (status = 400, description = "The body is not valid JSON, or has unknown fields", body = ApiError),
+        (status = 400, description = "The body is not valid JSON, or has unknown fields, or the Idempotency-Key is malformed", body = ApiError),
+        (status = 409, description = "A report with this Idempotency-Key was stored earlier and its query code is no longer kept", body = ApiError),
         (status = 413, description = "An attachment is over 10 MB, or the request over its limit", body = ApiError),
         (status = 415, description = "An attachment is not a JPEG, PNG, WebP or PDF", body = ApiError),
         (status = 422, description = "A field or a file is refused; the message names each field", body = ApiError),
@@ -56,6 +61,21 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let deps = IntakeDeps::of(&state);
     let t = |key| state.views.locales.t(lang, key).to_string();
+    let id = match request.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(SubmissionId::from_api_key)
+                .ok_or_else(|| {
+                    AppError::BadRequest(
+                        "the Idempotency-Key header must be 16 to 200 visible ASCII characters"
+                            .into(),
+                    )
+                })?,
+        ),
+    };
     // The per-client limit comes first: a client over it is refused before its body is read.
     let reservation = deps
         .reserve(peer, None)
@@ -83,7 +103,7 @@ pub async fn create(
             .map_err(bad_json)?;
         (body, Vec::new())
     };
-    create_report(&state, &deps, reservation, lang, body, files).await
+    create_report(&state, &deps, reservation, lang, id, body, files).await
 }
 
 fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
@@ -104,6 +124,7 @@ async fn create_report(
     deps: &IntakeDeps<'_>,
     mut reservation: Reservation<'_>,
     lang: Lang,
+    id: Option<SubmissionId>,
     body: ReportJson,
     files: Vec<Vec<u8>>,
 ) -> Result<Response, AppError> {
@@ -152,6 +173,7 @@ async fn create_report(
         provenance: &provenance,
         version: &version,
         lang,
+        id,
     };
     let t = |key| state.views.locales.t(lang, key).to_string();
     let receipt = match submit_report(deps, reservation, submission).await {
@@ -174,12 +196,24 @@ async fn create_report(
         Err(SubmitError::Busy) => return Err(AppError::Busy(crate::error::BUSY_MESSAGE.into())),
         Err(SubmitError::Internal(e)) => return Err(e),
     };
+    let Some(code) = receipt.query_code else {
+        return Err(AppError::Conflict(format!(
+            "this Idempotency-Key was used for case {} earlier; its query code is no longer kept",
+            receipt.case_number
+        )));
+    };
     let created = CreatedJson {
         case_number: receipt.case_number,
-        query_code: receipt.query_code.digits().to_string(),
+        query_code: code.digits().to_string(),
         status: receipt.status,
     };
-    let response = (StatusCode::CREATED, Json(created)).into_response();
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    if receipt.repeated {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
     Ok(super::page::no_store(response))
 }
 

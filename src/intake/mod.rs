@@ -9,7 +9,9 @@ mod form;
 mod page;
 mod provenance;
 mod query_code;
+mod receipts;
 mod routes;
+mod submission;
 mod submit;
 
 pub use crate::client::ClientAddr;
@@ -17,6 +19,7 @@ pub use crate::files::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 pub use draft::{ReportDraft, ValidReport};
 pub use provenance::Provenance;
 pub use query_code::QueryCode;
+pub use submission::SubmissionId;
 pub use submit::{IntakeDeps, Receipt, ReportSubmission, SubmitError, submit_report};
 
 use axum::Router;
@@ -28,7 +31,16 @@ use crate::state::AppState;
 /// Largest request body a report may have: five full attachments plus the text.
 pub const MAX_REPORT_BODY: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
 
-/// Public pages: `/r/{token}`, `/report`, `/q` and its follow-up actions.
+/// Forgets sealed query codes and submission ids past their time (the deadline tick calls
+/// this); returns the receipts deleted.
+pub async fn purge_expired_receipts(
+    db: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    receipts::purge_expired(db, now).await
+}
+
+/// Public pages: `/r/{token}`, `/report`, `/receipt`, `/q` and its follow-up actions.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -43,6 +55,7 @@ pub fn router() -> Router<AppState> {
                 .post(routes::plain_submit)
                 .layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
         )
+        .route(routes::RECEIPT_PATH, get(routes::receipt))
         .route("/q", get(follow_up::entry).post(follow_up::lookup))
         .route("/q/reply", post(follow_up::reply))
         .route(

@@ -6,6 +6,7 @@ use minijinja::context;
 
 use super::draft::{FieldErrors, ReportDraft};
 use super::provenance::Provenance;
+use super::submission::SubmissionId;
 use super::submit::Receipt;
 use crate::cases::PublicView;
 use crate::error::{AppError, ResultExt};
@@ -36,6 +37,11 @@ pub struct FormPage<'a> {
     /// A locale key shown above the form (a refusal that is not about one field).
     pub notice: Option<&'static str>,
     pub status: StatusCode,
+    /// The one-time id the form carries back (the same one on a refused form's retry).
+    pub submission: &'a SubmissionId,
+    /// Files the browser sent with a refused form: none is kept, so the page names them to be
+    /// chosen again.
+    pub dropped_files: &'a [String],
 }
 
 /// Marks a response as never to be cached or stored by the browser.
@@ -101,6 +107,8 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
                 problems => problems,
                 first_problem => first_problem,
                 has_errors => !page.errors.is_empty() || page.notice.is_some(),
+                submission => page.submission.as_str(),
+                dropped_files => page.dropped_files,
                 notice => page.notice.map(|k| locales.t(lang, k)),
                 desk_sign => page.provenance.service_point_id.is_some(),
                 offers_identification => page.provenance.offers_identification(),
@@ -111,17 +119,24 @@ pub fn form(state: &AppState, lang: Lang, page: FormPage<'_>) -> Result<Response
     Ok(no_store((page.status, html).into_response()))
 }
 
-/// The confirmation page: the one and only time the query code is shown.
-pub fn receipt(state: &AppState, lang: Lang, receipt: &Receipt) -> Result<Response, AppError> {
+/// The confirmation page: the query code is shown here only, for the few minutes its sealed
+/// copy is kept; after that (or without a receipt at all) the page says the report was
+/// received and to use the code noted.
+pub fn receipt(
+    state: &AppState,
+    lang: Lang,
+    receipt: Option<&Receipt>,
+) -> Result<Response, AppError> {
     let html = state
         .views
         .page(
             "intake/done.html",
             lang,
             context! {
-                case_number => &receipt.case_number,
-                code => receipt.query_code.grouped(),
-                received_at => &receipt.received_at,
+                found => receipt.is_some(),
+                case_number => receipt.map(|r| r.case_number.as_str()),
+                code => receipt.and_then(|r| r.query_code.as_ref()).map(|c| c.grouped()),
+                received_at => receipt.map(|r| r.received_at.as_str()),
             },
         )
         .internal("rendering the confirmation")?;

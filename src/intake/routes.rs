@@ -1,19 +1,34 @@
-//! The report form: `GET`/`POST /r/{token}` and `/report`.
+//! The report form: `GET`/`POST /r/{token}` and `/report`, and the receipt a stored report
+//! redirects to (`GET /receipt`).
+//!
+//! Each form carries a one-time submission id; a stored report answers `303 See Other` to
+//! `/receipt` with the id in a short-lived cookie scoped to that path (`HttpOnly`,
+//! `SameSite=Strict`, never in a URL), so reloading the receipt shows the same receipt and
+//! files nothing again.
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::draft::{FieldErrors, ReportDraft};
 use super::form::{self, Submission};
 use super::page::{self, FormPage};
 use super::provenance::{self, Provenance};
-use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
+use super::receipts::{self, KEEP_HOURS};
+use super::submission::SubmissionId;
+use super::submit::{
+    IntakeDeps, Receipt, ReportSubmission, Reservation, SubmitError, submit_report,
+};
 use crate::client::ClientAddr;
 use crate::error::{AppError, ResultExt};
 use crate::state::AppState;
-use crate::web::Lang;
+use crate::web::{Lang, cookie};
+
+/// The cookie that carries a submission id from the form's POST to its receipt.
+const RECEIPT_COOKIE: &str = "receipt";
+/// Where a stored report's receipt is shown.
+pub const RECEIPT_PATH: &str = "/receipt";
 
 /// `GET /r/{token}`: the form for the card behind the token (or without provenance).
 pub async fn card_form(
@@ -120,6 +135,8 @@ async fn refused(
         errors: &FieldErrors::new(),
         notice: Some("intake_error_rate_limited"),
         status: StatusCode::TOO_MANY_REQUESTS,
+        submission: &submission_id(&submission)?,
+        dropped_files: &submission.file_names,
     };
     let mut response = page::form(state, lang, page)?;
     response
@@ -165,6 +182,7 @@ async fn show_blank(
         .for_card(&state.db, provenance.list_version_id)
         .await
         .internal("loading the negative list")?;
+    let id = SubmissionId::generate().internal("making a submission id")?;
     let page = FormPage {
         path,
         provenance,
@@ -173,6 +191,8 @@ async fn show_blank(
         errors: &FieldErrors::new(),
         notice: None,
         status: StatusCode::OK,
+        submission: &id,
+        dropped_files: &[],
     };
     page::form(state, lang, page)
 }
@@ -192,6 +212,7 @@ async fn submit(
         .await
         .internal("loading the negative list")?;
     let draft = form::draft(&submission);
+    let id = submission_id(&submission)?;
     let report = ReportSubmission {
         draft: draft.clone(),
         files: submission.files,
@@ -199,7 +220,9 @@ async fn submit(
         provenance: &provenance,
         version: &version,
         lang,
+        id: Some(id.clone()),
     };
+    let file_names = submission.file_names;
     let again = |errors: &FieldErrors, notice, status| {
         let page = FormPage {
             path: path.clone(),
@@ -209,11 +232,13 @@ async fn submit(
             errors,
             notice,
             status,
+            submission: &id,
+            dropped_files: &file_names,
         };
         page::form(state, lang, page)
     };
     match submit_report(deps, reservation, report).await {
-        Ok(receipt) => page::receipt(state, lang, &receipt),
+        Ok(_) => Ok(to_receipt(state, &id)),
         // Reserved before the body was read; kept for completeness.
         Err(SubmitError::RateLimited) => {
             let mut response = again(
@@ -246,4 +271,54 @@ async fn submit(
         }
         Err(SubmitError::Internal(e)) => Err(e),
     }
+}
+
+/// The submission id the form sent back; a form without one (an old page, a hand-made
+/// request) gets a fresh one, so it still redirects to its receipt.
+fn submission_id(submission: &Submission) -> Result<SubmissionId, AppError> {
+    match SubmissionId::from_form(submission.text("submission")) {
+        Some(id) => Ok(id),
+        None => SubmissionId::generate().internal("making a submission id"),
+    }
+}
+
+/// `303 See Other` to the receipt, with the submission id in a cookie only that page gets.
+/// (The language goes with the `lang` cookie the form's `?lang=` set.)
+fn to_receipt(state: &AppState, id: &SubmissionId) -> Response {
+    let secure = if state.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{RECEIPT_COOKIE}={}; Path={RECEIPT_PATH}; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        id.as_str(),
+        KEEP_HOURS * 3600,
+    );
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    // Built from checked ASCII (a base64url id).
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    headers.insert(header::LOCATION, HeaderValue::from_static(RECEIPT_PATH));
+    page::no_store(response)
+}
+
+/// `GET /receipt`: the receipt of the report this browser just sent (the same on every
+/// reload); once its query code is no longer kept, or without a receipt at all, a page that
+/// says so without alarming anyone.
+pub async fn receipt(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = cookie(&headers, RECEIPT_COOKIE).and_then(|v| SubmissionId::from_form(&v));
+    let kept = match id {
+        Some(id) => receipts::find(&state.db, state.key(), &id, state.clock.now())
+            .await
+            .internal("looking up a receipt")?,
+        None => None,
+    };
+    page::receipt(&state, lang, kept.map(Receipt::from).as_ref())
 }

@@ -1,6 +1,10 @@
 //! The one intake use case: check a submission against the limits and the list, clean its
 //! files, and store report, items, case, 'received' event and attachments in one transaction —
 //! whole or not at all. The HTML form and the JSON API both call [`submit_report`].
+//!
+//! A submission that carries a [`SubmissionId`] is idempotent: its receipt is remembered in
+//! the same transaction (see [`super::receipts`]), a repeat stores nothing and answers with
+//! the first receipt, and two repeats racing each other meet at the receipt's primary key.
 
 use std::net::IpAddr;
 
@@ -10,6 +14,8 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use super::draft::{FieldErrors, ReportDraft, ValidReport};
 use super::provenance::Provenance;
 use super::query_code::QueryCode;
+use super::receipts::{self, Kept};
+use super::submission::SubmissionId;
 use crate::cases::{self, CaseOrigin, CaseStatus, NewAttachment};
 use crate::clock::china_today;
 use crate::db::WriteGate;
@@ -27,10 +33,26 @@ use crate::web::Lang;
 #[derive(Debug)]
 pub struct Receipt {
     pub case_number: String,
-    /// Shown once; only its keyed hash is stored.
-    pub query_code: QueryCode,
+    /// Only its keyed hash is stored, and for a short while a copy sealed under the
+    /// submission id; `None` when a repeat comes after that while.
+    pub query_code: Option<QueryCode>,
     pub status: CaseStatus,
     pub received_at: String,
+    /// Whether this answers a repeat of a submission stored earlier.
+    pub repeated: bool,
+}
+
+impl From<Kept> for Receipt {
+    fn from(kept: Kept) -> Self {
+        Receipt {
+            case_number: kept.case_number,
+            query_code: kept.query_code,
+            // The status of a new case: a repeat shows the receipt as it was first given.
+            status: CaseStatus::New,
+            received_at: crate::clock::beijing(kept.received_at),
+            repeated: true,
+        }
+    }
 }
 
 /// What intake needs from the server: the write gate, the in-memory limits and their
@@ -80,6 +102,9 @@ pub struct ReportSubmission<'a> {
     /// The negative-list version the form offered.
     pub version: &'a NegativeListVersion,
     pub lang: Lang,
+    /// Makes the submission idempotent (the form's hidden field, the API's
+    /// `Idempotency-Key`); without it every submission is a new report.
+    pub id: Option<SubmissionId>,
 }
 
 /// Why a submission was not stored.
@@ -181,8 +206,17 @@ pub async fn submit_report(
     mut reservation: Reservation<'_>,
     submission: ReportSubmission<'_>,
 ) -> Result<Receipt, SubmitError> {
+    // A repeat is answered before anything is checked or cleaned.
+    if let Some(id) = &submission.id {
+        let kept = receipts::find(deps.writes.db(), deps.key, id, deps.now)
+            .await
+            .internal("looking up a submission")?;
+        if let Some(kept) = kept {
+            return Ok(kept.into());
+        }
+    }
     let stored = check_and_store(deps, submission).await;
-    reservation.kept = stored.is_ok();
+    reservation.kept = stored.as_ref().is_ok_and(|r| !r.repeated);
     stored
 }
 
@@ -225,7 +259,16 @@ async fn check_and_store(
         errors: FieldErrors::new(),
         file_problem: Some(problem),
     })?;
-    Ok(store(deps, valid, submission.provenance, submission.lang, cleaned).await?)
+    let stored = store(
+        deps,
+        valid,
+        submission.provenance,
+        submission.lang,
+        cleaned,
+        submission.id.as_ref(),
+    )
+    .await?;
+    Ok(stored)
 }
 
 /// Stores a checked report with its cleaned files and opens its case.
@@ -235,6 +278,7 @@ async fn store(
     provenance: &Provenance,
     lang: Lang,
     files: Vec<NewAttachment>,
+    id: Option<&SubmissionId>,
 ) -> Result<Receipt, AppError> {
     let query_code = QueryCode::generate().internal("generating a query code")?;
     let query_code_hash = query_code.hash(deps.key);
@@ -305,11 +349,32 @@ async fn store(
     cases::store_reporter_files(&*txn, case.id, now, &files)
         .await
         .internal("storing attachments")?;
+    if let Some(id) = id {
+        let remembered =
+            receipts::remember(&*txn, deps.key, id, &case.number, &query_code, now).await;
+        if let Err(e) = remembered {
+            let first = match e.sql_err() {
+                // Another request stored the same submission first: this one's report goes
+                // (rolled back with the transaction), the first one's receipt answers.
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    drop(txn);
+                    receipts::find(deps.writes.db(), deps.key, id, now)
+                        .await
+                        .internal("looking up a submission")?
+                }
+                _ => None,
+            };
+            return first.map(Receipt::from).ok_or_else(|| {
+                AppError::Internal(anyhow::Error::new(e).context("remembering a receipt"))
+            });
+        }
+    }
     txn.commit().await.internal("committing a report")?;
     Ok(Receipt {
         case_number: case.number,
-        query_code,
+        query_code: Some(query_code),
         status: CaseStatus::New,
         received_at: crate::clock::beijing(now),
+        repeated: false,
     })
 }

@@ -181,6 +181,7 @@ pub async fn report_from(
             provenance: &provenance,
             version: &version,
             lang: jianduka::web::Lang::Zh,
+            id: None,
         },
     )
     .await
@@ -191,7 +192,10 @@ pub async fn report_from(
         .await
         .expect("query")
         .expect("its case");
-    (case, receipt.query_code.digits().to_string())
+    let code = receipt
+        .query_code
+        .expect("a new report's receipt shows its code");
+    (case, code.digits().to_string())
 }
 
 /// A personal API token for `user`, issued through the domain.

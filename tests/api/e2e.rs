@@ -228,3 +228,137 @@ async fn the_form_s_small_controls_are_big_enough_to_tap_and_its_borders_visible
     browser.screenshot("form-375").await;
     browser.quit().await;
 }
+
+/// Fills the form the browser shows with one item and `story`, and sends it.
+async fn fill_and_send(browser: &Browser, story: &str) {
+    browser.click("input[name=item][value='2']").await;
+    browser.type_into("#description", story).await;
+    browser.click("button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn reloading_the_receipt_in_the_browser_shows_the_same_receipt_and_files_nothing_again() {
+    if !installed() {
+        return;
+    }
+    let app = spawn_app().await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-screenshots-reload");
+    let mut browser = Browser::start(shots.clone(), true).await;
+    browser.width = 375;
+    browser.window(375, 844).await;
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.wait_for_text("h1", "反映问题").await;
+    fill_and_send(
+        &browser,
+        "窗口工作人员让我们第三次补交同一份材料，仍不出具一次性告知书。",
+    )
+    .await;
+    browser.wait_for_text("h1", "已收到您的反映").await;
+    let number = browser.text("#case-number").await;
+    let code = browser.text("#query-code").await;
+    let url = browser.call(reqwest::Method::GET, "/url", None).await;
+    assert!(
+        url.as_str().is_some_and(|u| u.ends_with("/receipt")),
+        "the receipt is a page of its own: {url}"
+    );
+    browser.screenshot("receipt-375").await;
+
+    // The reporter reloads the receipt, twice.
+    for _ in 0..2 {
+        browser
+            .call(reqwest::Method::POST, "/refresh", Some(json!({})))
+            .await;
+        browser.wait_for_text("h1", "已收到您的反映").await;
+        assert_eq!(browser.text("#case-number").await, number);
+        assert_eq!(browser.text("#query-code").await, code);
+    }
+    assert_eq!(count(&app.db, "reports").await, 1);
+    assert_eq!(count(&app.db, "cases").await, 1);
+    browser.width = 1280;
+    browser.window(1280, 900).await;
+    browser.screenshot("receipt-reloaded-desktop").await;
+    browser.quit().await;
+    eprintln!("e2e screenshots: {}", shots.display());
+}
+
+#[tokio::test]
+async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_switch() {
+    if !installed() {
+        return;
+    }
+    let app = crate::intake_support::spawn_app_with(|s| {
+        s.org_name_en = Some("Zhuji Commission for Discipline Inspection and Supervision".into());
+    })
+    .await;
+    let card = insert_card(&app.db, CardKind::Enterprise).await;
+    let shots = temp_dir("e2e-screenshots-english");
+    let photo = shots.join("site-photo.png");
+    std::fs::write(&photo, crate::intake_support::png(64, 48)).expect("photo");
+    let mut browser = Browser::start(shots.clone(), true).await;
+    browser.width = 375;
+    browser.window(375, 844).await;
+    browser
+        .go(&format!("{}/r/{}", app.address, card.token))
+        .await;
+    browser.wait_for_text("h1", "反映问题").await;
+    browser.click(".langs a[href='?lang=en']").await;
+    browser.wait_for_text("h1", "Report a problem").await;
+    browser
+        .wait_for_text(
+            ".org",
+            "Zhuji Commission for Discipline Inspection and Supervision",
+        )
+        .await;
+    // First without a kind of problem, with a photo: refused, and told to choose it again.
+    browser
+        .type_into(
+            "#description",
+            "The permit window asked us three times for the same document and never said why.",
+        )
+        .await;
+    browser
+        .type_into("#attachment", photo.to_str().expect("utf-8 path"))
+        .await;
+    browser.click("button[type=submit]").await;
+    browser
+        .wait_for_text("#files-again li", "site-photo.png")
+        .await;
+    browser.screenshot("refused-with-photo-en").await;
+    browser.click("input[name=item][value='2']").await;
+    browser.click("button[type=submit]").await;
+    browser
+        .wait_for_text("h1", "Your report was received")
+        .await;
+    let number = browser.text("#case-number").await;
+    let code = browser.text("#query-code").await;
+    browser.screenshot("receipt-en").await;
+
+    // Every link on from here: no ?lang= in it, the choice is remembered.
+    browser.click("a.button.primary[href='/q']").await;
+    browser.wait_for_text("h1", "Check progress").await;
+    browser.type_into("#code", &code).await;
+    browser.click("form.query button[type=submit]").await;
+    browser.wait_for_text("h1", "Progress").await;
+    assert_eq!(browser.text("#case-number").await, number);
+    browser.screenshot("case-en-375").await;
+
+    browser
+        .click(".langs form[action='/q?lang=zh-CN'] button")
+        .await;
+    browser.wait_for_text("h1", "办理进度").await;
+    assert_eq!(browser.text("#case-number").await, number, "the same case");
+    browser.screenshot("case-zh-375").await;
+    browser
+        .click(".langs form[action='/q?lang=en'] button")
+        .await;
+    browser.wait_for_text("h1", "Progress").await;
+    assert_eq!(browser.text("#case-number").await, number);
+    browser.width = 1280;
+    browser.window(1280, 900).await;
+    browser.screenshot("case-en-desktop").await;
+    browser.quit().await;
+    eprintln!("e2e screenshots: {}", shots.display());
+}

@@ -24,7 +24,7 @@ pub struct TestApp {
     pub settings: Arc<Settings>,
     /// The server's own state: its write gate, clock and limits.
     pub state: AppState,
-    /// A client that keeps cookies and does not follow redirects.
+    /// A client that keeps cookies and follows only a report's redirect to its receipt.
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
     /// "sqlite" or "postgres", for assertion messages.
@@ -179,10 +179,17 @@ impl TestApp {
     }
 }
 
-/// A client that keeps cookies and does not follow redirects.
+/// A client that keeps cookies and follows no redirect but a stored report's to its receipt
+/// (`/receipt`), as a browser would.
 pub fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().path() == "/receipt" {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        }))
         .cookie_store(true)
         .build()
         .expect("client builds")

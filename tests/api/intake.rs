@@ -96,7 +96,7 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
             .expect("sent");
         assert_eq!(response.status(), 200);
         let html = response.text().await.expect("body");
-        assert!(html.contains("已收到您的反映") && html.contains("只显示这一次"));
+        assert!(html.contains("已收到您的反映") && html.contains("只在本设备上显示30分钟"));
         let code = query_code_in(&html);
         assert_eq!(code.len(), 16);
         let report = reports::Entity::find()

@@ -221,10 +221,20 @@ async fn the_query_code_appears_in_no_url_and_no_cookie() {
             .send()
             .await
             .expect("sent");
-        assert!(response.headers().get("set-cookie").is_none());
-        assert!(response.headers().get("location").is_none());
+        // Followed from the 303: the receipt is a page of its own, found by a cookie that
+        // holds a one-time submission id, not the code.
+        assert_eq!(response.url().path(), "/receipt");
+        let url = response.url().to_string();
+        let cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
         let html = response.text().await.expect("body");
         let code = query_code_in(&html);
+        assert!(!url.contains(&code));
+        assert!(cookies.iter().all(|c| !c.contains(&code)), "{cookies:?}");
         let grouped = format!(
             "{} {} {} {}",
             &code[..4],

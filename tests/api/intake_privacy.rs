@@ -188,6 +188,7 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
     let client = reqwest::Client::builder()
         .local_address(Some("127.0.0.2".parse().expect("ip")))
         .user_agent(USER_AGENT)
+        .cookie_store(true)
         .build()
         .expect("client");
     let base = format!("http://127.0.0.1:{port}");
@@ -197,9 +198,11 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
         .await
         .expect("get");
     assert_eq!(form_page.status(), 200);
+    let form_html = form_page.text().await.expect("form");
+    let submission = crate::intake_support::submission_id_in(&form_html);
     let response = client
         .post(format!("{base}/r/{}", card.token))
-        .multipart(report_form(&[3], STORY))
+        .multipart(report_form(&[3], STORY).text("submission", submission.clone()))
         .send()
         .await
         .expect("post");
@@ -243,6 +246,7 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
         code.as_str(),
         grouped.as_str(),
         "1111 2222 3333 4444",
+        submission.as_str(),
         "127.0.0.2",
         USER_AGENT,
         "JiandukaProbe",

@@ -333,3 +333,11 @@ pub async fn add_holders(
     }
     batch_id
 }
+
+/// The one-time submission id in a report form's hidden field.
+pub fn submission_id_in(html: &str) -> String {
+    let marker = "name=\"submission\" value=\"";
+    let start = html.find(marker).expect("form has a submission id") + marker.len();
+    let end = html[start..].find('"').expect("id ends") + start;
+    html[start..end].to_string()
+}
