@@ -20,6 +20,7 @@ pub mod error;
 pub mod files;
 pub mod intake;
 pub mod limits;
+pub mod msg;
 pub mod mail;
 pub mod negative_list;
 pub mod openapi;

@@ -11,7 +11,7 @@ use super::csrf::{carried_token, changes_state, refused, same_origin};
 use super::session::{self, SESSION_COOKIE};
 use super::{Access, Role};
 use crate::entities::users;
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -64,7 +64,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
                     path = parts.uri.path(),
                     "a handler asked for a user on a route without an access rule"
                 );
-                AppError::Forbidden("无权访问 · Access denied".into())
+                AppError::Forbidden(Msg::new("error_access_denied"))
             })
     }
 }
@@ -148,7 +148,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
     }
     if !guard.access.allows(user.role) {
         return Err(AppError::Forbidden(
-            "您的角色无权访问此页面 · Your role may not use this page".into(),
+            Msg::new("error_role_page"),
         )
         .into_response());
     }

@@ -34,7 +34,7 @@ pub use stream::{BatchCards, print_card_for, print_job};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{Actor, Stamp};
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use print::PrintKind;
 
 /// `cards.status` of a card that opens the report form with full provenance.
@@ -121,12 +121,12 @@ impl IssuedBy {
 pub enum CardError {
     /// The request makes no sense for the data (unknown USCC, empty selection…).
     #[error("{0}")]
-    Refused(String),
+    Refused(Msg),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// The card is not in a state that allows this (already revoked, already replaced).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -149,7 +149,7 @@ impl From<CardError> for crate::cli::output::CliError {
     fn from(e: CardError) -> Self {
         match e {
             CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
-                crate::cli::output::CliError::Usage(m)
+                crate::cli::output::CliError::Usage(m.to_string())
             }
             CardError::Db(e) => anyhow::Error::new(e).into(),
             CardError::Other(e) => e.into(),

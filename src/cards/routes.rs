@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Channel, IssueRequest, IssuedBy, Target};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -116,15 +116,13 @@ impl IssueForm {
             "service_points" if self.service_points.is_empty() => Target::ServicePoints(None),
             "service_points" => Target::ServicePoints(Some(self.service_points.clone())),
             _ => {
-                return Err(AppError::Unprocessable(
-                    "请选择发卡范围 · Choose who gets cards".into(),
-                ));
+                return Err(AppError::Unprocessable(Msg::new("cards_error_choose_target")));
             }
         };
         let channel = match self.channel.trim() {
             "" => None,
             other => Some(Channel::parse(other).ok_or_else(|| {
-                AppError::Unprocessable(format!("未知的发放渠道 · Unknown channel '{other}'"))
+                AppError::Unprocessable(Msg::new("cards_error_channel").arg("channel", other))
             })?),
         };
         Ok(IssueRequest {
@@ -213,7 +211,7 @@ async fn issue(
     let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     let address = super::address::check(&state.settings).map_err(|_| {
         let warning = print_warnings(&state, lang).into_iter().next();
-        AppError::Unprocessable(warning.unwrap_or_default())
+        AppError::Unprocessable(warning.unwrap_or_default().into())
     });
     let outcome = match address.and_then(|_| form.request(by)) {
         Ok(request) => super::issue(&state.writes, state.key(), request)
@@ -228,8 +226,8 @@ async fn issue(
         ))
         .into_response()),
         Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
-            let page =
-                render_cards_page(&state, lang, &user, "", &form, Some(e.to_string())).await?;
+            let error = state.views.locales.msg(lang, &e.public_message());
+            let page = render_cards_page(&state, lang, &user, "", &form, Some(error)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(e),
@@ -273,7 +271,7 @@ fn confirmed(state: &AppState, lang: Lang, confirm: &str, key: &str) -> Result<(
         Ok(())
     } else {
         Err(AppError::Unprocessable(
-            state.views.locales.t(lang, key).to_string(),
+            state.views.locales.t(lang, key).to_string().into(),
         ))
     }
 }

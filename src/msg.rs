@@ -1,0 +1,204 @@
+//! A message for a person, kept as a locale key and its named arguments until the reader's
+//! language is known: a page handler puts it into words for the page it renders, the error
+//! layer ([`crate::error::localize_errors`]) for an error response, the CLI in English.
+
+use std::fmt;
+
+use crate::web::{Lang, Locales};
+
+/// What a `{name}` placeholder of a [`Msg`] is filled with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Data shown as it is: a name, a number, a serial.
+    Text(String),
+    /// Another message, put into the same language (a field's name in "… is required").
+    Msg(Box<Msg>),
+    /// A label the code itself knows in both languages (a case status).
+    Label { zh: &'static str, en: &'static str },
+}
+
+impl From<String> for Arg {
+    fn from(text: String) -> Self {
+        Arg::Text(text)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Arg::Text(text.to_string())
+    }
+}
+
+impl From<Msg> for Arg {
+    fn from(msg: Msg) -> Self {
+        Arg::Msg(Box::new(msg))
+    }
+}
+
+macro_rules! number_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                Arg::Text(n.to_string())
+            }
+        }
+    )*};
+}
+number_args!(i32, i64, u16, u32, u64, usize);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Text {
+    Key(&'static str),
+    /// Already in the reader's language, or not language at all (a parser's detail).
+    Verbatim(String),
+}
+
+/// A message for a person: a locale key with named arguments (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    text: Text,
+    args: Vec<(&'static str, Arg)>,
+}
+
+impl Msg {
+    /// The string `key` of the locale files; its `{name}` placeholders are filled by [`Msg::arg`].
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            text: Text::Key(key),
+            args: Vec::new(),
+        }
+    }
+
+    /// Text that is shown as it is: already put into the reader's language by the caller.
+    pub fn verbatim(text: impl Into<String>) -> Self {
+        Self {
+            text: Text::Verbatim(text.into()),
+            args: Vec::new(),
+        }
+    }
+
+    /// Fills placeholder `{name}` with `value`.
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// Fills placeholder `{name}` with a label the code knows in both languages.
+    pub fn label(self, name: &'static str, zh: &'static str, en: &'static str) -> Self {
+        self.arg(name, Arg::Label { zh, en })
+    }
+
+    /// The locale key, unless the text is verbatim.
+    pub fn key(&self) -> Option<&'static str> {
+        match self.text {
+            Text::Key(key) => Some(key),
+            Text::Verbatim(_) => None,
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn in_lang(&self, locales: &Locales, lang: Lang) -> String {
+        let template = match &self.text {
+            Text::Key(key) => locales.t(lang, key),
+            Text::Verbatim(text) => text.as_str(),
+        };
+        fill(template, |name| {
+            let (_, arg) = self.args.iter().find(|(n, _)| *n == name)?;
+            Some(match arg {
+                Arg::Text(text) => text.clone(),
+                Arg::Msg(msg) => msg.in_lang(locales, lang),
+                Arg::Label { zh, en } => match lang {
+                    Lang::Zh => (*zh).to_string(),
+                    Lang::En => (*en).to_string(),
+                },
+            })
+        })
+    }
+}
+
+/// Verbatim text: what a caller has already put into the reader's language.
+impl From<String> for Msg {
+    fn from(text: String) -> Self {
+        Msg::verbatim(text)
+    }
+}
+
+/// In English, like the rest of the command line and the log: what `jianduka users …` or
+/// `cards issue` print when they refuse, and what a log line carries.
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Locales::embedded() {
+            Some(locales) => f.write_str(&self.in_lang(locales, Lang::En)),
+            None => match &self.text {
+                Text::Key(key) => f.write_str(key),
+                Text::Verbatim(text) => f.write_str(text),
+            },
+        }
+    }
+}
+
+/// `template` with every `{name}` that `value` knows replaced; other braces stay as they are.
+pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_end = after.find('}');
+        let replaced = name_end.and_then(|end| {
+            let name = &after[..end];
+            let plain = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            plain.then(|| value(name)).flatten().map(|v| (v, end))
+        });
+        match replaced {
+            Some((text, end)) => {
+                out.push_str(&text);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_braces_kept() {
+        let value = |name: &str| (name == "n").then(|| "3".to_string());
+        assert_eq!(fill("at most {n} of {n}", value), "at most 3 of 3");
+        assert_eq!(fill("{x} {n} {", value), "{x} 3 {");
+        assert_eq!(fill("a {} b", value), "a {} b");
+    }
+
+    #[test]
+    fn a_message_reads_in_one_language_with_nested_arguments() {
+        let locales = Locales::load().expect("locales");
+        let msg = Msg::new("case_error_required").arg("what", Msg::new("case_field_decline_reason"));
+        let zh = msg.in_lang(&locales, Lang::Zh);
+        let en = msg.in_lang(&locales, Lang::En);
+        assert_eq!(zh, "请填写不予受理的理由");
+        assert_eq!(en, "A reason is required");
+        let status = Msg::new("case_error_transition")
+            .label("from", "已办结", "concluded")
+            .label("to", "待受理", "new");
+        assert_eq!(
+            status.in_lang(&locales, Lang::En),
+            "A case that is concluded cannot become new"
+        );
+        assert_eq!(
+            status.in_lang(&locales, Lang::Zh),
+            "已办结的案件不能改为待受理"
+        );
+        assert_eq!(status.to_string(), "A case that is concluded cannot become new");
+    }
+}
