@@ -193,12 +193,12 @@ mod tests {
             .label("to", "待受理", "new");
         assert_eq!(
             status.in_lang(&locales, Lang::En),
-            "A case that is concluded cannot become new"
+            "A case in status “concluded” cannot move to “new”"
         );
         assert_eq!(
             status.in_lang(&locales, Lang::Zh),
-            "已办结的案件不能改为待受理"
+            "“已办结”的案件不能改为“待受理”"
         );
-        assert_eq!(status.to_string(), "A case that is concluded cannot become new");
+        assert_eq!(status.to_string(), "A case in status “concluded” cannot move to “new”");
     }
 }

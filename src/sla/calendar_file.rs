@@ -220,6 +220,8 @@ pub async fn load_file(
 pub struct YearStatus {
     pub year: i32,
     pub published: bool,
+    /// Where the arrangement comes from; empty for a year not yet published (the
+    /// placeholder's bilingual note is not shown: `published` says it in one language).
     pub source: String,
     pub days_off: usize,
     pub working_weekend_days: usize,
@@ -240,7 +242,11 @@ pub async fn status(db: &impl ConnectionTrait) -> Result<Vec<YearStatus>, DbErr>
             YearStatus {
                 year: y.year,
                 published: y.published,
-                source: y.source,
+                source: if y.source == PLACEHOLDER_SOURCE {
+                    String::new()
+                } else {
+                    y.source
+                },
                 days_off,
                 working_weekend_days: working,
             }
