@@ -2,19 +2,35 @@
 //! language is known: a page handler puts it into words for the page it renders, the error
 //! layer ([`crate::error::localize_errors`]) for an error response, the CLI in English.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::web::{Lang, Locales};
 
 /// What a `{name}` placeholder of a [`Msg`] is filled with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Arg {
     /// Data shown as it is: a name, a number, a serial.
     Text(String),
     /// Another message, put into the same language (a field's name in "… is required").
     Msg(Box<Msg>),
     /// A label the code itself knows in both languages (a case status).
-    Label { zh: &'static str, en: &'static str },
+    Label {
+        zh: Cow<'static, str>,
+        en: Cow<'static, str>,
+    },
+    /// A calendar day, written as each language writes dates.
+    Date(NaiveDate),
+}
+
+impl From<NaiveDate> for Arg {
+    fn from(day: NaiveDate) -> Self {
+        Arg::Date(day)
+    }
 }
 
 impl From<String> for Arg {
@@ -46,25 +62,30 @@ macro_rules! number_args {
 }
 number_args!(i32, i64, u16, u32, u64, usize);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Text {
-    Key(&'static str),
+    Key(Cow<'static, str>),
     /// Already in the reader's language, or not language at all (a parser's detail).
     Verbatim(String),
 }
 
 /// A message for a person: a locale key with named arguments (see the module docs).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Msg {
     text: Text,
-    args: Vec<(&'static str, Arg)>,
+    args: Vec<(Cow<'static, str>, Arg)>,
 }
+
+/// Starts a message stored in a text column. Input cleaning removes control characters, so
+/// nothing a person types starts so.
+const STORED: char = '\u{1e}';
 
 impl Msg {
     /// The string `key` of the locale files; its `{name}` placeholders are filled by [`Msg::arg`].
     pub fn new(key: &'static str) -> Self {
         Self {
-            text: Text::Key(key),
+            text: Text::Key(Cow::Borrowed(key)),
             args: Vec::new(),
         }
     }
@@ -79,21 +100,38 @@ impl Msg {
 
     /// Fills placeholder `{name}` with `value`.
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        self.args.push((name, value.into()));
+        self.args.push((Cow::Borrowed(name), value.into()));
         self
     }
 
     /// Fills placeholder `{name}` with a label the code knows in both languages.
     pub fn label(self, name: &'static str, zh: &'static str, en: &'static str) -> Self {
+        let (zh, en) = (Cow::Borrowed(zh), Cow::Borrowed(en));
         self.arg(name, Arg::Label { zh, en })
     }
 
     /// The locale key, unless the text is verbatim.
-    pub fn key(&self) -> Option<&'static str> {
-        match self.text {
+    pub fn key(&self) -> Option<&str> {
+        match &self.text {
             Text::Key(key) => Some(key),
             Text::Verbatim(_) => None,
         }
+    }
+
+    /// The message as a text column keeps it (a case event's note written by the system), to
+    /// be put into the reader's language when shown; see [`Msg::shown`].
+    pub fn stored(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{STORED}{json}")
+    }
+
+    /// A stored text as `lang` shows it: a stored message in words, anything else (what a
+    /// person wrote) as it is.
+    pub fn shown(stored: &str, locales: &Locales, lang: Lang) -> String {
+        stored
+            .strip_prefix(STORED)
+            .and_then(|json| serde_json::from_str::<Msg>(json).ok())
+            .map_or_else(|| stored.to_string(), |msg| msg.in_lang(locales, lang))
     }
 
     /// The message in `lang`.
@@ -103,13 +141,17 @@ impl Msg {
             Text::Verbatim(text) => text.as_str(),
         };
         fill(template, |name| {
-            let (_, arg) = self.args.iter().find(|(n, _)| *n == name)?;
+            let (_, arg) = self.args.iter().find(|(n, _)| n == name)?;
             Some(match arg {
                 Arg::Text(text) => text.clone(),
                 Arg::Msg(msg) => msg.in_lang(locales, lang),
                 Arg::Label { zh, en } => match lang {
-                    Lang::Zh => (*zh).to_string(),
-                    Lang::En => (*en).to_string(),
+                    Lang::Zh => zh.to_string(),
+                    Lang::En => en.to_string(),
+                },
+                Arg::Date(day) => match lang {
+                    Lang::Zh => day.format("%Y年%-m月%-d日").to_string(),
+                    Lang::En => day.format("%-d %B %Y").to_string(),
                 },
             })
         })
@@ -200,5 +242,21 @@ mod tests {
             "“已办结”的案件不能改为“待受理”"
         );
         assert_eq!(status.to_string(), "A case in status “concluded” cannot move to “new”");
+    }
+
+    #[test]
+    fn a_stored_message_is_shown_in_the_reader_s_language_and_typed_text_as_it_is() {
+        let locales = Locales::load().expect("locales");
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let stored = Msg::new("case_note_extended").arg("due", day).stored();
+        assert_eq!(
+            Msg::shown(&stored, &locales, Lang::Zh),
+            "期限延至 2026年12月7日"
+        );
+        assert_eq!(
+            Msg::shown(&stored, &locales, Lang::En),
+            "Time limit extended to 7 December 2026"
+        );
+        assert_eq!(Msg::shown("不属于受理范围", &locales, Lang::En), "不属于受理范围");
     }
 }

@@ -352,7 +352,7 @@ pub async fn case_detail(
                 kind: e.kind,
                 label: event_label(&e, lang),
                 actor: e.actor_id.map(name),
-                note: e.note,
+                note: e.note.as_deref().map(|note| shown(note, lang)),
                 public: e.public,
             })
             .collect(),
@@ -394,6 +394,14 @@ pub async fn case_detail(
             .collect(),
         actions: actions(&case, user, pending),
     })
+}
+
+/// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
+pub(super) fn shown(note: &str, lang: Lang) -> String {
+    match crate::web::Locales::embedded() {
+        Some(locales) => crate::msg::Msg::shown(note, locales, lang),
+        None => note.to_string(),
+    }
 }
 
 fn event_label(e: &case_events::Model, lang: Lang) -> String {

@@ -307,7 +307,9 @@ pub async fn assign(
                 update.unit_id = Set(Some(unit));
             }
             (
-                format!("{} 承办", actor.user.display_name),
+                Msg::new("case_note_taken")
+                    .arg("name", actor.user.display_name.as_str())
+                    .stored(),
                 serde_json::json!({ "assignee": actor.user.id }),
             )
         }
@@ -331,9 +333,10 @@ pub async fn assign(
             }
             (
                 match &unit {
-                    Some(unit) => format!("转交 {}", unit.name),
-                    None => "退回待分派".to_string(),
-                },
+                    Some(unit) => Msg::new("case_note_to_unit").arg("unit", unit.name.as_str()),
+                    None => Msg::new("case_note_to_triage"),
+                }
+                .stored(),
                 serde_json::json!({ "unit": unit_id }),
             )
         }
@@ -360,9 +363,12 @@ pub async fn assign(
             update.assignee_id = Set(person);
             (
                 match &holder {
-                    Some(user) => format!("指派 {}", user.display_name),
-                    None => "取消指派".to_string(),
-                },
+                    Some(user) => {
+                        Msg::new("case_note_assigned").arg("name", user.display_name.as_str())
+                    }
+                    None => Msg::new("case_note_unassigned"),
+                }
+                .stored(),
                 serde_json::json!({ "assignee": person }),
             )
         }
@@ -441,7 +447,12 @@ pub async fn request_extension(
             kind: EventKind::Extension,
             from: None,
             to: None,
-            note: Some(format!("申请延期 {days} 个工作日：{reason}")),
+            note: Some(
+                Msg::new("case_note_extension_asked")
+                    .arg("days", days)
+                    .arg("reason", reason.as_str())
+                    .stored(),
+            ),
             public: false,
         },
     )
@@ -515,9 +526,10 @@ pub async fn decide_extension(
     row.decision_note = Set(Some(note.clone()));
     let extension = row.update(&*txn).await?;
     let event_note = match new_due {
-        Some(due) => format!("期限延至 {}", due.format("%Y年%-m月%-d日")),
-        None => format!("延期申请未获批准：{note}"),
-    };
+        Some(due) => Msg::new("case_note_extended").arg("due", due),
+        None => Msg::new("case_note_extension_refused").arg("note", note.as_str()),
+    }
+    .stored();
     record_event(
         &*txn,
         Event {

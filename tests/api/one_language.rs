@@ -138,6 +138,11 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
     on_each_database(async |app| {
         app.login_as_admin().await;
         let (case, _) = crate::case_support::report_from(&app, Some("暨阳街道"), &[1]).await;
+        // The history then has a line the system wrote ("assigned to …").
+        app.add_user("inspector.li", jianduka::access::Role::Inspector)
+            .await;
+        crate::case_support::assign_to(&app, case.id, "inspector.li").await;
+        let case = crate::case_support::newest_case(&app).await;
         let version = jianduka::negative_list::current(&app.db)
             .await
             .expect("negative list");
@@ -181,6 +186,17 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
                 assert!(body.contains(&format!("<html lang=\"{lang}\"")), "{path}");
                 assert_one_language(path, lang, &body, &data);
             }
+
+            let history = client
+                .get(url(&format!("/staff/cases/{}", case.id)))
+                .send()
+                .await
+                .expect("case page")
+                .text()
+                .await
+                .expect("body");
+            let expected = if lang == "en" { "Assigned to inspector.li" } else { "指派 inspector.li" };
+            assert!(history.contains(expected), "{history}");
 
             // Refusals and errors, each in the page's language.
             let post = async |path: &str, form: &[(&str, &str)]| {
