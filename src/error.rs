@@ -222,14 +222,16 @@ pub async fn api_json_errors(
                 .await
                 .unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes).trim().to_string();
-            let message = if text.is_empty() {
-                parts
-                    .status
-                    .canonical_reason()
-                    .unwrap_or("error")
-                    .to_string()
+            // axum's own words (a parser's detail), after a sentence in the reader's language.
+            let detail = if text.is_empty() {
+                parts.status.canonical_reason().unwrap_or("error").to_string()
             } else {
                 text
+            };
+            let msg = Msg::new("api_error_request").arg("detail", detail);
+            let message = match Locales::embedded() {
+                Some(locales) => locales.msg(lang, &msg),
+                None => msg.to_string(),
             };
             return (parts.status, Json(serde_json::json!({ "error": message }))).into_response();
         }

@@ -68,7 +68,9 @@ pub async fn create(
     let (body, files) = if is_multipart {
         let multipart = Multipart::from_request(request, &state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text().into()))?;
+            .map_err(|e| {
+                AppError::BadRequest(Msg::new("api_error_request").arg("detail", e.body_text()))
+            })?;
         let submission = form::read(multipart).await;
         if let Some(problem) = submission.file_problem {
             return Err(file_error(&state, lang, problem));
