@@ -224,7 +224,11 @@ pub async fn api_json_errors(
             let text = String::from_utf8_lossy(&bytes).trim().to_string();
             // axum's own words (a parser's detail), after a sentence in the reader's language.
             let detail = if text.is_empty() {
-                parts.status.canonical_reason().unwrap_or("error").to_string()
+                parts
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("error")
+                    .to_string()
             } else {
                 text
             };

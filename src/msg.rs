@@ -189,10 +189,8 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
         let name_end = after.find('}');
         let replaced = name_end.and_then(|end| {
             let name = &after[..end];
-            let plain = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let plain =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             plain.then(|| value(name)).flatten().map(|v| (v, end))
         });
         match replaced {
@@ -225,7 +223,8 @@ mod tests {
     #[test]
     fn a_message_reads_in_one_language_with_nested_arguments() {
         let locales = Locales::load().expect("locales");
-        let msg = Msg::new("case_error_required").arg("what", Msg::new("case_field_decline_reason"));
+        let msg =
+            Msg::new("case_error_required").arg("what", Msg::new("case_field_decline_reason"));
         let zh = msg.in_lang(&locales, Lang::Zh);
         let en = msg.in_lang(&locales, Lang::En);
         assert_eq!(zh, "请填写不予受理的理由");
@@ -241,7 +240,10 @@ mod tests {
             status.in_lang(&locales, Lang::Zh),
             "“已办结”的案件不能改为“待受理”"
         );
-        assert_eq!(status.to_string(), "A case in status “concluded” cannot move to “new”");
+        assert_eq!(
+            status.to_string(),
+            "A case in status “concluded” cannot move to “new”"
+        );
     }
 
     #[test]
@@ -257,6 +259,9 @@ mod tests {
             Msg::shown(&stored, &locales, Lang::En),
             "Time limit extended to 7 December 2026"
         );
-        assert_eq!(Msg::shown("不属于受理范围", &locales, Lang::En), "不属于受理范围");
+        assert_eq!(
+            Msg::shown("不属于受理范围", &locales, Lang::En),
+            "不属于受理范围"
+        );
     }
 }

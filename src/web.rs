@@ -473,12 +473,7 @@ mod tests {
             let text = std::fs::read_to_string(file).expect("source is readable");
             // Test modules name made-up keys on purpose.
             let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let markers = [
-                "Msg::new(\"",
-                ".t(lang, \"",
-                "t(\"",
-                "code_missing(\"",
-            ];
+            let markers = ["Msg::new(\"", ".t(lang, \"", "t(\"", "code_missing(\""];
             for key in keys_after(text, &markers) {
                 named.push((file.display().to_string(), key.to_string()));
             }
@@ -491,12 +486,19 @@ mod tests {
                 named.push((format!("templates/{name}"), key.to_string()));
             }
         }
-        assert!(named.len() > 300, "the scan found too few keys: {}", named.len());
+        assert!(
+            named.len() > 300,
+            "the scan found too few keys: {}",
+            named.len()
+        );
         let missing: Vec<_> = named
             .iter()
             .filter(|(_, key)| !(locales.zh.contains_key(key) && locales.en.contains_key(key)))
             .collect();
-        assert!(missing.is_empty(), "named but not in both locales: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "named but not in both locales: {missing:?}"
+        );
     }
 
     #[test]

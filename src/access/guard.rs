@@ -147,10 +147,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         return Err(Redirect::to("/account/totp").into_response());
     }
     if !guard.access.allows(user.role) {
-        return Err(AppError::Forbidden(
-            Msg::new("error_role_page"),
-        )
-        .into_response());
+        return Err(AppError::Forbidden(Msg::new("error_role_page")).into_response());
     }
     if changes_state(request.method()) {
         if !same_origin(request.headers(), &state.settings.public_base_url) {

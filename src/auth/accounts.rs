@@ -316,7 +316,9 @@ fn clean_districts(districts: &[String]) -> Result<Vec<String>, AccountError> {
     out.sort();
     out.dedup();
     if out.iter().any(|d| d.chars().count() > 60) {
-        return Err(AccountError::Invalid(Msg::new("account_error_district_long")));
+        return Err(AccountError::Invalid(Msg::new(
+            "account_error_district_long",
+        )));
     }
     Ok(out)
 }

@@ -190,13 +190,16 @@ async fn change_user(
         "reset_totp" => AccountChange::ResetTotp,
         "unit" => AccountChange::Unit(form.value.trim().parse().ok()),
         "role" => AccountChange::Role(
-            Role::parse(&form.value).ok_or_else(|| AppError::BadRequest(Msg::new("admin_error_unknown_role")))?,
+            Role::parse(&form.value)
+                .ok_or_else(|| AppError::BadRequest(Msg::new("admin_error_unknown_role")))?,
         ),
         "email" => AccountChange::Email(Some(form.value.clone())),
         "display_name" => AccountChange::DisplayName(form.value.clone()),
         "reset_password" => {
             if id == user.user.id {
-                return Err(AppError::Unprocessable(Msg::new("admin_error_own_password")));
+                return Err(AppError::Unprocessable(Msg::new(
+                    "admin_error_own_password",
+                )));
             }
             let password =
                 accounts::reset_password(&state.writes, &state.pools.passwords, &stamp, id).await?;

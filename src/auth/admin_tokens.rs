@@ -109,7 +109,8 @@ pub(super) async fn revoke(
         Err(TokenError::Db(e)) => Err(e.into()),
         Err(TokenError::Other(e)) => Err(AppError::Internal(e)),
         Err(e) => {
-            let extra = minijinja::context! { error => state.views.locales.msg(lang, &e.message()) };
+            let extra =
+                minijinja::context! { error => state.views.locales.msg(lang, &e.message()) };
             view(&state, lang, &user, StatusCode::CONFLICT, extra).await
         }
     }

@@ -90,7 +90,9 @@ fn checked_name(name: &str) -> Result<String, TokenError> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(TokenError::InvalidName(Msg::new("token_error_name_control")));
+        return Err(TokenError::InvalidName(Msg::new(
+            "token_error_name_control",
+        )));
     }
     Ok(name.to_string())
 }

@@ -116,7 +116,9 @@ impl IssueForm {
             "service_points" if self.service_points.is_empty() => Target::ServicePoints(None),
             "service_points" => Target::ServicePoints(Some(self.service_points.clone())),
             _ => {
-                return Err(AppError::Unprocessable(Msg::new("cards_error_choose_target")));
+                return Err(AppError::Unprocessable(Msg::new(
+                    "cards_error_choose_target",
+                )));
             }
         };
         let channel = match self.channel.trim() {

@@ -528,11 +528,8 @@ pub async fn stats_csv(
         "batches" => month_table("csv_batch", &s.by_batch),
         "channels" => month_table("csv_channel", &s.by_channel),
         "cards" => {
-            let mut csv = crate::web::Csv::new(&[
-                t("csv_district"),
-                t("csv_active_cards"),
-                t("csv_reports"),
-            ]);
+            let mut csv =
+                crate::web::Csv::new(&[t("csv_district"), t("csv_active_cards"), t("csv_reports")]);
             for (district, cards, reports) in &s.cards_vs_reports {
                 csv.row(&[district, &cards.to_string(), &reports.to_string()]);
             }

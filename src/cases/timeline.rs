@@ -118,7 +118,10 @@ pub async fn public_view(
                 kind: e.kind,
                 status: to,
                 label,
-                note: e.note.as_deref().map(|note| super::detail::shown(note, lang)),
+                note: e
+                    .note
+                    .as_deref()
+                    .map(|note| super::detail::shown(note, lang)),
             }
         })
         .collect();

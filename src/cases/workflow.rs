@@ -52,7 +52,9 @@ impl<'a> CaseActor<'a> {
         if self.supervises() {
             Ok(())
         } else {
-            Err(CaseError::NotAllowed(Msg::new("case_error_supervisor_only")))
+            Err(CaseError::NotAllowed(Msg::new(
+                "case_error_supervisor_only",
+            )))
         }
     }
 }

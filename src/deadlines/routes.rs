@@ -67,15 +67,16 @@ async fn load_calendar(
     user: CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let mut multipart = multipart
-        .map_err(|_| AppError::BadRequest(Msg::new("error_form_unreadable")))?;
+    let mut multipart =
+        multipart.map_err(|_| AppError::BadRequest(Msg::new("error_form_unreadable")))?;
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("calendar").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::BadRequest(Msg::new("error_upload_incomplete"))
-            })?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::BadRequest(Msg::new("error_upload_incomplete")))?;
             file = Some((name, bytes));
         }
     }

@@ -177,7 +177,9 @@ fn upload_error(e: &MultipartError) -> AppError {
 }
 
 fn too_large() -> AppError {
-    AppError::PayloadTooLarge(Msg::new("error_file_too_large").arg("mb", MAX_FILE_BYTES / 1024 / 1024))
+    AppError::PayloadTooLarge(
+        Msg::new("error_file_too_large").arg("mb", MAX_FILE_BYTES / 1024 / 1024),
+    )
 }
 
 /// The file of an upload form.
@@ -188,9 +190,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
             file = Some(field.bytes().await.map_err(|e| upload_error(&e))?);
         }
     }
-    let file = file.ok_or_else(|| {
-        AppError::BadRequest(Msg::new("ent_error_choose_file"))
-    })?;
+    let file = file.ok_or_else(|| AppError::BadRequest(Msg::new("ent_error_choose_file")))?;
     Ok(file.to_vec())
 }
 
@@ -209,9 +209,7 @@ async fn import_upload(
     if announced.is_some_and(|n| n > MAX_FILE_BYTES + 64 * 1024) {
         return Err(too_large());
     }
-    let multipart = multipart.map_err(|_| {
-        AppError::BadRequest(Msg::new("ent_error_use_form"))
-    })?;
+    let multipart = multipart.map_err(|_| AppError::BadRequest(Msg::new("ent_error_use_form")))?;
     let bytes = read_upload(multipart).await?;
     let stamp = state.stamp(user.actor());
     match super::import_file(&state.writes, &state.settings, &stamp, bytes).await {

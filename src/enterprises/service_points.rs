@@ -53,9 +53,7 @@ impl ServicePointError {
             })
         };
         match self {
-            ServicePointError::Empty(field) => {
-                Msg::new("sp_error_empty").arg("what", label(field))
-            }
+            ServicePointError::Empty(field) => Msg::new("sp_error_empty").arg("what", label(field)),
             ServicePointError::TooLong(field) => Msg::new("sp_error_too_long")
                 .arg("what", label(field))
                 .arg("max", MAX_CHARS),

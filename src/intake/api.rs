@@ -159,7 +159,9 @@ async fn create_report(
     let receipt = match submit_report(deps, reservation, submission).await {
         Ok(receipt) => receipt,
         Err(SubmitError::RateLimited) => {
-            return Err(AppError::TooManyRequests(t("intake_error_rate_limited").into()));
+            return Err(AppError::TooManyRequests(
+                t("intake_error_rate_limited").into(),
+            ));
         }
         Err(SubmitError::Invalid {
             file_problem: Some(problem),
@@ -273,9 +275,15 @@ async fn status(
     let case = match open(state, peer, typed).await? {
         Access::Case(case, _) => case,
         Access::Wrong => return Ok(not_found(t("intake_error_code_wrong"))),
-        Access::Wait => return Err(AppError::TooManyRequests(t("intake_error_code_wait").into())),
+        Access::Wait => {
+            return Err(AppError::TooManyRequests(
+                t("intake_error_code_wait").into(),
+            ));
+        }
         Access::Refused => {
-            return Err(AppError::TooManyRequests(t("intake_error_code_refused").into()));
+            return Err(AppError::TooManyRequests(
+                t("intake_error_code_refused").into(),
+            ));
         }
     };
     let view = cases::public_view(&state.db, &case, lang)

@@ -146,7 +146,9 @@ async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Submis
         },
     };
     if submission.malformed && submission.fields.is_empty() {
-        return Err(AppError::BadRequest(Msg::new("intake_error_form_unreadable")));
+        return Err(AppError::BadRequest(Msg::new(
+            "intake_error_form_unreadable",
+        )));
     }
     Ok(submission)
 }

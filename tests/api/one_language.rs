@@ -19,9 +19,7 @@ async fn admin_client(app: &TestApp, accept_language: &'static str) -> (reqwest:
         .default_headers(headers)
         .build()
         .expect("client builds");
-    let response = app
-        .login_with(&client, "admin", ADMIN_PASSWORD, None)
-        .await;
+    let response = app.login_with(&client, "admin", ADMIN_PASSWORD, None).await;
     assert_eq!(response.status(), 303, "admin logs in on {}", app.backend);
     let home = client
         .get(format!("{}/staff", app.address))
@@ -82,7 +80,11 @@ const USER_DATA: &[&str] = &["系统管理员", "暨阳街道", "样卡", "中�
 /// The Han characters an English text has outside user data, with some context.
 fn han_outside_data(text: &str, data: &[String]) -> Vec<String> {
     let mut text = text.to_string();
-    for known in data.iter().cloned().chain(USER_DATA.iter().map(|s| s.to_string())) {
+    for known in data
+        .iter()
+        .cloned()
+        .chain(USER_DATA.iter().map(|s| s.to_string()))
+    {
         text = text.replace(&known, " ");
     }
     text.lines()
@@ -311,7 +313,10 @@ async fn an_error_page_follows_the_lang_parameter_over_the_browser_language() {
         assert_eq!(response.status(), 404);
         let body = response.text().await.expect("body");
         assert!(body.contains("<html lang=\"en\""), "{body}");
-        assert!(body.contains("Page not found") && body.contains(">Home</a>"), "{body}");
+        assert!(
+            body.contains("Page not found") && body.contains(">Home</a>"),
+            "{body}"
+        );
         assert!(!body.chars().any(is_han), "{body}");
     })
     .await;

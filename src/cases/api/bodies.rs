@@ -97,13 +97,11 @@ impl ListParams {
                 .map(str::to_string)
         };
         let id = |name: &str, value: &str| {
-            value
-                .parse::<i64>()
-                .map_err(|_| {
-                    bad(Msg::new("api_error_not_an_id")
-                        .arg("name", name)
-                        .arg("value", value))
-                })
+            value.parse::<i64>().map_err(|_| {
+                bad(Msg::new("api_error_not_an_id")
+                    .arg("name", name)
+                    .arg("value", value))
+            })
         };
         let unit = match self.unit.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -118,9 +116,9 @@ impl ListParams {
         };
         let after = match text(&self.after) {
             None => None,
-            Some(cursor) => Some(Cursor::decode(&cursor).ok_or_else(|| {
-                bad(Msg::new("api_error_bad_cursor"))
-            })?),
+            Some(cursor) => {
+                Some(Cursor::decode(&cursor).ok_or_else(|| bad(Msg::new("api_error_bad_cursor")))?)
+            }
         };
         let filter = CaseFilter {
             status: self.status.map(|s| match s {
@@ -205,9 +203,9 @@ impl TransitionJson {
             },
             StepName::Investigate => Step::Investigate,
             StepName::Conclude => Step::Conclude {
-                finding: self.finding.ok_or_else(|| {
-                    AppError::Unprocessable(Msg::new("case_error_finding"))
-                })?,
+                finding: self
+                    .finding
+                    .ok_or_else(|| AppError::Unprocessable(Msg::new("case_error_finding")))?,
                 summary: text(self.summary),
                 feedback: text(self.feedback),
             },

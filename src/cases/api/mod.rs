@@ -108,10 +108,12 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
         Err(e @ JsonRejection::JsonDataError(_)) => Err(AppError::Unprocessable(
             Msg::new("api_error_bad_json").arg("detail", e.body_text()),
         )),
-        Err(JsonRejection::MissingJsonContentType(_)) => {
-            Err(AppError::UnsupportedMediaType(Msg::new("api_error_send_json")))
-        }
-        Err(e) => Err(bad(Msg::new("api_error_bad_json").arg("detail", e.body_text()))),
+        Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType(
+            Msg::new("api_error_send_json"),
+        )),
+        Err(e) => Err(bad(
+            Msg::new("api_error_bad_json").arg("detail", e.body_text())
+        )),
     }
 }
 
