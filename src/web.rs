@@ -502,6 +502,29 @@ mod tests {
     }
 
     #[test]
+    fn chinese_strings_take_full_width_punctuation() {
+        let locales = Locales::load().expect("locales parse");
+        let han = |c: char| matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}');
+        let mut wrong = Vec::new();
+        for (key, text) in &locales.zh {
+            let chars: Vec<char> = text.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                // After a Chinese character these are the ASCII forms of ，；：？！（）; code
+                // keeps its own (`请求头 Authorization: Bearer` has a letter before the colon).
+                let after_han = chars[..i]
+                    .iter()
+                    .rev()
+                    .find(|c| **c != ' ')
+                    .is_some_and(|b| han(*b));
+                if after_han && ",;:?!()".contains(*c) {
+                    wrong.push(format!("{key}: {text}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "ASCII punctuation in Chinese: {wrong:#?}");
+    }
+
+    #[test]
     fn the_key_scan_finds_keys_and_skips_other_calls() {
         let text = r#"Msg::new("a_key"); format!("x"); t("b_key"); state.t(lang, "c_key");
             {{ t.d_key }} {{ t["case_stage_" ~ x] }} cont.e_key"#;

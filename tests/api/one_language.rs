@@ -120,6 +120,31 @@ fn english_sentences(text: &str) -> Vec<String> {
     found
 }
 
+/// ASCII punctuation touching a Chinese character ("家, 3", "电话: 12388", "日 ("): Chinese
+/// text takes full-width marks (，：（）).
+fn ascii_punctuation_in_chinese(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        if !",;:?!()".contains(*c) {
+            continue;
+        }
+        let before = chars[..i].iter().rev().find(|c| **c != ' ');
+        let after = chars[i + 1..].iter().find(|c| **c != ' ');
+        // An opening mark belongs to what follows, the others to what precedes.
+        let touches = match c {
+            '(' => before.is_some_and(|b| is_han(*b)) || after.is_some_and(|a| is_han(*a)),
+            _ => before.is_some_and(|b| is_han(*b)),
+        };
+        if touches {
+            let from = i.saturating_sub(8);
+            let to = (i + 8).min(chars.len());
+            found.push(chars[from..to].iter().collect());
+        }
+    }
+    found
+}
+
 /// Asserts that `body` reads in `lang` only.
 fn assert_one_language(what: &str, lang: &str, body: &str, data: &[String]) {
     let text = visible_text(body);
@@ -131,6 +156,11 @@ fn assert_one_language(what: &str, lang: &str, body: &str, data: &[String]) {
         assert!(
             english.is_empty(),
             "{what} in Chinese has English sentences: {english:#?}"
+        );
+        let marks = ascii_punctuation_in_chinese(&text);
+        assert!(
+            marks.is_empty(),
+            "{what} in Chinese has ASCII punctuation: {marks:#?}"
         );
     }
 }
