@@ -193,6 +193,16 @@ impl Locales {
     }
 }
 
+/// Label `key` in `lang`, from the embedded locales, for the domain's labels that are handed
+/// out as `&'static str` (a case status, a role); the key itself if the locales did not load,
+/// which startup refuses.
+pub fn label(lang: Lang, key: &'static str) -> &'static str {
+    match Locales::embedded() {
+        Some(locales) => locales.t(lang, key),
+        None => key,
+    }
+}
+
 /// The embedded templates, ready to render.
 #[derive(Debug)]
 pub struct Templates {
@@ -462,6 +472,17 @@ mod tests {
         }
     }
 
+    /// The prefixes of the label keys in locales/*/labels.toml.
+    const LABEL_PREFIXES: &[&str] = &[
+        "status_",
+        "finding_",
+        "stage_",
+        "role_",
+        "event_",
+        "timeline_",
+        "due_",
+    ];
+
     #[test]
     fn every_key_the_code_or_a_template_names_is_in_both_locales() {
         let locales = Locales::load().expect("locales parse");
@@ -476,6 +497,18 @@ mod tests {
             let markers = ["Msg::new(\"", ".t(lang, \"", "t(\"", "code_missing(\""];
             for key in keys_after(text, &markers) {
                 named.push((file.display().to_string(), key.to_string()));
+            }
+            // Labels chosen in a `match` and passed to `label(lang, key)`.
+            for (at, _) in text.match_indices('"') {
+                let rest = &text[at + 1..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                    .unwrap_or(rest.len());
+                let (key, after) = rest.split_at(end);
+                let label = LABEL_PREFIXES.iter().any(|p| key.starts_with(p));
+                if label && after.starts_with('"') && key != "due_on" {
+                    named.push((file.display().to_string(), key.to_string()));
+                }
             }
         }
         for (name, text) in embedded::TEMPLATES {

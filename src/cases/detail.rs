@@ -405,26 +405,16 @@ pub(super) fn shown(note: &str, lang: Lang) -> String {
 }
 
 fn event_label(e: &case_events::Model, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    match (e.kind, e.to_status) {
-        (EventKind::Received, _) => if zh {
-            "收到反映"
-        } else {
-            "Report received"
-        }
-        .into(),
-        (EventKind::Status, Some(to)) => to.label(lang).into(),
-        (EventKind::Reopened, _) => if zh { "重新调查" } else { "Reopened" }.into(),
-        (EventKind::Assigned, _) => if zh { "分派" } else { "Assigned" }.into(),
-        (EventKind::Extension, _) => if zh { "延期" } else { "Extension" }.into(),
-        (EventKind::Message, _) => if zh { "发送留言" } else { "Message sent" }.into(),
-        (EventKind::ReporterAdded, _) => if zh {
-            "反映人补充"
-        } else {
-            "Reporter added"
-        }
-        .into(),
-        (EventKind::Rated, _) => if zh { "反映人评价" } else { "Rated" }.into(),
-        (EventKind::Status, None) => if zh { "状态" } else { "Status" }.into(),
-    }
+    let key = match (e.kind, e.to_status) {
+        (EventKind::Status, Some(to)) => return to.label(lang).into(),
+        (EventKind::Received, _) => "event_received",
+        (EventKind::Reopened, _) => "event_reopened",
+        (EventKind::Assigned, _) => "event_assigned",
+        (EventKind::Extension, _) => "event_extension",
+        (EventKind::Message, _) => "event_message",
+        (EventKind::ReporterAdded, _) => "event_reporter_added",
+        (EventKind::Rated, _) => "event_rated",
+        (EventKind::Status, None) => "event_status",
+    };
+    crate::web::label(lang, key).into()
 }

@@ -38,12 +38,11 @@ impl CaseError {
 
     /// What the person is told (for a refusal; a failure tells them nothing internal).
     pub fn message(&self) -> Msg {
-        use crate::web::Lang;
         match self {
             CaseError::NotFound => Msg::new("error_not_found"),
             CaseError::InvalidTransition { from, to } => Msg::new("case_error_transition")
-                .label("from", from.label(Lang::Zh), from.label(Lang::En))
-                .label("to", to.label(Lang::Zh), to.label(Lang::En)),
+                .arg("from", Msg::new(from.label_key()))
+                .arg("to", Msg::new(to.label_key())),
             CaseError::Conflict => Msg::new("case_error_conflict"),
             CaseError::Invalid(m) | CaseError::NotAllowed(m) => m.clone(),
             CaseError::Db(_) | CaseError::Other(_) => Msg::new("error_internal"),
