@@ -385,6 +385,7 @@ async fn audit_page(
     let verdict = match crate::audit::verify(&state.db, state.key()).await? {
         Verification::Intact { entries } => minijinja::context! { ok => true, entries => entries },
         Verification::Broken { id, reason } => {
+            let reason = state.views.locales.msg(lang, &reason);
             minijinja::context! { ok => false, id => id, reason => reason }
         }
     };
