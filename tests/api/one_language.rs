@@ -351,3 +351,71 @@ async fn an_error_page_follows_the_lang_parameter_over_the_browser_language() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_and_a_desk() {
+    use crate::browser::{Browser, installed};
+    use crate::helpers::{TEST_PASSWORD, spawn_app, temp_dir};
+    if !installed() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.add_user("li.ming", jianduka::access::Role::Supervisor)
+        .await;
+    app.add_user("inspector.li", jianduka::access::Role::Inspector)
+        .await;
+    let (case, _) = crate::case_support::report_from(&app, Some("暨阳街道"), &[1]).await;
+    crate::case_support::assign_to(&app, case.id, "inspector.li").await;
+    let data = vec![
+        app.settings.org_name.clone(),
+        crate::intake_support::STORY.to_string(),
+    ];
+    let shots = temp_dir("one-language");
+    for (width, device) in [(375, "phone"), (1280, "desk")] {
+        std::fs::create_dir_all(shots.join(device)).expect("dir");
+        // JavaScript off: the staff pages need none.
+        let mut browser = Browser::start(shots.join(device), false).await;
+        browser.width = width;
+        browser.window(width, 844).await;
+        browser.go(&format!("{}/login", app.address)).await;
+        browser.type_into("#username", "li.ming").await;
+        browser.type_into("#password", TEST_PASSWORD).await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for_text("h1", "您好，li.ming").await;
+
+        browser
+            .go(&format!("{}/staff/cases/{}?lang=en", app.address, case.id))
+            .await;
+        browser.wait_for_text("h1", &case.number).await;
+        let page = browser.source().await;
+        assert!(page.contains("Assigned to inspector.li"), "{page}");
+        assert_one_language("the case page in Chromium", "en", &page, &data);
+        browser.screenshot("case-en").await;
+
+        // A supervisor does not print cards: the refusal is in English too.
+        browser
+            .go(&format!("{}/staff/cards?lang=en", app.address))
+            .await;
+        browser.wait_for_text("h1", "403").await;
+        assert_eq!(
+            browser.text("main p").await,
+            "Your role may not use this page"
+        );
+        assert_eq!(browser.text("main a").await, "Home");
+        browser.screenshot("refused-en").await;
+
+        browser
+            .go(&format!(
+                "{}/staff/cases/{}?lang=zh-CN",
+                app.address, case.id
+            ))
+            .await;
+        browser.wait_for_text("h1", &case.number).await;
+        let page = browser.source().await;
+        assert!(page.contains("指派 inspector.li"), "{page}");
+        assert_one_language("the case page in Chromium", "zh-CN", &page, &data);
+        browser.screenshot("case-zh").await;
+        browser.quit().await;
+    }
+    eprintln!("one-language screenshots: {}", shots.display());
+}
