@@ -386,6 +386,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(crate::text::clean_input))
+        .layer(axum::middleware::from_fn(crate::error::localize_errors))
         .layer(axum::middleware::from_fn_with_state(
             body_timeout,
             crate::server::body_deadline,
@@ -442,11 +443,12 @@ async fn api_not_found(State(state): State<AppState>) -> Response {
     state
         .metrics
         .record_unmatched(StatusCode::NOT_FOUND.as_u16());
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({ "error": "no such API endpoint" })),
-    )
-        .into_response()
+    // `api_json_errors` answers it as JSON, in the request's language.
+    let mut response = AppError::NotFound.into_response();
+    response.extensions_mut().insert(crate::error::ErrorInfo {
+        message: crate::error::Msg::new("api_error_no_endpoint"),
+    });
+    response
 }
 
 async fn not_found(State(state): State<AppState>) -> Response {

@@ -1,37 +1,42 @@
 //! One error type for every handler. A 4xx tells the person what was wrong in plain words;
 //! a 5xx tells them nothing internal and logs the cause. Pages get HTML, `/api/` gets JSON
-//! (see [`api_json_errors`]).
+//! (see [`api_json_errors`]); both in the language the request negotiates, since an error
+//! carries a [`Msg`] (a locale key and its arguments) that [`localize_errors`] and
+//! [`api_json_errors`] put into words.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+pub use crate::msg::Msg;
+use crate::web::{Lang, Locales};
+
 /// What went wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("not found")]
+    #[error("{}", Msg::new("error_not_found"))]
     NotFound,
     /// The request is malformed; the text says how.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     /// The request is well-formed but its content is refused; the text says why.
     #[error("{0}")]
-    Unprocessable(String),
+    Unprocessable(Msg),
     #[error("{0}")]
-    PayloadTooLarge(String),
+    PayloadTooLarge(Msg),
     #[error("{0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Msg),
     #[error("{0}")]
-    TooManyRequests(String),
+    TooManyRequests(Msg),
     /// The server is at capacity for this kind of work: try again in a few seconds.
     #[error("{0}")]
-    Busy(String),
-    #[error("please log in")]
+    Busy(Msg),
+    #[error("{}", Msg::new("error_log_in"))]
     Unauthorized,
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// Anything else: logged with its cause, shown as a plain 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -61,44 +66,51 @@ impl AppError {
         }
     }
 
-    /// What the person is told.
-    pub fn public_message(&self) -> String {
+    /// What the person is told, in words once the language is known.
+    pub fn public_message(&self) -> Msg {
         match self {
-            AppError::NotFound => "页面不存在 · Page not found".into(),
-            AppError::Unauthorized => "请先登录 · Please log in".into(),
-            AppError::Internal(_) => {
-                "服务器内部错误，请稍后再试 · Something went wrong on our side; please try again later"
-                    .into()
-            }
-            other => other.to_string(),
+            AppError::NotFound => Msg::new("error_not_found"),
+            AppError::Unauthorized => Msg::new("error_log_in"),
+            AppError::Internal(_) => Msg::new("error_internal"),
+            AppError::BadRequest(m)
+            | AppError::Unprocessable(m)
+            | AppError::PayloadTooLarge(m)
+            | AppError::UnsupportedMediaType(m)
+            | AppError::TooManyRequests(m)
+            | AppError::Busy(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m) => m.clone(),
         }
+    }
+
+    /// The refusal because the server is at capacity: try again in a few seconds.
+    pub fn busy() -> Self {
+        AppError::Busy(Msg::new("error_busy"))
     }
 }
 
-/// The body of every error under `/api/`: `{"error": "…"}`, a message for a person.
+/// The body of every error under `/api/`: `{"error": "…"}`, a message for a person in the
+/// language the request negotiates (`?lang=`, the `lang` cookie, `Accept-Language`, zh-CN).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = Error)]
 pub struct ApiError {
     pub error: String,
 }
 
-/// The message of a refusal because the server is at capacity.
-pub const BUSY_MESSAGE: &str =
-    "服务器繁忙，请稍后再试 · The server is busy; please try again in a few seconds";
-
 impl From<crate::pool::PoolError> for AppError {
     fn from(e: crate::pool::PoolError) -> Self {
         match e {
-            crate::pool::PoolError::Busy(_) => AppError::Busy(BUSY_MESSAGE.into()),
+            crate::pool::PoolError::Busy(_) => AppError::busy(),
             other => AppError::Internal(anyhow::Error::new(other)),
         }
     }
 }
 
-/// Marks a response as an error so that `/api/` can answer it as JSON.
+/// Marks a response as an error: its message, for the layers that put it into the request's
+/// language (and, under `/api/`, into JSON).
 #[derive(Clone, Debug)]
 pub struct ErrorInfo {
-    pub message: String,
+    pub message: Msg,
 }
 
 impl IntoResponse for AppError {
@@ -108,7 +120,12 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let message = self.public_message();
-        let mut response = (status, Html(error_page(status, &message))).into_response();
+        // In Chinese (the default) until `localize_errors` or `api_json_errors` knows the
+        // request's language.
+        let body = Locales::embedded()
+            .map(|locales| error_page(locales, Lang::Zh, status, &message))
+            .unwrap_or_default();
+        let mut response = (status, Html(body)).into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
             response
                 .headers_mut()
@@ -123,49 +140,90 @@ impl IntoResponse for AppError {
     }
 }
 
-/// A self-contained error page: it must render even when templates are what failed.
-fn error_page(status: StatusCode, message: &str) -> String {
-    let escaped = message
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;");
+/// A self-contained error page in `lang`: it must render even when templates are what failed.
+fn error_page(locales: &Locales, lang: Lang, status: StatusCode, message: &Msg) -> String {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{code}</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head>\
          <body><main class=\"page narrow\"><div class=\"notice error\"><h1>{code}</h1>\
-         <p>{escaped}</p></div><p><a href=\"/\">返回首页 · Home</a></p>\
+         <p>{message}</p></div><p><a href=\"/\">{home}</a></p>\
          </main></body></html>",
+        tag = lang.tag(),
         code = status.as_u16(),
+        message = escape(&locales.msg(lang, message)),
+        home = escape(locales.t(lang, "error_home")),
     )
 }
 
-/// Turns every error response under `/api/` into `{"error": "..."}`, including axum's own
-/// plain-text rejections (bad JSON, missing fields).
+/// Puts the error page of every HTML error response into the language the request
+/// negotiates (the JSON API's errors get theirs in [`api_json_errors`]).
+pub async fn localize_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = Lang::negotiate(request.uri().query(), request.headers());
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let Some(locales) = Locales::embedded() else {
+        return response;
+    };
+    if !is_html || lang == Lang::Zh {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = error_page(locales, lang, parts.status, &info.message);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// Turns every error response under `/api/` into `{"error": "..."}` in the language the
+/// request negotiates, including axum's own plain-text rejections (bad JSON, missing fields).
 pub async fn api_json_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let lang = Lang::negotiate(request.uri().query(), request.headers());
     let response = next.run(request).await;
     let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return response;
-    }
     let message = match response.extensions().get::<ErrorInfo>() {
-        Some(info) => info.message.clone(),
+        Some(info) => {
+            let locales = Locales::embedded();
+            match locales {
+                Some(locales) => locales.msg(lang, &info.message),
+                None => info.message.to_string(),
+            }
+        }
+        None if is_json => return response,
         None => {
             let (parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, 64 * 1024)
                 .await
                 .unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes).trim().to_string();
-            let message = if text.is_empty() {
+            // axum's own words (a parser's detail), after a sentence in the reader's language.
+            let detail = if text.is_empty() {
                 parts
                     .status
                     .canonical_reason()
@@ -173,6 +231,11 @@ pub async fn api_json_errors(
                     .to_string()
             } else {
                 text
+            };
+            let msg = Msg::new("api_error_request").arg("detail", detail);
+            let message = match Locales::embedded() {
+                Some(locales) => locales.msg(lang, &msg),
+                None => msg.to_string(),
             };
             return (parts.status, Json(serde_json::json!({ "error": message }))).into_response();
         }

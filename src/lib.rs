@@ -21,6 +21,7 @@ pub mod files;
 pub mod intake;
 pub mod limits;
 pub mod mail;
+pub mod msg;
 pub mod negative_list;
 pub mod openapi;
 pub mod pool;

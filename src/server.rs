@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_stream::Stream;
 
-use crate::error::{AppError, BUSY_MESSAGE};
+use crate::error::AppError;
 
 /// How long shutdown waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -147,7 +147,7 @@ pub async fn limit_in_flight(
     next: Next,
 ) -> Response {
     let Ok(_slot) = slots.0.clone().try_acquire_owned() else {
-        return AppError::Busy(BUSY_MESSAGE.into()).into_response();
+        return AppError::busy().into_response();
     };
     next.run(request).await
 }

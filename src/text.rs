@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 
 /// Largest urlencoded body cleaned (forms are small; uploads are multipart).
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
@@ -70,7 +70,7 @@ pub async fn clean_input(request: Request, next: Next) -> Response {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-        return AppError::PayloadTooLarge("表单过大 · The form is larger than 2 MB".into())
+        return AppError::PayloadTooLarge(Msg::new("error_form_too_large").arg("mb", 2))
             .into_response();
     };
     let body = match clean_urlencoded(&bytes) {

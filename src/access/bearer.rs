@@ -17,7 +17,7 @@ use super::Access;
 use super::guard::CurrentUser;
 use crate::db::WriteGate;
 use crate::entities::{api_tokens, users};
-use crate::error::{AppError, ErrorInfo};
+use crate::error::{AppError, ErrorInfo, Msg};
 use crate::state::AppState;
 
 /// Every token starts so: easy to recognise in a script or a leak scanner.
@@ -46,15 +46,13 @@ pub enum Refusal {
 
 impl Refusal {
     /// What the client is told.
-    pub fn message(self) -> &'static str {
-        match self {
-            Refusal::Missing => {
-                "需要 API 令牌 · An API token is required: send Authorization: Bearer <token>"
-            }
-            Refusal::Unknown => "API 令牌无效 · Not a valid API token",
-            Refusal::Revoked => "API 令牌已撤销 · This API token was revoked",
-            Refusal::AccountDisabled => "账号已停用 · The account of this API token is disabled",
-        }
+    pub fn message(self) -> Msg {
+        Msg::new(match self {
+            Refusal::Missing => "api_token_missing",
+            Refusal::Unknown => "api_token_unknown",
+            Refusal::Revoked => "api_token_revoked",
+            Refusal::AccountDisabled => "api_token_account_disabled",
+        })
     }
 }
 
@@ -134,18 +132,18 @@ async fn touch(
     Ok(())
 }
 
-/// A refusal as the API answers it: JSON, and for 401 the scheme to use.
-fn refuse(status: StatusCode, message: &str) -> Response {
-    let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
+/// A refusal as the API answers it: JSON (in words by `api_json_errors`), and for 401 the
+/// scheme to use.
+fn refuse(status: StatusCode, message: Msg) -> Response {
+    let text = message.to_string();
+    let mut response = (status, Json(serde_json::json!({ "error": text }))).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"jianduka\""),
         );
     }
-    response.extensions_mut().insert(ErrorInfo {
-        message: message.to_string(),
-    });
+    response.extensions_mut().insert(ErrorInfo { message });
     response
 }
 
@@ -173,10 +171,7 @@ pub(super) async fn enforce(
         Err(e) => return AppError::from(e).into_response(),
     };
     if !guard.access.allows(user.role) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "您的角色无权使用此接口 · Your role may not use this endpoint",
-        );
+        return refuse(StatusCode::FORBIDDEN, Msg::new("api_role_refused"));
     }
     request.extensions_mut().insert(CurrentUser {
         role: user.role,

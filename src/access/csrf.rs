@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use crate::state::AppState;
 
 /// Largest body read to find a form's token (a register file is at most 10 MB).
@@ -95,9 +95,7 @@ pub(super) async fn carried_token(request: Request) -> Result<(Option<String>, R
         .to_string();
     let too_large = || {
         let mb = MAX_BUFFERED / 1024 / 1024;
-        AppError::PayloadTooLarge(format!(
-            "请求超过 {mb} MB · The request is larger than {mb} MB"
-        ))
+        AppError::PayloadTooLarge(Msg::new("error_request_too_large").arg("mb", mb))
     };
     let announced = request
         .headers()
@@ -137,9 +135,7 @@ async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option
 
 /// The refusal of a forged or stale form.
 pub(super) fn refused() -> AppError {
-    AppError::Forbidden(
-        "表单已过期，请刷新页面后重试 · The form has expired; reload the page and try again".into(),
-    )
+    AppError::Forbidden(Msg::new("error_form_expired"))
 }
 
 /// Guards the login form: same site, and the form's token matches its cookie.

@@ -11,7 +11,7 @@ use super::csrf::{carried_token, changes_state, refused, same_origin};
 use super::session::{self, SESSION_COOKIE};
 use super::{Access, Role};
 use crate::entities::users;
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -64,7 +64,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
                     path = parts.uri.path(),
                     "a handler asked for a user on a route without an access rule"
                 );
-                AppError::Forbidden("无权访问 · Access denied".into())
+                AppError::Forbidden(Msg::new("error_access_denied"))
             })
     }
 }
@@ -147,10 +147,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         return Err(Redirect::to("/account/totp").into_response());
     }
     if !guard.access.allows(user.role) {
-        return Err(AppError::Forbidden(
-            "您的角色无权访问此页面 · Your role may not use this page".into(),
-        )
-        .into_response());
+        return Err(AppError::Forbidden(Msg::new("error_role_page")).into_response());
     }
     if changes_state(request.method()) {
         if !same_origin(request.headers(), &state.settings.public_base_url) {

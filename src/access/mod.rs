@@ -62,18 +62,17 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.as_str() == text)
     }
 
-    /// The name a person reads.
+    /// The name a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Role::Admin, Lang::Zh) => "系统管理员",
-            (Role::Supervisor, Lang::Zh) => "分管领导",
-            (Role::Inspector, Lang::Zh) => "办理人员",
-            (Role::PrintStaff, Lang::Zh) => "制卡员",
-            (Role::Admin, Lang::En) => "Administrator",
-            (Role::Supervisor, Lang::En) => "Supervisor",
-            (Role::Inspector, Lang::En) => "Inspector",
-            (Role::PrintStaff, Lang::En) => "Print staff",
-        }
+        crate::web::label(
+            lang,
+            match self {
+                Role::Admin => "role_admin",
+                Role::Supervisor => "role_supervisor",
+                Role::Inspector => "role_inspector",
+                Role::PrintStaff => "role_print_staff",
+            },
+        )
     }
 }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::entities::{audit_head, audit_log};
+use crate::error::Msg;
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -200,7 +201,7 @@ pub enum Verification {
     /// Every row checks out.
     Intact { entries: u64 },
     /// The first row that does not (its id and why).
-    Broken { id: i64, reason: String },
+    Broken { id: i64, reason: Msg },
 }
 
 /// Walks the whole log in id order and checks every link, then that the newest row is the
@@ -223,14 +224,13 @@ pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> Result<Verificatio
             if row.prev_hash != prev_hash {
                 return Ok(Verification::Broken {
                     id: row.id,
-                    reason: "does not follow the entry before it (a row was removed or reordered)"
-                        .into(),
+                    reason: Msg::new("audit_broken_link"),
                 });
             }
             if entry_hash(key, &row, &prev_hash) != row.hash {
                 return Ok(Verification::Broken {
                     id: row.id,
-                    reason: "its content does not match its hash (it was edited)".into(),
+                    reason: Msg::new("audit_broken_hash"),
                 });
             }
             prev_hash = row.hash.clone();
@@ -241,24 +241,24 @@ pub async fn verify(db: &impl ConnectionTrait, key: &[u8]) -> Result<Verificatio
     let Some(head) = audit_head::Entity::find_by_id(HEAD_ID).one(db).await? else {
         return Ok(Verification::Broken {
             id: last_id,
-            reason: "the chain head is missing".into(),
+            reason: Msg::new("audit_broken_no_head"),
         });
     };
     if head.seal != seal_of(key, head.entries, head.last_id, &head.last_hash) {
         return Ok(Verification::Broken {
             id: head.last_id,
-            reason: "the chain head does not match its seal (it was edited)".into(),
+            reason: Msg::new("audit_broken_seal"),
         });
     }
     if head.entries != checked as i64 || head.last_id != last_id || head.last_hash != prev_hash {
         let missing = head.entries - checked as i64;
         return Ok(Verification::Broken {
             id: last_id + 1,
-            reason: format!(
-                "the log ends early: the head records {} entries up to #{}, the log has {checked} \
-                 ({missing} newest cut off)",
-                head.entries, head.last_id
-            ),
+            reason: Msg::new("audit_broken_cut")
+                .arg("entries", head.entries)
+                .arg("last", head.last_id)
+                .arg("checked", checked)
+                .arg("missing", missing),
         });
     }
     Ok(Verification::Intact { entries: checked })

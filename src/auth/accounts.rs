@@ -15,16 +15,17 @@ use crate::access::session;
 use crate::audit::{AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::{unit_districts, units, users};
+use crate::error::Msg;
 
 /// Why an account or unit change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("没有这个账户 · No such account: {0}")]
+    #[error("{}", Msg::new("account_error_no_user").arg("name", .0.as_str()))]
     NoUser(String),
-    #[error("没有这个科室 · No such unit: {0}")]
+    #[error("{}", Msg::new("account_error_no_unit").arg("name", .0.as_str()))]
     NoUnit(String),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
@@ -188,9 +189,7 @@ pub async fn change_account(
         AccountChange::DisplayName(name) => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 60 {
-                return Err(AccountError::Invalid(
-                    "姓名须为 1–60 个字 · A name of 1 to 60 characters".into(),
-                ));
+                return Err(AccountError::Invalid(Msg::new("account_error_name")));
             }
             row.display_name = Set(name.to_string());
             ("user_renamed", serde_json::json!({}))
@@ -198,9 +197,7 @@ pub async fn change_account(
         AccountChange::Email(email) => {
             let email = email.as_deref().map(str::trim).filter(|e| !e.is_empty());
             if email.is_some_and(|e| !e.contains('@') || e.len() > 200) {
-                return Err(AccountError::Invalid(
-                    "邮箱地址无效 · Not an email address".into(),
-                ));
+                return Err(AccountError::Invalid(Msg::new("account_error_email")));
             }
             row.email = Set(email.map(str::to_string));
             ("user_email_changed", serde_json::json!({}))
@@ -319,9 +316,9 @@ fn clean_districts(districts: &[String]) -> Result<Vec<String>, AccountError> {
     out.sort();
     out.dedup();
     if out.iter().any(|d| d.chars().count() > 60) {
-        return Err(AccountError::Invalid(
-            "镇街名称最多 60 个字 · A district name has at most 60 characters".into(),
-        ));
+        return Err(AccountError::Invalid(Msg::new(
+            "account_error_district_long",
+        )));
     }
     Ok(out)
 }
@@ -338,10 +335,9 @@ async fn set_districts(
         .one(db)
         .await?;
     if let Some(taken) = taken {
-        return Err(AccountError::Invalid(format!(
-            "镇街“{0}”已由其他科室负责 · District {0} is already covered by another unit",
-            taken.district
-        )));
+        return Err(AccountError::Invalid(
+            Msg::new("account_error_district_taken").arg("district", taken.district),
+        ));
     }
     unit_districts::Entity::delete_many()
         .filter(unit_districts::Column::UnitId.eq(unit_id))
@@ -368,9 +364,7 @@ pub async fn create_unit(
 ) -> Result<units::Model, AccountError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(AccountError::Invalid(
-            "科室名称须为 1–60 个字 · A unit name of 1 to 60 characters".into(),
-        ));
+        return Err(AccountError::Invalid(Msg::new("account_error_unit_name")));
     }
     let districts = clean_districts(districts)?;
     let txn = writes.begin().await?;
@@ -380,9 +374,9 @@ pub async fn create_unit(
         .await?
         .is_some()
     {
-        return Err(AccountError::Invalid(format!(
-            "已有名为“{name}”的科室 · A unit named {name} exists"
-        )));
+        return Err(AccountError::Invalid(
+            Msg::new("account_error_unit_exists").arg("name", name),
+        ));
     }
     let unit = units::ActiveModel {
         name: Set(name.to_string()),

@@ -13,7 +13,7 @@ use super::{NewUser, Role};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::{AuditFilter, Verification};
 use crate::clock::{BEIJING, beijing};
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -123,14 +123,15 @@ async fn create_user(
     user: CurrentUser,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let refuse = async |message: String| {
+    let refuse = async |message: Msg| {
+        let message = state.views.locales.msg(lang, &message);
         let extra = minijinja::context! { error => message, form => minijinja::context! {
         username => &form.username, display_name => &form.display_name, role => &form.role,
         unit => &form.unit, email => &form.email } };
         users_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
     };
     let Some(role) = Role::parse(&form.role) else {
-        return refuse("请选择角色 · Choose a role".into()).await;
+        return refuse(Msg::new("admin_error_choose_role")).await;
     };
     let unit_id = form.unit.trim().parse::<i64>().ok();
     let email = Some(form.email.trim().to_string()).filter(|e| !e.is_empty());
@@ -162,7 +163,7 @@ async fn create_user(
             users_view(&state, lang, &user, StatusCode::OK, extra).await
         }
         Err(super::CreateUserError::Other(e)) => Err(AppError::Internal(e)),
-        Err(e) => refuse(e.to_string()).await,
+        Err(e) => refuse(e.message()).await,
     }
 }
 
@@ -189,16 +190,16 @@ async fn change_user(
         "reset_totp" => AccountChange::ResetTotp,
         "unit" => AccountChange::Unit(form.value.trim().parse().ok()),
         "role" => AccountChange::Role(
-            Role::parse(&form.value).ok_or_else(|| AppError::BadRequest("unknown role".into()))?,
+            Role::parse(&form.value)
+                .ok_or_else(|| AppError::BadRequest(Msg::new("admin_error_unknown_role")))?,
         ),
         "email" => AccountChange::Email(Some(form.value.clone())),
         "display_name" => AccountChange::DisplayName(form.value.clone()),
         "reset_password" => {
             if id == user.user.id {
-                return Err(AppError::Unprocessable(
-                    "请在“修改密码”页更改自己的密码 · Change your own password on your password page"
-                        .into(),
-                ));
+                return Err(AppError::Unprocessable(Msg::new(
+                    "admin_error_own_password",
+                )));
             }
             let password =
                 accounts::reset_password(&state.writes, &state.pools.passwords, &stamp, id).await?;
@@ -211,7 +212,7 @@ async fn change_user(
             username => username, password => password, reset => true } };
             return users_view(&state, lang, &user, StatusCode::OK, extra).await;
         }
-        _ => return Err(AppError::BadRequest("unknown action".into())),
+        _ => return Err(AppError::BadRequest(Msg::new("admin_error_unknown_action"))),
     };
     if id == user.user.id
         && matches!(
@@ -219,15 +220,12 @@ async fn change_user(
             AccountChange::Active(false) | AccountChange::Role(_)
         )
     {
-        return Err(AppError::Unprocessable(
-            "不能停用自己或更改自己的角色 · You cannot disable yourself or change your own role"
-                .into(),
-        ));
+        return Err(AppError::Unprocessable(Msg::new("admin_error_self_change")));
     }
     match accounts::change_account(&state.writes, &stamp, id, change).await {
         Ok(_) => Ok(Redirect::to("/staff/admin/users?done=1").into_response()),
         Err(accounts::AccountError::Invalid(message)) => {
-            let extra = minijinja::context! { error => message };
+            let extra = minijinja::context! { error => state.views.locales.msg(lang, &message) };
             users_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
         Err(e) => Err(e.into()),
@@ -289,6 +287,7 @@ async fn create_unit(
     {
         Ok(_) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
         Err(accounts::AccountError::Invalid(message)) => {
+            let message = state.views.locales.msg(lang, &message);
             let extra = minijinja::context! { error => message, form => minijinja::context! {
             name => &form.name, districts => &form.districts } };
             units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
@@ -310,7 +309,7 @@ async fn change_unit(
     {
         Ok(()) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
         Err(accounts::AccountError::Invalid(message)) => {
-            let extra = minijinja::context! { error => message };
+            let extra = minijinja::context! { error => state.views.locales.msg(lang, &message) };
             units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
         Err(e) => Err(e.into()),
@@ -386,6 +385,7 @@ async fn audit_page(
     let verdict = match crate::audit::verify(&state.db, state.key()).await? {
         Verification::Intact { entries } => minijinja::context! { ok => true, entries => entries },
         Verification::Broken { id, reason } => {
+            let reason = state.views.locales.msg(lang, &reason);
             minijinja::context! { ok => false, id => id, reason => reason }
         }
     };

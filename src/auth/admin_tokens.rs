@@ -72,8 +72,8 @@ pub(super) async fn issue(
     Form(form): Form<IssueForm>,
 ) -> Result<Response, AppError> {
     let Ok(owner) = form.user.trim().parse::<i64>() else {
-        let extra =
-            minijinja::context! { error => "请选择账户 · Choose an account", name => &form.name };
+        let error = state.views.locales.t(lang, "admin_token_choose_account");
+        let extra = minijinja::context! { error => error, name => &form.name };
         return view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await;
     };
     match tokens::issue_token(&state.writes, &state.stamp(user.actor()), owner, &form.name).await {
@@ -90,7 +90,8 @@ pub(super) async fn issue(
         Err(TokenError::Db(e)) => Err(e.into()),
         Err(TokenError::Other(e)) => Err(AppError::Internal(e)),
         Err(e) => {
-            let extra = minijinja::context! { error => e.to_string(), name => &form.name };
+            let error = state.views.locales.msg(lang, &e.message());
+            let extra = minijinja::context! { error => error, name => &form.name };
             view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
         }
     }
@@ -108,7 +109,8 @@ pub(super) async fn revoke(
         Err(TokenError::Db(e)) => Err(e.into()),
         Err(TokenError::Other(e)) => Err(AppError::Internal(e)),
         Err(e) => {
-            let extra = minijinja::context! { error => e.to_string() };
+            let extra =
+                minijinja::context! { error => state.views.locales.msg(lang, &e.message()) };
             view(&state, lang, &user, StatusCode::CONFLICT, extra).await
         }
     }

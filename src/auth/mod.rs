@@ -24,6 +24,7 @@ pub use crate::access::Role;
 use crate::audit::{AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::users;
+use crate::error::Msg;
 use crate::pool::Pool;
 
 /// Failures after which an account is locked, and for how long.
@@ -77,12 +78,25 @@ pub struct NewUser {
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
-    #[error("username '{0}' is already taken")]
+    #[error("{}", self.message())]
     Taken(String),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+impl CreateUserError {
+    /// What the person is told.
+    pub fn message(&self) -> Msg {
+        match self {
+            CreateUserError::Taken(name) => {
+                Msg::new("account_error_username_taken").arg("name", name.as_str())
+            }
+            CreateUserError::Invalid(msg) => msg.clone(),
+            CreateUserError::Other(_) => Msg::new("error_internal"),
+        }
+    }
 }
 
 /// Creates an account after checking the username and password, and records it in the audit
@@ -100,14 +114,10 @@ pub async fn create_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
-        return Err(CreateUserError::Invalid(
-            "username must be 1-64 letters, digits, '.', '_' or '-'".into(),
-        ));
+        return Err(CreateUserError::Invalid(Msg::new("account_error_username")));
     }
     if new.password.chars().count() < 10 {
-        return Err(CreateUserError::Invalid(
-            "password must be at least 10 characters".into(),
-        ));
+        return Err(CreateUserError::Invalid(Msg::new("password_too_short")));
     }
     // Hash first: argon2 must not run while the transaction holds SQLite's write lock.
     let password = new.password.clone();

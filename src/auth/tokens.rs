@@ -16,6 +16,7 @@ use crate::audit::{AuditEvent, Stamp};
 use crate::config::Secret;
 use crate::db::WriteGate;
 use crate::entities::{api_tokens, users};
+use crate::error::Msg;
 
 /// Longest token name, in characters.
 pub const MAX_TOKEN_NAME: usize = 100;
@@ -23,21 +24,37 @@ pub const MAX_TOKEN_NAME: usize = 100;
 /// Why a token could not be issued or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("no such user")]
+    #[error("{}", self.message())]
     UnknownUser,
-    #[error("the account '{0}' is disabled")]
+    #[error("{}", self.message())]
     InactiveUser(String),
-    /// The name is empty, too long or has control characters; the text says which.
+    /// The name is empty, too long or has control characters; the message says which.
     #[error("{0}")]
-    InvalidName(String),
-    #[error("no such token")]
+    InvalidName(Msg),
+    #[error("{}", self.message())]
     NotFound,
-    #[error("token {0} is already revoked")]
+    #[error("{}", self.message())]
     AlreadyRevoked(i64),
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+impl TokenError {
+    /// What the person is told.
+    pub fn message(&self) -> Msg {
+        match self {
+            TokenError::UnknownUser => Msg::new("token_error_unknown_user"),
+            TokenError::InactiveUser(name) => {
+                Msg::new("token_error_inactive_user").arg("name", name.as_str())
+            }
+            TokenError::InvalidName(msg) => msg.clone(),
+            TokenError::NotFound => Msg::new("token_error_not_found"),
+            TokenError::AlreadyRevoked(id) => Msg::new("token_error_revoked").arg("id", *id),
+            TokenError::Db(_) | TokenError::Other(_) => Msg::new("error_internal"),
+        }
+    }
 }
 
 /// A token as it is listed: never its secret, nor its hash.
@@ -65,19 +82,17 @@ impl TokenSummary {
 fn checked_name(name: &str) -> Result<String, TokenError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(TokenError::InvalidName(
-            "name the token (what it is for, e.g. 'weekly report script')".into(),
-        ));
+        return Err(TokenError::InvalidName(Msg::new("token_error_name_empty")));
     }
     if name.chars().count() > MAX_TOKEN_NAME {
-        return Err(TokenError::InvalidName(format!(
-            "a token name has at most {MAX_TOKEN_NAME} characters"
-        )));
+        return Err(TokenError::InvalidName(
+            Msg::new("token_error_name_long").arg("max", MAX_TOKEN_NAME),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(TokenError::InvalidName(
-            "a token name cannot contain control characters".into(),
-        ));
+        return Err(TokenError::InvalidName(Msg::new(
+            "token_error_name_control",
+        )));
     }
     Ok(name.to_string())
 }

@@ -15,7 +15,7 @@ use tokio_stream::StreamExt as _;
 use super::render::{self, Face, FaceFormat};
 use super::{IssuedBy, ZipSink};
 use crate::access::CurrentUser;
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 
 /// Bytes gathered before a chunk goes to the client.
@@ -83,9 +83,7 @@ pub(super) async fn download(
             let dpi = query.dpi.unwrap_or(300);
             // 600 dpi keeps an A5 desk sign under ~70 MB of pixels per face.
             if !(72..=600).contains(&dpi) {
-                return Err(AppError::BadRequest(
-                    "dpi 应在 72 到 600 之间 · dpi must be 72 to 600".into(),
-                ));
+                return Err(AppError::BadRequest(Msg::new("cards_error_dpi")));
             }
             (
                 "application/zip",
@@ -99,9 +97,9 @@ pub(super) async fn download(
             Some(FaceFormat::Svg),
         ),
         other => {
-            return Err(AppError::BadRequest(format!(
-                "未知格式 · Unknown format '{other}' (pdf, png or svg)"
-            )));
+            return Err(AppError::BadRequest(
+                Msg::new("cards_error_format").arg("format", other),
+            ));
         }
     };
     super::find_batch(&state.db, id).await?;

@@ -8,6 +8,7 @@ use super::targets::{candidates, holders_with_active_cards};
 use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, serial_for};
 use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
+use crate::error::Msg;
 
 /// Rows per `INSERT`: well under the bind-parameter limits of SQLite and PostgreSQL.
 pub(super) const CHUNK: usize = 500;
@@ -89,10 +90,9 @@ async fn holders_for(
             .collect()
     };
     if holders.is_empty() {
-        return Err(CardError::Refused(format!(
-            "全部 {total} 个对象已有有效卡，未发卡；如需重新发卡请勾选“再次发卡” · \
-             All {total} already hold an active card; nothing was issued (ask to issue again)"
-        )));
+        return Err(CardError::Refused(
+            Msg::new("cards_error_all_carded").arg("total", total),
+        ));
     }
     Ok((holders, total))
 }

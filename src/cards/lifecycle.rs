@@ -9,6 +9,13 @@ use super::{CardError, Holder, IssuedBy, STATUS_ACTIVE, STATUS_REVOKED};
 use crate::audit::AuditEvent;
 use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
+use crate::error::Msg;
+
+/// The stored reason of a card revoked because it was reissued; its page says so in the
+/// reader's language. (Batches before this wrote the bilingual [`LEGACY_REISSUED_REASON`].)
+pub const REISSUED_REASON: &str = "reissued";
+/// What reissuing stored as the reason before.
+pub const LEGACY_REISSUED_REASON: &str = "补发 · reissued";
 
 /// Longest revocation reason kept.
 const MAX_REASON_CHARS: usize = 500;
@@ -25,10 +32,9 @@ pub async fn revoke(
     let txn = writes.begin().await?;
     let card = load(&*txn, card_id).await?;
     if card.status != STATUS_ACTIVE {
-        return Err(CardError::Conflict(format!(
-            "卡 {} 已作废 · Card {} is already revoked",
-            card.serial, card.serial
-        )));
+        return Err(CardError::Conflict(
+            Msg::new("cards_error_already_revoked").arg("serial", card.serial),
+        ));
     }
     let card = revoke_in(&*txn, card, &reason, by.at).await?;
     crate::audit::append(
@@ -55,19 +61,19 @@ pub async fn reissue(
     super::issue::serialize_issuing(&*txn).await?;
     let old = load(&*txn, card_id).await?;
     if let Some(next) = old.replaced_by_card_id {
-        return Err(CardError::Conflict(format!(
-            "卡 {} 已补发过（新卡编号 #{next}） · Card {} was already replaced (by card #{next})",
-            old.serial, old.serial
-        )));
+        return Err(CardError::Conflict(
+            Msg::new("cards_error_already_replaced")
+                .arg("serial", old.serial)
+                .arg("next", next),
+        ));
     }
     let holder = match (old.enterprise_id, old.service_point_id) {
         (Some(id), _) => Holder::Enterprise(id),
         (None, Some(id)) => Holder::ServicePoint(id),
         (None, None) => {
-            return Err(CardError::Conflict(format!(
-                "卡 {} 没有持卡对象 · Card {} has no holder",
-                old.serial, old.serial
-            )));
+            return Err(CardError::Conflict(
+                Msg::new("cards_error_no_holder").arg("serial", old.serial),
+            ));
         }
     };
     let old_batch = card_batches::Entity::find_by_id(old.batch_id)
@@ -78,7 +84,7 @@ pub async fn reissue(
         .ok_or_else(|| anyhow::anyhow!("batch {} has kind {:?}", old_batch.id, old_batch.kind))?;
     let channel = old_batch.channel;
     let old = if old.status == STATUS_ACTIVE {
-        revoke_in(&*txn, old, "补发 · reissued", by.at).await?
+        revoke_in(&*txn, old, REISSUED_REASON, by.at).await?
     } else {
         old
     };
@@ -117,7 +123,7 @@ async fn load(db: &impl ConnectionTrait, card_id: i64) -> Result<cards::Model, C
     cards::Entity::find_by_id(card_id)
         .one(db)
         .await?
-        .ok_or_else(|| CardError::NotFound(format!("没有卡 #{card_id} · No card #{card_id}")))
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_card").arg("id", card_id)))
 }
 
 async fn revoke_in(
@@ -136,14 +142,12 @@ async fn revoke_in(
 fn clean_reason(reason: &str) -> Result<String, CardError> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(CardError::Refused(
-            "请填写作废原因 · Give a reason for revoking".into(),
-        ));
+        return Err(CardError::Refused(Msg::new("cards_error_reason_empty")));
     }
     if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(CardError::Refused(format!(
-            "原因最多 {MAX_REASON_CHARS} 字 · The reason may have at most {MAX_REASON_CHARS} characters"
-        )));
+        return Err(CardError::Refused(
+            Msg::new("cards_error_reason_long").arg("max", MAX_REASON_CHARS),
+        ));
     }
     Ok(reason.to_string())
 }

@@ -34,7 +34,7 @@ pub use stream::{BatchCards, print_card_for, print_job};
 use chrono::{DateTime, Utc};
 
 use crate::audit::{Actor, Stamp};
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use print::PrintKind;
 
 /// `cards.status` of a card that opens the report form with full provenance.
@@ -121,16 +121,14 @@ impl IssuedBy {
 pub enum CardError {
     /// The request makes no sense for the data (unknown USCC, empty selection…).
     #[error("{0}")]
-    Refused(String),
+    Refused(Msg),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// The card is not in a state that allows this (already revoked, already replaced).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// The batch would no longer be the size the person confirmed (the register changed).
-    #[error(
-        "批次数量已变化：确认时为 {expected} 张，现为 {now} 张 · The batch changed from {expected} to {now} cards"
-    )]
+    #[error("the batch changed from {expected} to {now} cards")]
     Changed { expected: usize, now: usize },
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
@@ -144,7 +142,11 @@ impl From<CardError> for AppError {
             CardError::Refused(m) => AppError::Unprocessable(m),
             CardError::NotFound(_) => AppError::NotFound,
             CardError::Conflict(m) => AppError::Conflict(m),
-            changed @ CardError::Changed { .. } => AppError::Conflict(changed.to_string()),
+            CardError::Changed { expected, now } => AppError::Conflict(
+                Msg::new("cards_issue_changed")
+                    .arg("expected", expected)
+                    .arg("now", now),
+            ),
             CardError::Db(e) => AppError::Internal(anyhow::Error::new(e)),
             CardError::Other(e) => AppError::Internal(e),
         }
@@ -155,7 +157,7 @@ impl From<CardError> for crate::cli::output::CliError {
     fn from(e: CardError) -> Self {
         match e {
             CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
-                crate::cli::output::CliError::Usage(m)
+                crate::cli::output::CliError::Usage(m.to_string())
             }
             changed @ CardError::Changed { .. } => {
                 crate::cli::output::CliError::Usage(changed.to_string())

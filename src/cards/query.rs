@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::{CardError, Holder};
 use crate::entities::{card_batches, cards, enterprises, service_points};
+use crate::error::Msg;
 
 /// Cards per page of a batch.
 pub const PAGE_SIZE: u64 = 100;
@@ -54,7 +55,10 @@ pub struct CardDetail {
     pub card: CardRow,
     pub batch: BatchRow,
     pub revoked_at: Option<String>,
+    /// Why it was revoked, as staff wrote it; `None` when it was reissued (see `reissued`).
     pub revoked_reason: Option<String>,
+    /// Revoked because it was reissued.
+    pub reissued: bool,
     pub replaced_by: Option<CardRow>,
     pub replaces: Option<CardRow>,
 }
@@ -113,11 +117,11 @@ pub async fn find_batch(db: &impl ConnectionTrait, id: i64) -> Result<BatchRow, 
     let batch = card_batches::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| CardError::NotFound(format!("没有批次 {id} · No batch {id}")))?;
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_batch").arg("id", id)))?;
     batch_rows(db, vec![batch])
         .await?
         .pop()
-        .ok_or_else(|| CardError::NotFound(format!("没有批次 {id} · No batch {id}")))
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_batch").arg("id", id)))
 }
 
 /// One page (from 0) of the cards of a batch, in print order; and how many pages there are.
@@ -230,7 +234,7 @@ pub async fn card_by_id(db: &impl ConnectionTrait, id: i64) -> Result<CardDetail
     let card = cards::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| CardError::NotFound(format!("没有卡 #{id} · No card #{id}")))?;
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_card").arg("id", id)))?;
     let batch = find_batch(db, card.batch_id).await?;
     let replaced_by = match card.replaced_by_card_id {
         Some(next) => card_row(db, next).await?,
@@ -245,16 +249,20 @@ pub async fn card_by_id(db: &impl ConnectionTrait, id: i64) -> Result<CardDetail
         None => None,
     };
     let revoked_at = card.revoked_at.map(time);
-    let revoked_reason = card.revoked_reason.clone();
+    let reissued = card.revoked_reason.as_deref().is_some_and(|r| {
+        r == super::lifecycle::REISSUED_REASON || r == super::lifecycle::LEGACY_REISSUED_REASON
+    });
+    let revoked_reason = card.revoked_reason.clone().filter(|_| !reissued);
     let row = card_rows(db, vec![card])
         .await?
         .pop()
-        .ok_or_else(|| CardError::NotFound(format!("没有卡 #{id} · No card #{id}")))?;
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_card").arg("id", id)))?;
     Ok(CardDetail {
         card: row,
         batch,
         revoked_at,
         revoked_reason,
+        reissued,
         replaced_by,
         replaces,
     })
@@ -270,7 +278,7 @@ pub async fn card_by_serial(
         .filter(cards::Column::Serial.eq(&serial))
         .one(db)
         .await?
-        .ok_or_else(|| CardError::NotFound(format!("没有编号为 {serial} 的卡 · No card {serial}")))
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_serial").arg("serial", serial)))
 }
 
 /// Cards whose serial starts with `q`, or whose enterprise's name contains it or whose USCC

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Channel, IssueRequest, IssuedBy, Target};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -119,15 +119,15 @@ impl IssueForm {
             "service_points" if self.service_points.is_empty() => Target::ServicePoints(None),
             "service_points" => Target::ServicePoints(Some(self.service_points.clone())),
             _ => {
-                return Err(AppError::Unprocessable(
-                    "请选择发卡范围 · Choose who gets cards".into(),
-                ));
+                return Err(AppError::Unprocessable(Msg::new(
+                    "cards_error_choose_target",
+                )));
             }
         };
         let channel = match self.channel.trim() {
             "" => None,
             other => Some(Channel::parse(other).ok_or_else(|| {
-                AppError::Unprocessable(format!("未知的发放渠道 · Unknown channel '{other}'"))
+                AppError::Unprocessable(Msg::new("cards_error_channel").arg("channel", other))
             })?),
         };
         Ok(IssueRequest {
@@ -219,7 +219,7 @@ async fn issue(
     let by = IssuedBy::user(user.user.id, &user.user.username, state.clock.now());
     let address = super::address::check(&state.settings).map_err(|_| {
         let warning = print_warnings(&state, lang).into_iter().next();
-        AppError::Unprocessable(warning.unwrap_or_default())
+        AppError::Unprocessable(warning.unwrap_or_default().into())
     });
     let request = match address.and_then(|_| form.request(by)) {
         Ok(request) => request,
@@ -250,12 +250,12 @@ async fn issue(
                 ..form
             };
             let preview = super::preview(&state.db, &target, form.again).await.ok();
-            let message = state
-                .views
-                .locales
-                .t(lang, "cards_issue_changed")
-                .replace("{expected}", &expected.to_string())
-                .replace("{now}", &now.to_string());
+            let message = state.views.locales.msg(
+                lang,
+                &Msg::new("cards_issue_changed")
+                    .arg("expected", expected)
+                    .arg("now", now),
+            );
             let page =
                 render_cards_page(&state, lang, &user, "", &form, Some(message), preview).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
@@ -275,8 +275,8 @@ async fn refused(
 ) -> Result<Response, AppError> {
     match e {
         AppError::Unprocessable(_) | AppError::Conflict(_) => {
-            let page =
-                render_cards_page(state, lang, user, "", form, Some(e.to_string()), None).await?;
+            let error = state.views.locales.msg(lang, &e.public_message());
+            let page = render_cards_page(state, lang, user, "", form, Some(error), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         e => Err(e),
@@ -320,7 +320,7 @@ fn confirmed(state: &AppState, lang: Lang, confirm: &str, key: &str) -> Result<(
         Ok(())
     } else {
         Err(AppError::Unprocessable(
-            state.views.locales.t(lang, key).to_string(),
+            state.views.locales.t(lang, key).to_string().into(),
         ))
     }
 }

@@ -12,6 +12,7 @@ use super::query::{holder_names, holder_of};
 use super::{CardError, parse_kind};
 use crate::config::Settings;
 use crate::entities::{card_batches, cards};
+use crate::error::Msg;
 
 /// Cards fetched per round trip while rendering.
 const PAGE: u64 = 500;
@@ -25,7 +26,7 @@ pub async fn print_job(
     let batch = card_batches::Entity::find_by_id(batch_id)
         .one(db)
         .await?
-        .ok_or_else(|| CardError::NotFound(format!("没有批次 {batch_id} · No batch {batch_id}")))?;
+        .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_batch").arg("id", batch_id)))?;
     let kind = parse_kind(&batch.kind)
         .ok_or_else(|| anyhow::anyhow!("batch {batch_id} has kind {:?}", batch.kind))?;
     let list = crate::negative_list::by_id(db, batch.list_version_id)

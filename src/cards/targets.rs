@@ -9,6 +9,7 @@ use super::issue::{CHUNK, Target};
 use super::print::PrintKind;
 use super::{CardError, Holder, STATUS_ACTIVE};
 use crate::entities::{cards, enterprises, service_points};
+use crate::error::Msg;
 
 /// Everyone the target names, in print order (district, then name), before skipping.
 pub(super) async fn candidates(
@@ -27,16 +28,14 @@ pub(super) async fn candidates(
         Target::AllEnterprises => {
             let ids: Vec<i64> = ordered().into_tuple().all(db).await?;
             if ids.is_empty() {
-                return Err(CardError::Refused(
-                    "企业名录为空，请先导入 · The register is empty; import it first".into(),
-                ));
+                return Err(CardError::Refused(Msg::new("cards_error_register_empty")));
             }
             ids
         }
         Target::District(name) => {
             let name = name.trim();
             if name.is_empty() {
-                return Err(CardError::Refused("请选择镇街 · Choose a district".into()));
+                return Err(CardError::Refused(Msg::new("cards_error_choose_district")));
             }
             let ids: Vec<i64> = ordered()
                 .filter(enterprises::Column::District.eq(name))
@@ -44,9 +43,9 @@ pub(super) async fn candidates(
                 .all(db)
                 .await?;
             if ids.is_empty() {
-                return Err(CardError::Refused(format!(
-                    "名录中没有镇街“{name}” · No district named '{name}' in the register"
-                )));
+                return Err(CardError::Refused(
+                    Msg::new("cards_error_no_district").arg("name", name),
+                ));
             }
             ids
         }
@@ -68,9 +67,7 @@ async fn chosen_enterprises(
         .filter(|u| !u.is_empty() && seen.insert(u.clone()))
         .collect();
     if wanted.is_empty() {
-        return Err(CardError::Refused(
-            "请至少填写一个统一社会信用代码 · Give at least one USCC".into(),
-        ));
+        return Err(CardError::Refused(Msg::new("cards_error_no_uscc")));
     }
     let mut found = HashMap::new();
     for chunk in wanted.chunks(CHUNK) {
@@ -90,16 +87,9 @@ async fn chosen_enterprises(
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(CardError::Refused(format!(
-            "名录中没有这些统一社会信用代码 · Not in the register: {}{}",
-            unknown
-                .iter()
-                .take(10)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", "),
-            if unknown.len() > 10 { " …" } else { "" }
-        )));
+        return Err(CardError::Refused(
+            Msg::new("cards_error_unknown_uscc").arg("list", first_ten(&unknown)),
+        ));
     }
     Ok(wanted
         .iter()
@@ -129,9 +119,7 @@ async fn chosen_service_points(
         Some(ids) => {
             let wanted: BTreeSet<i64> = ids.iter().copied().collect();
             if wanted.is_empty() {
-                return Err(CardError::Refused(
-                    "请至少选择一个服务窗口 · Choose at least one service point".into(),
-                ));
+                return Err(CardError::Refused(Msg::new("cards_error_no_point_chosen")));
             }
             // In chunks: a statement has a bounded number of variables on either engine.
             let wanted: Vec<i64> = wanted.into_iter().collect();
@@ -152,16 +140,9 @@ async fn chosen_service_points(
                 .map(i64::to_string)
                 .collect();
             if !unknown.is_empty() {
-                return Err(CardError::Refused(format!(
-                    "没有这些服务窗口 · Unknown service point ids: {}{}",
-                    unknown
-                        .iter()
-                        .take(10)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if unknown.len() > 10 { " …" } else { "" }
-                )));
+                return Err(CardError::Refused(
+                    Msg::new("cards_error_unknown_points").arg("list", first_ten(&unknown)),
+                ));
             }
             // Print order, as for all windows.
             let all: Vec<i64> = query.into_tuple().all(db).await?;
@@ -169,11 +150,16 @@ async fn chosen_service_points(
         }
     };
     if found.is_empty() {
-        return Err(CardError::Refused(
-            "还没有服务窗口 · There are no service points yet".into(),
-        ));
+        return Err(CardError::Refused(Msg::new("cards_error_no_points")));
     }
     Ok(found.into_iter().map(Holder::ServicePoint).collect())
+}
+
+/// The first ten of `items`, comma-separated, with "…" if there are more.
+fn first_ten(items: &[impl AsRef<str>]) -> String {
+    let shown: Vec<&str> = items.iter().take(10).map(AsRef::as_ref).collect();
+    let more = if items.len() > 10 { " …" } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// Holders of `kind` that hold at least one active card.

@@ -60,16 +60,14 @@ pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: 
     } else {
         Tone::OnTrack
     };
-    let text = match (lang, left) {
-        (Lang::Zh, 0) => "今日到期".to_string(),
-        (Lang::Zh, n) if n > 0 => format!("剩余 {n} 个工作日"),
-        (Lang::Zh, n) => format!("已超期 {} 个工作日", -n),
-        (Lang::En, 0) => "due today".to_string(),
-        (Lang::En, 1) => "1 working day left".to_string(),
-        (Lang::En, n) if n > 0 => format!("{n} working days left"),
-        (Lang::En, -1) => "overdue by 1 working day".to_string(),
-        (Lang::En, n) => format!("overdue by {} working days", -n),
+    let key = match left {
+        0 => "due_today",
+        1 => "due_left_one",
+        n if n > 0 => "due_left",
+        -1 => "due_overdue_one",
+        _ => "due_overdue",
     };
+    let text = crate::web::label(lang, key).replace("{n}", &left.abs().to_string());
     DueState {
         stage: Some(stage),
         due_on: Some(due_on),

@@ -352,7 +352,7 @@ pub async fn case_detail(
                 kind: e.kind,
                 label: event_label(&e, lang),
                 actor: e.actor_id.map(name),
-                note: e.note,
+                note: e.note.as_deref().map(|note| shown(note, lang)),
                 public: e.public,
             })
             .collect(),
@@ -396,27 +396,25 @@ pub async fn case_detail(
     })
 }
 
-fn event_label(e: &case_events::Model, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    match (e.kind, e.to_status) {
-        (EventKind::Received, _) => if zh {
-            "收到反映"
-        } else {
-            "Report received"
-        }
-        .into(),
-        (EventKind::Status, Some(to)) => to.label(lang).into(),
-        (EventKind::Reopened, _) => if zh { "重新调查" } else { "Reopened" }.into(),
-        (EventKind::Assigned, _) => if zh { "分派" } else { "Assigned" }.into(),
-        (EventKind::Extension, _) => if zh { "延期" } else { "Extension" }.into(),
-        (EventKind::Message, _) => if zh { "发送留言" } else { "Message sent" }.into(),
-        (EventKind::ReporterAdded, _) => if zh {
-            "反映人补充"
-        } else {
-            "Reporter added"
-        }
-        .into(),
-        (EventKind::Rated, _) => if zh { "反映人评价" } else { "Rated" }.into(),
-        (EventKind::Status, None) => if zh { "状态" } else { "Status" }.into(),
+/// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
+pub(super) fn shown(note: &str, lang: Lang) -> String {
+    match crate::web::Locales::embedded() {
+        Some(locales) => crate::msg::Msg::shown(note, locales, lang),
+        None => note.to_string(),
     }
+}
+
+fn event_label(e: &case_events::Model, lang: Lang) -> String {
+    let key = match (e.kind, e.to_status) {
+        (EventKind::Status, Some(to)) => return to.label(lang).into(),
+        (EventKind::Received, _) => "event_received",
+        (EventKind::Reopened, _) => "event_reopened",
+        (EventKind::Assigned, _) => "event_assigned",
+        (EventKind::Extension, _) => "event_extension",
+        (EventKind::Message, _) => "event_message",
+        (EventKind::ReporterAdded, _) => "event_reporter_added",
+        (EventKind::Rated, _) => "event_rated",
+        (EventKind::Status, None) => "event_status",
+    };
+    crate::web::label(lang, key).into()
 }

@@ -3,7 +3,7 @@
 //! a missing reason is 422, a second edit of the same version is 409 — never a 500.
 
 use super::status::CaseStatus;
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 
 /// Why a case operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -12,24 +12,18 @@ pub enum CaseError {
     #[error("no such case")]
     NotFound,
     /// The workflow does not allow this step from the case's status.
-    #[error("一件{from}的案件不能{to} · A case that is {from_en} cannot become {to_en}")]
-    InvalidTransition {
-        from: &'static str,
-        to: &'static str,
-        from_en: &'static str,
-        to_en: &'static str,
-    },
+    #[error("{}", self.message())]
+    InvalidTransition { from: CaseStatus, to: CaseStatus },
     /// Someone else changed the case since the page was loaded.
-    #[error(
-        "案件已被他人修改，请刷新后重试 · Someone else changed this case meanwhile; reload it and try again"
-    )]
+    #[error("{}", self.message())]
     Conflict,
-    /// The request lacks something the step needs (a reason, a finding …); the text says what.
+    /// The request lacks something the step needs (a reason, a finding …); the message says
+    /// what.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
     /// This user's role may not take this step.
     #[error("{0}")]
-    NotAllowed(String),
+    NotAllowed(Msg),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -39,12 +33,19 @@ pub enum CaseError {
 impl CaseError {
     /// The refusal of `from` → `to`.
     pub fn transition(from: CaseStatus, to: CaseStatus) -> Self {
-        use crate::web::Lang;
-        CaseError::InvalidTransition {
-            from: from.label(Lang::Zh),
-            to: to.label(Lang::Zh),
-            from_en: from.as_str(),
-            to_en: to.as_str(),
+        CaseError::InvalidTransition { from, to }
+    }
+
+    /// What the person is told (for a refusal; a failure tells them nothing internal).
+    pub fn message(&self) -> Msg {
+        match self {
+            CaseError::NotFound => Msg::new("error_not_found"),
+            CaseError::InvalidTransition { from, to } => Msg::new("case_error_transition")
+                .arg("from", Msg::new(from.label_key()))
+                .arg("to", Msg::new(to.label_key())),
+            CaseError::Conflict => Msg::new("case_error_conflict"),
+            CaseError::Invalid(m) | CaseError::NotAllowed(m) => m.clone(),
+            CaseError::Db(_) | CaseError::Other(_) => Msg::new("error_internal"),
         }
     }
 }
@@ -54,9 +55,9 @@ impl From<CaseError> for AppError {
         match e {
             CaseError::NotFound => AppError::NotFound,
             CaseError::InvalidTransition { .. } | CaseError::Invalid(_) => {
-                AppError::Unprocessable(e.to_string())
+                AppError::Unprocessable(e.message())
             }
-            CaseError::Conflict => AppError::Conflict(e.to_string()),
+            CaseError::Conflict => AppError::Conflict(e.message()),
             CaseError::NotAllowed(m) => AppError::Forbidden(m),
             CaseError::Db(e) => AppError::Internal(anyhow::Error::new(e)),
             CaseError::Other(e) => AppError::Internal(e),

@@ -12,19 +12,18 @@ use crate::audit::AuditEvent;
 use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, internal_notes};
+use crate::error::Msg;
 use crate::files::NewAttachment;
 
 fn body_text(body: &str) -> Result<String, CaseError> {
     let body = body.trim();
     if body.is_empty() {
-        return Err(CaseError::Invalid(
-            "请填写内容 · Write something first".into(),
-        ));
+        return Err(CaseError::Invalid(Msg::new("case_error_empty")));
     }
     if body.chars().count() > MAX_TEXT {
-        return Err(CaseError::Invalid(format!(
-            "最多 {MAX_TEXT} 字 · At most {MAX_TEXT} characters"
-        )));
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_too_long").arg("max", MAX_TEXT),
+        ));
     }
     Ok(body.to_string())
 }

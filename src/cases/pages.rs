@@ -17,7 +17,7 @@ use super::status::{CaseStatus, Finding};
 use crate::access::{CurrentUser, Role};
 use crate::audit::AuditEvent;
 use crate::entities::{cases, unit_districts, units, users};
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::sla::SlaRules;
 use crate::state::AppState;
 use crate::web::Lang;
@@ -211,19 +211,21 @@ pub async fn export(
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let filter = query.filter(user, &rules, today);
     let scope = CaseScope::for_user(user);
+    let t = |key: &'static str| state.views.locales.t(lang, key);
     let mut csv = crate::web::Csv::new(&[
-        "案件编号 number",
-        "状态 status",
-        "反映事项 items",
-        "镇街 district",
-        "科室 unit",
-        "承办人 assignee",
-        "收到时间（北京时间） received (Beijing time)",
-        "期限 due",
-        "期限情况 deadline",
-        "待领导关注 flagged",
-        "作废卡 revoked card",
+        t("csv_case_number"),
+        t("csv_status"),
+        t("csv_items"),
+        t("csv_district"),
+        t("csv_unit"),
+        t("csv_assignee"),
+        t("csv_received_at"),
+        t("csv_due"),
+        t("csv_deadline"),
+        t("csv_flagged"),
+        t("csv_revoked_card"),
     ]);
+    let yes = t("csv_yes");
     let mut after = None;
     let mut count = 0usize;
     loop {
@@ -239,8 +241,8 @@ pub async fn export(
                 &row.received_at,
                 row.due_on.as_deref().unwrap_or(""),
                 &row.due_text,
-                if row.flagged { "是" } else { "" },
-                if row.revoked { "是" } else { "" },
+                if row.flagged { yes } else { "" },
+                if row.revoked { yes } else { "" },
             ]);
             count += 1;
         }
@@ -340,7 +342,7 @@ impl Draft {
 pub struct Outcome {
     status: StatusCode,
     done: Option<String>,
-    error: Option<String>,
+    error: Option<Msg>,
     draft: Draft,
 }
 
@@ -360,7 +362,7 @@ impl Outcome {
         Self {
             status,
             done: None,
-            error: Some(error.to_string()),
+            error: Some(error.message()),
             draft,
         }
     }
@@ -379,7 +381,7 @@ pub async fn case(
     let ctx = minijinja::context! {
         c => detail,
         done => outcome.done,
-        error => outcome.error,
+        error => outcome.error.map(|e| state.views.locales.msg(lang, &e)),
         draft => outcome.draft,
         choices => choices(state, lang).await?,
     };
@@ -504,10 +506,11 @@ pub async fn stats_csv(
     let name = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;
     let (from, to) = period.months(today(state));
     let s = super::statistics(&state.db, from, to, lang).await?;
-    let month_table = |key: &str, data: &super::stats::MonthTable| {
-        let mut header = vec![key.to_string()];
+    let t = |key: &'static str| state.views.locales.t(lang, key);
+    let month_table = |key: &'static str, data: &super::stats::MonthTable| {
+        let mut header = vec![t(key).to_string()];
         header.extend(data.months.iter().cloned());
-        header.push("合计 total".into());
+        header.push(t("csv_total").into());
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut csv = crate::web::Csv::new(&header);
         for (label, cells, total) in &data.rows {
@@ -520,40 +523,34 @@ pub async fn stats_csv(
         csv
     };
     let csv = match name {
-        "items" => month_table("反映事项 item", &s.by_item),
-        "districts" => month_table("镇街 district", &s.by_district),
-        "batches" => month_table("批次 batch", &s.by_batch),
-        "channels" => month_table("渠道 channel", &s.by_channel),
+        "items" => month_table("csv_item", &s.by_item),
+        "districts" => month_table("csv_district", &s.by_district),
+        "batches" => month_table("csv_batch", &s.by_batch),
+        "channels" => month_table("csv_channel", &s.by_channel),
         "cards" => {
             let mut csv =
-                crate::web::Csv::new(&["镇街 district", "有效卡 active cards", "反映 reports"]);
+                crate::web::Csv::new(&[t("csv_district"), t("csv_active_cards"), t("csv_reports")]);
             for (district, cards, reports) in &s.cards_vs_reports {
                 csv.row(&[district, &cards.to_string(), &reports.to_string()]);
             }
             csv
         }
         "timing" => {
-            let mut csv = crate::web::Csv::new(&["指标 measure", "数值 value"]);
+            let mut csv = crate::web::Csv::new(&[t("csv_measure"), t("csv_value")]);
             let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
-            csv.row(&["反映总数 reports", &s.total.to_string()]);
+            csv.row(&[t("csv_total_reports"), &s.total.to_string()]);
+            csv.row(&[t("csv_median_accept"), &opt(s.median_hours_to_accept)]);
+            csv.row(&[t("csv_median_conclude"), &opt(s.median_hours_to_conclude)]);
             csv.row(&[
-                "受理用时中位数（小时） median hours to accept",
-                &opt(s.median_hours_to_accept),
-            ]);
-            csv.row(&[
-                "办结用时中位数（小时） median hours to conclude",
-                &opt(s.median_hours_to_conclude),
-            ]);
-            csv.row(&[
-                "按期受理率 % accepted on time",
+                t("csv_accepted_on_time"),
                 &opt(s.accepted_on_time.map(|v| v.0)),
             ]);
             csv.row(&[
-                "按期办结率 % concluded on time",
+                t("csv_concluded_on_time"),
                 &opt(s.concluded_on_time.map(|v| v.0)),
             ]);
-            csv.row(&["满意 satisfied", &s.satisfied.to_string()]);
-            csv.row(&["不满意 not satisfied", &s.not_satisfied.to_string()]);
+            csv.row(&[t("csv_satisfied"), &s.satisfied.to_string()]);
+            csv.row(&[t("csv_not_satisfied"), &s.not_satisfied.to_string()]);
             csv
         }
         _ => return Err(AppError::NotFound),

@@ -17,7 +17,7 @@ use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::AuditEvent;
 use crate::clock::china_today;
 use crate::entities::attachments;
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::files::{self, FileProblem, MAX_FILE_BYTES, MAX_FILES};
 use crate::state::AppState;
 use crate::web::Lang;
@@ -166,16 +166,16 @@ async fn step(
                 feedback: form.feedback.clone(),
             },
             None => {
-                let e = CaseError::Invalid("请选择核查结论 · Choose a finding".into());
+                let e = CaseError::Invalid(Msg::new("case_error_finding"));
                 let typed = pages::Draft::conclude(&form.summary, &form.feedback);
                 return after(&state, lang, &user, id, Err(e), "", typed).await;
             }
         },
         "close" => Step::Close,
         other => {
-            return Err(AppError::BadRequest(format!(
-                "未知操作 · Unknown step '{other}'"
-            )));
+            return Err(AppError::BadRequest(
+                Msg::new("case_error_unknown_step").arg("step", other),
+            ));
         }
     };
     let typed = match &step {
@@ -298,7 +298,7 @@ async fn assign(
     Path(id): Path<i64>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
-    let bad = || AppError::BadRequest("分派对象无效 · Choose whom to assign".into());
+    let bad = || AppError::BadRequest(Msg::new("case_error_assign_whom"));
     let assignment = match (form.unit.trim(), form.assignee.trim()) {
         (_, "none") => Assignment::Person(None),
         (_, person) if !person.is_empty() => {
@@ -389,9 +389,7 @@ async fn read_post(
     let upload = match multipart {
         Ok(multipart) => files::read_upload(multipart).await,
         Err(_) => {
-            return Err(AppError::BadRequest(
-                "表单无法读取 · The form could not be read".into(),
-            ));
+            return Err(AppError::BadRequest(Msg::new("error_form_unreadable")));
         }
     };
     let body = upload.text("body").to_string();
@@ -442,13 +440,8 @@ async fn write(
     let files = match cleaned {
         Ok(files) => files,
         Err(problem) => {
-            let text = state
-                .views
-                .locales
-                .t(lang, problem.message_key())
-                .to_string();
-            let outcome =
-                pages::Outcome::refused(problem.status(), CaseError::Invalid(text), typed);
+            let refusal = CaseError::Invalid(Msg::new(problem.message_key()));
+            let outcome = pages::Outcome::refused(problem.status(), refusal, typed);
             return pages::case(&state, lang, &user, id, outcome).await;
         }
     };

@@ -364,11 +364,7 @@ pub async fn statistics(
             None => break,
         }
     }
-    let none = if lang == Lang::En {
-        "(none)"
-    } else {
-        "（无）"
-    };
+    let none = crate::web::label(lang, "stats_none");
     let mut by_item: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     let mut by_district = BTreeMap::new();
     let mut by_batch = BTreeMap::new();

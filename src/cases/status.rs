@@ -31,21 +31,20 @@ impl CaseStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
-    /// The label a person reads.
+    /// The label a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (CaseStatus::New, Lang::Zh) => "待受理",
-            (CaseStatus::Accepted, Lang::Zh) => "已受理",
-            (CaseStatus::Declined, Lang::Zh) => "不予受理",
-            (CaseStatus::Investigating, Lang::Zh) => "调查中",
-            (CaseStatus::Concluded, Lang::Zh) => "已办结",
-            (CaseStatus::Closed, Lang::Zh) => "已反馈",
-            (CaseStatus::New, Lang::En) => "Received, awaiting review",
-            (CaseStatus::Accepted, Lang::En) => "Accepted",
-            (CaseStatus::Declined, Lang::En) => "Declined",
-            (CaseStatus::Investigating, Lang::En) => "Under investigation",
-            (CaseStatus::Concluded, Lang::En) => "Concluded",
-            (CaseStatus::Closed, Lang::En) => "Closed, feedback given",
+        crate::web::label(lang, self.label_key())
+    }
+
+    /// The locale key of its label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            CaseStatus::New => "status_new",
+            CaseStatus::Accepted => "status_accepted",
+            CaseStatus::Declined => "status_declined",
+            CaseStatus::Investigating => "status_investigating",
+            CaseStatus::Concluded => "status_concluded",
+            CaseStatus::Closed => "status_closed",
         }
     }
 
@@ -104,16 +103,16 @@ impl Finding {
         Self::ALL.into_iter().find(|f| f.as_str() == text)
     }
 
-    /// The label a person reads.
+    /// The label a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Finding::Substantiated, Lang::Zh) => "属实",
-            (Finding::PartlySubstantiated, Lang::Zh) => "部分属实",
-            (Finding::NotSubstantiated, Lang::Zh) => "不属实",
-            (Finding::Substantiated, Lang::En) => "Substantiated",
-            (Finding::PartlySubstantiated, Lang::En) => "Partly substantiated",
-            (Finding::NotSubstantiated, Lang::En) => "Not substantiated",
-        }
+        crate::web::label(
+            lang,
+            match self {
+                Finding::Substantiated => "finding_substantiated",
+                Finding::PartlySubstantiated => "finding_partly_substantiated",
+                Finding::NotSubstantiated => "finding_not_substantiated",
+            },
+        )
     }
 }
 
@@ -140,16 +139,16 @@ impl Stage {
         }
     }
 
-    /// What is due, as a person reads it.
+    /// What is due, as a person reads it (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Stage::Accept, Lang::Zh) => "受理",
-            (Stage::Conclude, Lang::Zh) => "办结",
-            (Stage::Feedback, Lang::Zh) => "反馈",
-            (Stage::Accept, Lang::En) => "accept or decline",
-            (Stage::Conclude, Lang::En) => "conclude",
-            (Stage::Feedback, Lang::En) => "give feedback",
-        }
+        crate::web::label(
+            lang,
+            match self {
+                Stage::Accept => "stage_accept",
+                Stage::Conclude => "stage_conclude",
+                Stage::Feedback => "stage_feedback",
+            },
+        )
     }
 }
 

@@ -100,25 +100,24 @@ pub async fn public_view(
         .into_iter()
         .map(|e| {
             let to = e.to_status;
-            let label = match (e.kind, to, lang) {
-                (EventKind::Received, _, Lang::Zh) => "已收到您的反映".to_string(),
-                (EventKind::Received, _, Lang::En) => "Your report was received".to_string(),
-                (EventKind::Rated, _, Lang::Zh) => "您已评价办理情况".to_string(),
-                (EventKind::Rated, _, Lang::En) => "You rated the handling".to_string(),
-                (EventKind::Reopened, _, Lang::Zh) => "重新调查".to_string(),
-                (EventKind::Reopened, _, Lang::En) => "Investigation reopened".to_string(),
-                (EventKind::Extension, _, Lang::Zh) => "办理期限延长".to_string(),
-                (EventKind::Extension, _, Lang::En) => "Time limit extended".to_string(),
-                (_, Some(to), _) => to.label(lang).to_string(),
-                (_, None, Lang::Zh) => "办理进展".to_string(),
-                (_, None, Lang::En) => "Progress".to_string(),
+            let key = match (e.kind, to) {
+                (EventKind::Received, _) => "timeline_received",
+                (EventKind::Rated, _) => "timeline_rated",
+                (EventKind::Reopened, _) => "timeline_reopened",
+                (EventKind::Extension, _) => "timeline_extension",
+                (_, Some(to)) => to.label_key(),
+                (_, None) => "timeline_progress",
             };
+            let label = crate::web::label(lang, key).to_string();
             PublicEvent {
                 at: beijing(e.at),
                 kind: e.kind,
                 status: to,
                 label,
-                note: e.note,
+                note: e
+                    .note
+                    .as_deref()
+                    .map(|note| super::detail::shown(note, lang)),
             }
         })
         .collect();
@@ -205,16 +204,11 @@ async fn submitted(
 fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
     let stage = case.status.open_stage()?;
     let due = case.due_on?;
-    Some(match lang {
-        Lang::Zh => format!(
-            "预计 {} 前{}",
-            due.format("%Y年%-m月%-d日"),
-            stage.label(lang)
-        ),
-        Lang::En => format!(
-            "Expected: the office will {} by {}",
-            stage.label(lang),
-            due.format("%-d %B %Y")
-        ),
-    })
+    let expected = crate::msg::Msg::new("timeline_expected")
+        .arg("stage", stage.label(lang))
+        .arg("due", due);
+    Some(crate::web::Locales::embedded().map_or_else(
+        || expected.to_string(),
+        |locales| expected.in_lang(locales, lang),
+    ))
 }

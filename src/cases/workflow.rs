@@ -19,6 +19,7 @@ use crate::clock::china_today;
 use crate::db::WriteGate;
 use crate::entities::enums::EventKind;
 use crate::entities::{cases, extensions, users};
+use crate::error::Msg;
 use crate::sla::SlaRules;
 
 /// Longest reason, summary or feedback kept, in characters.
@@ -51,9 +52,9 @@ impl<'a> CaseActor<'a> {
         if self.supervises() {
             Ok(())
         } else {
-            Err(CaseError::NotAllowed(
-                "此操作需由分管领导进行 · Only a supervisor may do this".into(),
-            ))
+            Err(CaseError::NotAllowed(Msg::new(
+                "case_error_supervisor_only",
+            )))
         }
     }
 }
@@ -104,18 +105,20 @@ impl Step {
     }
 }
 
-/// A required text: trimmed, not empty, not too long.
-fn required(text: &str, what_zh: &str, what_en: &str) -> Result<String, CaseError> {
+/// A required text: trimmed, not empty, not too long; `what` names it.
+fn required(text: &str, what: Msg) -> Result<String, CaseError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(CaseError::Invalid(format!(
-            "请填写{what_zh} · {what_en} is required"
-        )));
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_required").arg("what", what),
+        ));
     }
     if text.chars().count() > MAX_TEXT {
-        return Err(CaseError::Invalid(format!(
-            "{what_zh}最多 {MAX_TEXT} 字 · {what_en} may have at most {MAX_TEXT} characters"
-        )));
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_field_too_long")
+                .arg("what", what)
+                .arg("max", MAX_TEXT),
+        ));
     }
     Ok(text.to_string())
 }
@@ -203,7 +206,7 @@ pub async fn take_step(
             update.due_on = Set(Some(due));
         }
         Step::Decline { reason } => {
-            let reason = required(reason, "不予受理的理由", "A reason")?;
+            let reason = required(reason, Msg::new("case_field_decline_reason"))?;
             update.decline_reason = Set(Some(reason.clone()));
             update.due_on = Set(None);
             public_note = Some(reason);
@@ -214,8 +217,8 @@ pub async fn take_step(
             summary,
             feedback,
         } => {
-            let summary = required(summary, "办理情况（内部）", "An internal summary")?;
-            let feedback = required(feedback, "给反映人的反馈", "Feedback for the reporter")?;
+            let summary = required(summary, Msg::new("case_field_summary"))?;
+            let feedback = required(feedback, Msg::new("case_field_feedback"))?;
             let due = rules.due(policy, Stage::Feedback, today);
             update.concluded_at = Set(Some(actor.stamp.at));
             update.finding = Set(Some(*finding));
@@ -231,7 +234,7 @@ pub async fn take_step(
             public_note = case.feedback.clone();
         }
         Step::Reopen { reason } => {
-            let reason = required(reason, "重新调查的理由", "A reason")?;
+            let reason = required(reason, Msg::new("case_field_reopen_reason"))?;
             let due = rules.due(policy, Stage::Conclude, today);
             update.conclude_due_on = Set(Some(due));
             update.due_on = Set(Some(due));
@@ -299,16 +302,16 @@ pub async fn assign(
                 actor.require_supervisor()?;
             }
             if !Access::Cases.allows(actor.user.role) {
-                return Err(CaseError::NotAllowed(
-                    "无权办理案件 · You may not work cases".into(),
-                ));
+                return Err(CaseError::NotAllowed(Msg::new("case_error_may_not_work")));
             }
             update.assignee_id = Set(Some(actor.user.id));
             if let Some(unit) = actor.user.unit_id {
                 update.unit_id = Set(Some(unit));
             }
             (
-                format!("{} 承办", actor.user.display_name),
+                Msg::new("case_note_taken")
+                    .arg("name", actor.user.display_name.as_str())
+                    .stored(),
                 serde_json::json!({ "assignee": actor.user.id }),
             )
         }
@@ -319,7 +322,7 @@ pub async fn assign(
                     crate::entities::units::Entity::find_by_id(id)
                         .one(&*txn)
                         .await?
-                        .ok_or_else(|| CaseError::Invalid("没有这个科室 · No such unit".into()))?,
+                        .ok_or_else(|| CaseError::Invalid(Msg::new("case_error_no_unit")))?,
                 ),
                 None => None,
             };
@@ -332,9 +335,10 @@ pub async fn assign(
             }
             (
                 match &unit {
-                    Some(unit) => format!("转交 {}", unit.name),
-                    None => "退回待分派".to_string(),
-                },
+                    Some(unit) => Msg::new("case_note_to_unit").arg("unit", unit.name.as_str()),
+                    None => Msg::new("case_note_to_triage"),
+                }
+                .stored(),
                 serde_json::json!({ "unit": unit_id }),
             )
         }
@@ -349,9 +353,7 @@ pub async fn assign(
                             u.active && matches!(u.role, Role::Inspector | Role::Supervisor)
                         })
                         .ok_or_else(|| {
-                            CaseError::Invalid(
-                                "只能指派给在岗的办理人员 · Assign to an active inspector".into(),
-                            )
+                            CaseError::Invalid(Msg::new("case_error_assign_inactive"))
                         })?;
                     if let Some(unit) = user.unit_id {
                         update.unit_id = Set(Some(unit));
@@ -363,9 +365,12 @@ pub async fn assign(
             update.assignee_id = Set(person);
             (
                 match &holder {
-                    Some(user) => format!("指派 {}", user.display_name),
-                    None => "取消指派".to_string(),
-                },
+                    Some(user) => {
+                        Msg::new("case_note_assigned").arg("name", user.display_name.as_str())
+                    }
+                    None => Msg::new("case_note_unassigned"),
+                }
+                .stored(),
                 serde_json::json!({ "assignee": person }),
             )
         }
@@ -404,18 +409,16 @@ pub async fn request_extension(
     days: i32,
     reason: &str,
 ) -> Result<extensions::Model, CaseError> {
-    let reason = required(reason, "延期理由", "A reason")?;
+    let reason = required(reason, Msg::new("case_field_extension_reason"))?;
     if !(1..=MAX_EXTENSION_DAYS).contains(&days) {
-        return Err(CaseError::Invalid(format!(
-            "延期天数须在 1 至 {MAX_EXTENSION_DAYS} 个工作日之间 · Ask for 1 to {MAX_EXTENSION_DAYS} working days"
-        )));
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_extension_days").arg("max", MAX_EXTENSION_DAYS),
+        ));
     }
     let txn = writes.begin().await?;
     let case = actor.scope.find(&*txn, case_id).await?;
     let Some(stage) = case.status.open_stage() else {
-        return Err(CaseError::Invalid(
-            "此案件没有进行中的期限 · This case has no deadline running".into(),
-        ));
+        return Err(CaseError::Invalid(Msg::new("case_error_no_deadline")));
     };
     let pending = extensions::Entity::find()
         .filter(extensions::Column::CaseId.eq(case_id))
@@ -423,9 +426,7 @@ pub async fn request_extension(
         .one(&*txn)
         .await?;
     if pending.is_some() {
-        return Err(CaseError::Invalid(
-            "已有待审批的延期申请 · An extension is already waiting for a decision".into(),
-        ));
+        return Err(CaseError::Invalid(Msg::new("case_error_extension_pending")));
     }
     let user_id = actor.user.id;
     let extension = extensions::ActiveModel {
@@ -448,7 +449,12 @@ pub async fn request_extension(
             kind: EventKind::Extension,
             from: None,
             to: None,
-            note: Some(format!("申请延期 {days} 个工作日：{reason}")),
+            note: Some(
+                Msg::new("case_note_extension_asked")
+                    .arg("days", days)
+                    .arg("reason", reason.as_str())
+                    .stored(),
+            ),
             public: false,
         },
     )
@@ -481,7 +487,7 @@ pub async fn decide_extension(
     decision: ExtensionDecision,
 ) -> Result<cases::Model, CaseError> {
     actor.require_supervisor()?;
-    let note = required(&decision.note, "审批意见", "A note")?;
+    let note = required(&decision.note, Msg::new("case_field_decision_note"))?;
     let txn = writes.begin().await?;
     let extension = extensions::Entity::find_by_id(extension_id)
         .one(&*txn)
@@ -522,9 +528,10 @@ pub async fn decide_extension(
     row.decision_note = Set(Some(note.clone()));
     let extension = row.update(&*txn).await?;
     let event_note = match new_due {
-        Some(due) => format!("期限延至 {}", due.format("%Y年%-m月%-d日")),
-        None => format!("延期申请未获批准：{note}"),
-    };
+        Some(due) => Msg::new("case_note_extended").arg("due", due),
+        None => Msg::new("case_note_extension_refused").arg("note", note.as_str()),
+    }
+    .stored();
     record_event(
         &*txn,
         Event {

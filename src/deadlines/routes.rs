@@ -12,7 +12,7 @@ use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::AuditEvent;
 use crate::clock::{BEIJING, beijing};
 use crate::entities::sla_policies;
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::sla::calendar_file::{self, CalendarError};
 use crate::state::AppState;
 use crate::web::Lang;
@@ -67,20 +67,22 @@ async fn load_calendar(
     user: CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let mut multipart = multipart
-        .map_err(|_| AppError::BadRequest("表单无法读取 · The form could not be read".into()))?;
+    let mut multipart =
+        multipart.map_err(|_| AppError::BadRequest(Msg::new("error_form_unreadable")))?;
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("calendar").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::BadRequest("上传不完整 · The upload was incomplete".into())
-            })?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::BadRequest(Msg::new("error_upload_incomplete")))?;
             file = Some((name, bytes));
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let ctx = minijinja::context! { error => "请选择日历文件 · Choose a calendar file" };
+        let error = state.views.locales.t(lang, "calendar_error_choose_file");
+        let ctx = minijinja::context! { error => error };
         return calendar_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
     };
     let stamp = state.stamp(user.actor());
@@ -91,7 +93,7 @@ async fn load_calendar(
         }
         Err(CalendarError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let ctx = minijinja::context! { error => e.to_string() };
+            let ctx = minijinja::context! { error => state.views.locales.msg(lang, &e.message()) };
             calendar_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await
         }
     }
@@ -170,7 +172,8 @@ async fn change_policy(
         days(&form.conclude),
         days(&form.feedback),
     ) else {
-        let ctx = minijinja::context! { error => "每个期限须为 1–90 个工作日 · Each limit must be 1 to 90 working days" };
+        let error = state.views.locales.t(lang, "sla_error_days");
+        let ctx = minijinja::context! { error => error };
         return sla_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
     };
     let now = state.clock.now();

@@ -10,7 +10,7 @@ use super::import::{ImportError, ImportReport};
 use super::register::{self, Search};
 use super::table::{MAX_FILE_BYTES, ReadError};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 use crate::web::Lang;
 
@@ -172,17 +172,14 @@ fn upload_error(e: &MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        AppError::BadRequest(
-            "上传不完整，请重新选择文件 · The upload was incomplete; please try again".into(),
-        )
+        AppError::BadRequest(Msg::new("error_upload_incomplete"))
     }
 }
 
 fn too_large() -> AppError {
-    AppError::PayloadTooLarge(format!(
-        "文件超过 {0} MB · The file is larger than {0} MB",
-        MAX_FILE_BYTES / 1024 / 1024
-    ))
+    AppError::PayloadTooLarge(
+        Msg::new("error_file_too_large").arg("mb", MAX_FILE_BYTES / 1024 / 1024),
+    )
 }
 
 /// The file of an upload form.
@@ -193,9 +190,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
             file = Some(field.bytes().await.map_err(|e| upload_error(&e))?);
         }
     }
-    let file = file.ok_or_else(|| {
-        AppError::BadRequest("请选择要导入的文件 · Choose a file to import".into())
-    })?;
+    let file = file.ok_or_else(|| AppError::BadRequest(Msg::new("ent_error_choose_file")))?;
     Ok(file.to_vec())
 }
 
@@ -214,11 +209,7 @@ async fn import_upload(
     if announced.is_some_and(|n| n > MAX_FILE_BYTES + 64 * 1024) {
         return Err(too_large());
     }
-    let multipart = multipart.map_err(|_| {
-        AppError::BadRequest(
-            "请通过导入页面上传文件 · Upload the file through the import form".into(),
-        )
-    })?;
+    let multipart = multipart.map_err(|_| AppError::BadRequest(Msg::new("ent_error_use_form")))?;
     let bytes = read_upload(multipart).await?;
     let stamp = state.stamp(user.actor());
     match super::import_file(&state.writes, &state.settings, &stamp, bytes).await {

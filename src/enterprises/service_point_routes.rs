@@ -24,10 +24,10 @@ pub(super) fn add(routes: StaffRouter) -> StaffRouter {
 
 fn refused(e: ServicePointError) -> AppError {
     match e {
-        ServicePointError::Duplicate { .. } => AppError::Conflict(e.to_string()),
+        ServicePointError::Duplicate { .. } => AppError::Conflict(e.message()),
         ServicePointError::NotFound => AppError::NotFound,
         ServicePointError::Db(e) => e.into(),
-        other => AppError::Unprocessable(other.to_string()),
+        other => AppError::Unprocessable(other.message()),
     }
 }
 
@@ -101,7 +101,8 @@ async fn create(
         Err(e) => {
             let status = refused_status(&e);
             let points = service_points::list(&state.db).await?;
-            let page = render_list(&state, lang, &user, &points, Some(&e.to_string()), &form)?;
+            let error = state.views.locales.msg(lang, &e.message());
+            let page = render_list(&state, lang, &user, &points, Some(&error), &form)?;
             Ok((status, page).into_response())
         }
     }

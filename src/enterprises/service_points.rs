@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::audit::{AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::service_points;
+use crate::error::Msg;
 
 /// The most characters a window or hall name may have.
 const MAX_CHARS: usize = 60;
@@ -28,16 +29,41 @@ pub struct NewServicePoint {
 /// Why a service point could not be created or changed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServicePointError {
-    #[error("{0} must not be empty")]
+    #[error("{}", self.message())]
     Empty(&'static str),
-    #[error("{0} must be at most {MAX_CHARS} characters")]
+    #[error("{}", self.message())]
     TooLong(&'static str),
-    #[error("the hall '{hall}' already has a window named '{name}'")]
+    #[error("{}", self.message())]
     Duplicate { hall: String, name: String },
-    #[error("no such service point")]
+    #[error("{}", self.message())]
     NotFound,
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl ServicePointError {
+    /// What the person is told.
+    pub fn message(&self) -> Msg {
+        // The field as the form labels it.
+        let label = |field: &str| {
+            Msg::new(match field {
+                "name" => "ent_sp_name",
+                "hall" => "ent_sp_hall",
+                _ => "ent_district",
+            })
+        };
+        match self {
+            ServicePointError::Empty(field) => Msg::new("sp_error_empty").arg("what", label(field)),
+            ServicePointError::TooLong(field) => Msg::new("sp_error_too_long")
+                .arg("what", label(field))
+                .arg("max", MAX_CHARS),
+            ServicePointError::Duplicate { hall, name } => Msg::new("sp_error_duplicate")
+                .arg("hall", hall.as_str())
+                .arg("name", name.as_str()),
+            ServicePointError::NotFound => Msg::new("error_not_found"),
+            ServicePointError::Db(_) => Msg::new("error_internal"),
+        }
+    }
 }
 
 fn tidy(field: &'static str, text: &str) -> Result<String, ServicePointError> {

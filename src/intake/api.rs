@@ -13,7 +13,7 @@ use super::submission::SubmissionId;
 use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
 use crate::cases;
 use crate::client::ClientAddr;
-use crate::error::{ApiError, AppError, ResultExt};
+use crate::error::{ApiError, AppError, Msg, ResultExt};
 use crate::files::FileProblem;
 use crate::state::AppState;
 use crate::web::{Lang, LangParam};
@@ -24,7 +24,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 fn bad_json(e: JsonRejection) -> AppError {
-    AppError::BadRequest(format!("invalid JSON body: {}", e.body_text()))
+    AppError::BadRequest(Msg::new("api_error_bad_json").arg("detail", e.body_text()))
 }
 
 /// `POST /api/v1/reports`: a JSON body, or `multipart/form-data` with the JSON in a `report`
@@ -68,18 +68,13 @@ pub async fn create(
                 .to_str()
                 .ok()
                 .and_then(SubmissionId::from_api_key)
-                .ok_or_else(|| {
-                    AppError::BadRequest(
-                        "the Idempotency-Key header must be 16 to 200 visible ASCII characters"
-                            .into(),
-                    )
-                })?,
+                .ok_or_else(|| AppError::BadRequest(Msg::new("intake_error_idempotency_key")))?,
         ),
     };
     // The per-client limit comes first: a client over it is refused before its body is read.
     let reservation = deps
         .reserve(peer, None)
-        .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited")))?;
+        .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited").into()))?;
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -88,13 +83,15 @@ pub async fn create(
     let (body, files) = if is_multipart {
         let multipart = Multipart::from_request(request, &state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+            .map_err(|e| {
+                AppError::BadRequest(Msg::new("api_error_request").arg("detail", e.body_text()))
+            })?;
         let submission = form::read(multipart).await;
         if let Some(problem) = submission.file_problem {
             return Err(file_error(&state, lang, problem));
         }
         let body: ReportJson = serde_json::from_str(submission.text("report")).map_err(|e| {
-            AppError::BadRequest(format!("the 'report' part is not a valid report: {e}"))
+            AppError::BadRequest(Msg::new("api_error_bad_report_part").arg("detail", e.to_string()))
         })?;
         (body, submission.files)
     } else {
@@ -113,9 +110,9 @@ fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
         .t(lang, problem.message_key())
         .to_string();
     match problem {
-        FileProblem::TooLarge => AppError::PayloadTooLarge(message),
-        FileProblem::NotAllowed => AppError::UnsupportedMediaType(message),
-        _ => AppError::Unprocessable(message),
+        FileProblem::TooLarge => AppError::PayloadTooLarge(message.into()),
+        FileProblem::NotAllowed => AppError::UnsupportedMediaType(message.into()),
+        _ => AppError::Unprocessable(message.into()),
     }
 }
 
@@ -132,7 +129,7 @@ async fn create_report(
     if let Some(token) = body.card_token.as_deref() {
         reservation
             .add_card(deps, token)
-            .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited")))?;
+            .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited").into()))?;
     }
     let provenance = match body.card_token.as_deref() {
         Some(token) => provenance::for_token(&state.db, token)
@@ -179,7 +176,9 @@ async fn create_report(
     let receipt = match submit_report(deps, reservation, submission).await {
         Ok(receipt) => receipt,
         Err(SubmitError::RateLimited) => {
-            return Err(AppError::TooManyRequests(t("intake_error_rate_limited")));
+            return Err(AppError::TooManyRequests(
+                t("intake_error_rate_limited").into(),
+            ));
         }
         Err(SubmitError::Invalid {
             file_problem: Some(problem),
@@ -191,16 +190,15 @@ async fn create_report(
                 .map(|(field, key)| format!("{field}: {}", t(key)))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(AppError::Unprocessable(text));
+            return Err(AppError::Unprocessable(text.into()));
         }
-        Err(SubmitError::Busy) => return Err(AppError::Busy(crate::error::BUSY_MESSAGE.into())),
+        Err(SubmitError::Busy) => return Err(AppError::busy()),
         Err(SubmitError::Internal(e)) => return Err(e),
     };
     let Some(code) = receipt.query_code else {
-        return Err(AppError::Conflict(format!(
-            "this Idempotency-Key was used for case {} earlier; its query code is no longer kept",
-            receipt.case_number
-        )));
+        return Err(AppError::Conflict(
+            Msg::new("intake_error_idempotency_used").arg("case", receipt.case_number),
+        ));
     };
     let created = CreatedJson {
         case_number: receipt.case_number,
@@ -218,10 +216,9 @@ async fn create_report(
 }
 
 /// A request without a code at all: a client mistake, answered before any attempt is counted.
-fn code_missing(where_: &str) -> AppError {
-    AppError::BadRequest(format!(
-        "缺少查询码 · The query code is missing: send it {where_}"
-    ))
+/// `key` says where to send it.
+fn code_missing(key: &'static str) -> AppError {
+    AppError::BadRequest(Msg::new(key))
 }
 
 /// `GET /api/v1/reports/status` with the code in `X-Query-Code`.
@@ -252,7 +249,7 @@ pub async fn status_by_header(
         .get("x-query-code")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| code_missing("in the X-Query-Code header"))?;
+        .ok_or_else(|| code_missing("api_error_code_missing_header"))?;
     status(&state, peer, lang, &typed).await
 }
 
@@ -280,13 +277,13 @@ pub async fn status_by_body(
     body: Result<Json<CodeJson>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(body) = body.map_err(|e| match e {
-        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
-            "send the body as JSON, with Content-Type: application/json".into(),
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::UnsupportedMediaType(Msg::new("api_error_send_json"))
+        }
         other => bad_json(other),
     })?;
     if body.query_code.trim().is_empty() {
-        return Err(code_missing("as query_code"));
+        return Err(code_missing("api_error_code_missing_body"));
     }
     status(&state, peer, lang, &body.query_code).await
 }
@@ -306,8 +303,16 @@ async fn status(
     let case = match open(state, peer, typed).await? {
         Access::Case(case, _) => case,
         Access::Wrong => return Ok(not_found(t("intake_error_code_wrong"))),
-        Access::Wait => return Err(AppError::TooManyRequests(t("intake_error_code_wait"))),
-        Access::Refused => return Err(AppError::TooManyRequests(t("intake_error_code_refused"))),
+        Access::Wait => {
+            return Err(AppError::TooManyRequests(
+                t("intake_error_code_wait").into(),
+            ));
+        }
+        Access::Refused => {
+            return Err(AppError::TooManyRequests(
+                t("intake_error_code_refused").into(),
+            ));
+        }
     };
     let view = cases::public_view(&state.db, &case, lang)
         .await
@@ -325,9 +330,10 @@ async fn status(
 
 /// A 404 whose message the API error layer keeps (a wrong code gets this, whatever the reason).
 fn not_found(message: String) -> Response {
+    let message = Msg::verbatim(message);
     let mut response = (
         StatusCode::NOT_FOUND,
-        Json(serde_json::json!({ "error": &message })),
+        Json(serde_json::json!({ "error": message.to_string() })),
     )
         .into_response();
     response

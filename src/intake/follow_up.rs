@@ -16,7 +16,7 @@ use super::submit::IntakeDeps;
 use crate::cases::{self, Added, RatingOutcome};
 use crate::client::ClientAddr;
 use crate::entities::cases as case_rows;
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::files as attachments;
 use crate::limits::{CodeGate, client_key};
 use crate::pool::PoolError;
@@ -161,9 +161,7 @@ pub async fn evidence(
     let submission = match multipart {
         Ok(multipart) => form::read(multipart).await,
         Err(_) => {
-            return Err(AppError::BadRequest(
-                "表单无法读取 · The form could not be read".into(),
-            ));
+            return Err(AppError::BadRequest(Msg::new("error_form_unreadable")));
         }
     };
     let code = submission.text("code").to_string();

@@ -21,7 +21,7 @@ use super::submit::{
     IntakeDeps, Receipt, ReportSubmission, Reservation, SubmitError, submit_report,
 };
 use crate::client::ClientAddr;
-use crate::error::{AppError, ResultExt};
+use crate::error::{AppError, Msg, ResultExt};
 use crate::state::AppState;
 use crate::web::{Lang, cookie};
 
@@ -163,10 +163,9 @@ async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Submis
         },
     };
     if submission.malformed && submission.fields.is_empty() {
-        return Err(AppError::BadRequest(
-            "表单无法读取，请返回重新提交 · The form could not be read; please go back and send it again"
-                .into(),
-        ));
+        return Err(AppError::BadRequest(Msg::new(
+            "intake_error_form_unreadable",
+        )));
     }
     Ok(submission)
 }

@@ -13,6 +13,7 @@ use super::calendar::SHIPPED;
 use crate::audit::{AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::{calendar_days, calendar_years};
+use crate::error::Msg;
 
 /// The `source` of a year the shipped file does not know yet: weekends only, until replaced.
 pub const PLACEHOLDER_SOURCE: &str = "尚未发布 (not yet published)";
@@ -60,16 +61,30 @@ struct HolidayCnDay {
 /// Why a calendar file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
-    #[error(
-        "不是可识别的日历文件（TOML 或 holiday-cn JSON） · Not a calendar file (TOML or holiday-cn JSON): {0}"
-    )]
+    #[error("{}", self.message())]
     Unreadable(String),
-    #[error("{0}年的日期 {1} 不属于该年 · The {0} calendar lists {1}, which is not in {0}")]
+    #[error("{}", self.message())]
     WrongYear(i32, NaiveDate),
-    #[error("{0} 年没有列出任何日期 · The {0} calendar lists no days")]
+    #[error("{}", self.message())]
     Empty(i32),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl CalendarError {
+    /// What the person is told (the parser's detail stays as the parser wrote it).
+    pub fn message(&self) -> Msg {
+        match self {
+            CalendarError::Unreadable(detail) => {
+                Msg::new("calendar_error_unreadable").arg("detail", detail.as_str())
+            }
+            CalendarError::WrongYear(year, day) => Msg::new("calendar_error_wrong_year")
+                .arg("year", *year)
+                .arg("day", day.to_string()),
+            CalendarError::Empty(year) => Msg::new("calendar_error_empty").arg("year", *year),
+            CalendarError::Db(_) => Msg::new("error_internal"),
+        }
+    }
 }
 
 /// Parses a calendar file: the shipped TOML shape, or one year of holiday-cn JSON. Every day
@@ -205,6 +220,8 @@ pub async fn load_file(
 pub struct YearStatus {
     pub year: i32,
     pub published: bool,
+    /// Where the arrangement comes from; empty for a year not yet published (the
+    /// placeholder's bilingual note is not shown: `published` says it in one language).
     pub source: String,
     pub days_off: usize,
     pub working_weekend_days: usize,
@@ -225,7 +242,11 @@ pub async fn status(db: &impl ConnectionTrait) -> Result<Vec<YearStatus>, DbErr>
             YearStatus {
                 year: y.year,
                 published: y.published,
-                source: y.source,
+                source: if y.source == PLACEHOLDER_SOURCE {
+                    String::new()
+                } else {
+                    y.source
+                },
                 days_off,
                 working_weekend_days: working,
             }

@@ -312,7 +312,7 @@ async fn every_api_route_opens_only_to_a_live_token_of_an_allowed_role_never_to_
             assert!(
                 body["error"]
                     .as_str()
-                    .is_some_and(|e| e.contains("revoked"))
+                    .is_some_and(|e| e.contains("API 令牌已撤销"))
             );
 
             // The session cookie, the CSRF token and this site's Origin open nothing here.

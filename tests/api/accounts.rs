@@ -408,7 +408,7 @@ async fn an_admin_creates_an_account_on_the_page_and_the_one_time_password_works
             .await;
         assert_eq!(twice.status(), 422);
         let page = twice.text().await.expect("body");
-        assert!(page.contains("already taken") && page.contains("另一个"));
+        assert!(page.contains("用户名“zhou.jie”已被占用") && page.contains("另一个"));
     })
     .await;
 }

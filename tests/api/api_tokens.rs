@@ -81,7 +81,12 @@ async fn a_token_opens_the_api_until_revoked_and_records_when_it_was_last_used()
             .expect("revoked");
         let (status, body) = api(&app, &secret, "GET", "/api/v1/cases", None).await;
         assert_eq!(status, 401);
-        assert!(body["error"].as_str().expect("error").contains("revoked"));
+        assert!(
+            body["error"]
+                .as_str()
+                .expect("error")
+                .contains("API 令牌已撤销")
+        );
         assert!(!auth::list_tokens(&app.db, None).await.expect("list")[0].works());
         assert!(matches!(
             auth::revoke_token(&app.state.writes, &app.stamp(), row.id).await,
@@ -116,7 +121,12 @@ async fn a_disabled_account_s_tokens_open_nothing_and_it_gets_no_new_ones() {
         let user = update.update(&app.db).await.expect("disabled");
         let (status, body) = api(&app, &token, "GET", "/api/v1/cases", None).await;
         assert_eq!(status, 401);
-        assert!(body["error"].as_str().expect("error").contains("disabled"));
+        assert!(
+            body["error"]
+                .as_str()
+                .expect("error")
+                .contains("账户已停用")
+        );
         assert!(matches!(
             auth::issue_token(&app.state.writes, &app.stamp(), user.id, "x").await,
             Err(TokenError::InactiveUser(_))

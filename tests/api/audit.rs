@@ -83,6 +83,28 @@ async fn an_edited_audit_row_is_detected() {
             "on {}",
             app.backend
         );
+        // The audit page (the client is still logged in) says why, in the reader's language.
+        let page = app
+            .get("/staff/admin/audit")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains("#3：内容与其哈希不符（记录被修改）"),
+            "{page}"
+        );
+        assert!(!page.contains("does not match"), "{page}");
+        let page = app
+            .get("/staff/admin/audit?lang=en")
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert!(
+            page.contains("#3: Its content does not match its hash (it was edited)"),
+            "{page}"
+        );
     })
     .await;
 }
@@ -118,6 +140,8 @@ async fn the_newest_rows_cut_off_the_end_are_detected() {
         let Verification::Broken { reason, .. } = &verdict else {
             panic!("a cut-off log passed on {}: {verdict:?}", app.backend);
         };
+        // The command line and the log read it in English.
+        let reason = reason.to_string();
         assert!(reason.contains("2 newest cut off"), "{reason}");
     })
     .await;

@@ -255,6 +255,11 @@ async fn the_reporter_is_told_by_when_to_expect_the_next_step_and_again_after_an
             page.contains("accept or decline by 7 December 2026"),
             "{page}"
         );
+        // The new date the office wrote into the history reads in English too.
+        assert!(
+            page.contains("Time limit extended to 7 December 2026") && !page.contains("期限延至"),
+            "{page}"
+        );
     })
     .await;
 }

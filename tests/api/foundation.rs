@@ -155,7 +155,17 @@ async fn api_errors_are_json() {
     let response = app.get("/api/v1/no-such-endpoint").await;
     assert_eq!(response.status(), 404);
     let body: serde_json::Value = response.json().await.expect("a JSON body");
-    assert_eq!(body["error"], "no such API endpoint");
+    assert_eq!(body["error"], "没有这个 API 接口");
+    // A client that asks for English gets it in English.
+    let english = app
+        .client
+        .get(format!("{}/api/v1/no-such-endpoint", app.address))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("request sent");
+    let body: serde_json::Value = english.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "No such API endpoint");
 }
 
 #[tokio::test]

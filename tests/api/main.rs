@@ -34,6 +34,7 @@ mod intake_support;
 mod login;
 mod mail;
 mod mail_pages;
+mod one_language;
 mod openapi;
 mod reminders;
 mod server;

@@ -116,7 +116,7 @@ async fn the_openapi_document_is_openapi_3_and_lists_every_route_of_both_apis() 
         let status = response.status().as_u16();
         let body: Value = response.json().await.expect("a JSON answer");
         assert!(
-            status != 405 && body["error"] != "no such API endpoint",
+            status != 405 && body["error"] != "没有这个 API 接口",
             "{path} is described but not served ({status})"
         );
     }

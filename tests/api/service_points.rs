@@ -41,7 +41,7 @@ async fn service_points_are_created_listed_renamed_and_deactivated_in_the_ui() {
         let duplicate = create("企业开办综合窗口").await;
         assert_eq!(duplicate.status(), 409, "on {}", app.backend);
         let page = duplicate.text().await.expect("body");
-        assert!(page.contains("already has a window named"), "{page}");
+        assert!(page.contains("已有名为“企业开办综合窗口”的窗口"), "{page}");
         let points = service_points::list(&app.db).await.expect("list");
         assert_eq!(points.len(), 2);
         let tax = points

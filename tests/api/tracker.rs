@@ -533,7 +533,15 @@ async fn an_approved_extension_moves_the_deadline_and_tells_the_reporter_the_new
             .await
             .expect("events")
             .into_iter()
-            .filter(|e| e.public && e.note.as_deref().is_some_and(|n| n.contains("期限延至")))
+            .filter(|e| {
+                // The note is kept as a message and shown in the reader's language.
+                e.public
+                    && e.note.as_deref().is_some_and(|n| {
+                        let locales = jianduka::web::Locales::embedded().expect("locales");
+                        jianduka::msg::Msg::shown(n, locales, jianduka::web::Lang::Zh)
+                            .contains("期限延至")
+                    })
+            })
             .count();
         assert_eq!(public, 1);
     })

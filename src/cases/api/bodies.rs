@@ -10,7 +10,7 @@ use crate::cases::list::{
 };
 use crate::cases::status::{CaseStatus, Finding};
 use crate::cases::workflow::Step;
-use crate::error::AppError;
+use crate::error::{AppError, Msg};
 use crate::web::Lang;
 
 /// Which status: one, or `open` (neither declined nor closed).
@@ -78,7 +78,7 @@ pub struct ListParams {
     lang: Option<String>,
 }
 
-pub(super) fn bad(message: String) -> AppError {
+pub(super) fn bad(message: Msg) -> AppError {
     AppError::BadRequest(message)
 }
 
@@ -97,9 +97,11 @@ impl ListParams {
                 .map(str::to_string)
         };
         let id = |name: &str, value: &str| {
-            value
-                .parse::<i64>()
-                .map_err(|_| bad(format!("{name}: '{value}' is not an id or a keyword")))
+            value.parse::<i64>().map_err(|_| {
+                bad(Msg::new("api_error_not_an_id")
+                    .arg("name", name)
+                    .arg("value", value))
+            })
         };
         let unit = match self.unit.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -114,9 +116,9 @@ impl ListParams {
         };
         let after = match text(&self.after) {
             None => None,
-            Some(cursor) => Some(Cursor::decode(&cursor).ok_or_else(|| {
-                bad("after: not a cursor this list gave (use its 'next')".into())
-            })?),
+            Some(cursor) => {
+                Some(Cursor::decode(&cursor).ok_or_else(|| bad(Msg::new("api_error_bad_cursor")))?)
+            }
         };
         let filter = CaseFilter {
             status: self.status.map(|s| match s {
@@ -201,9 +203,9 @@ impl TransitionJson {
             },
             StepName::Investigate => Step::Investigate,
             StepName::Conclude => Step::Conclude {
-                finding: self.finding.ok_or_else(|| {
-                    AppError::Unprocessable("请选择核查结论 · Choose a finding".into())
-                })?,
+                finding: self
+                    .finding
+                    .ok_or_else(|| AppError::Unprocessable(Msg::new("case_error_finding")))?,
                 summary: text(self.summary),
                 feedback: text(self.feedback),
             },

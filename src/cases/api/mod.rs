@@ -19,7 +19,7 @@ use super::routes::today;
 use super::scope::CaseScope;
 use super::workflow::{self, CaseActor};
 use crate::access::{Access, ApiRouter, CurrentUser};
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, Msg};
 use crate::state::AppState;
 use crate::web::{Lang, LangParam};
 
@@ -57,7 +57,8 @@ async fn list(
     user: CurrentUser,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<CaseList>, AppError> {
-    let Query(params) = params.map_err(|e| bad(e.body_text()))?;
+    let Query(params) =
+        params.map_err(|e| bad(Msg::new("api_error_bad_query").arg("detail", e.body_text())))?;
     let today = today(&state);
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let (filter, after) = params.filter(&user, &rules, today)?;
@@ -104,11 +105,15 @@ async fn read(
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     match body {
         Ok(Json(value)) => Ok(value),
-        Err(e @ JsonRejection::JsonDataError(_)) => Err(AppError::Unprocessable(e.body_text())),
-        Err(e @ JsonRejection::MissingJsonContentType(_)) => {
-            Err(AppError::UnsupportedMediaType(e.body_text()))
-        }
-        Err(e) => Err(bad(e.body_text())),
+        Err(e @ JsonRejection::JsonDataError(_)) => Err(AppError::Unprocessable(
+            Msg::new("api_error_bad_json").arg("detail", e.body_text()),
+        )),
+        Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType(
+            Msg::new("api_error_send_json"),
+        )),
+        Err(e) => Err(bad(
+            Msg::new("api_error_bad_json").arg("detail", e.body_text())
+        )),
     }
 }
 

@@ -263,7 +263,7 @@ async fn a_very_long_list_of_service_points_gets_a_clear_refusal_not_a_500() {
         let response = post_issue(&app, &csrf, &fields).await;
         assert_eq!(response.status(), 422, "on {}", app.backend);
         let page = response.text().await.expect("body");
-        assert!(page.contains("Unknown service point ids"), "{page}");
+        assert!(page.contains("没有这些服务窗口"), "{page}");
         assert!(page.len() < 100_000, "the refusal names a few ids, not all");
     })
     .await;

@@ -196,9 +196,12 @@ async fn bad_issue_requests_get_a_clear_4xx_and_issue_nothing() {
                 &[("target", "district"), ("district", "不存在镇")],
                 "不存在镇",
             ),
-            (&[("target", "enterprises"), ("usccs", " \n ")], "USCC"),
-            (&[("target", "district"), ("district", "")], "district"),
-            (&[("target", "nobody")], "Choose who"),
+            (
+                &[("target", "enterprises"), ("usccs", " \n ")],
+                "统一社会信用代码",
+            ),
+            (&[("target", "district"), ("district", "")], "请选择镇街"),
+            (&[("target", "nobody")], "请选择发卡范围"),
             (&[("target", "all"), ("channel", "pigeon")], "pigeon"),
         ];
         for (fields, says) in cases {
