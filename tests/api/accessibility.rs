@@ -222,6 +222,23 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
             desk.screenshot(&page.trim_start_matches('/').replace('/', "-"))
                 .await;
         }
+        // Issuing: the count shown before anything is made.
+        desk.go(&format!("{}/staff/cards", app.address)).await;
+        desk.click("input[name=target][value=all]").await;
+        desk.click(".issue-form button[type=submit]").await;
+        let mut shown = 0;
+        for _ in 0..50 {
+            shown = desk
+                .number("return document.querySelectorAll('#issue-count').length;")
+                .await;
+            if shown == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, 1, "the issuing page shows the count to confirm");
+        found.extend(serious_violations(&desk, &axe, "issue count").await);
+        desk.screenshot("issue-count").await;
         desk.quit().await;
     }
 

@@ -419,3 +419,40 @@ async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_a
     }
     eprintln!("one-language screenshots: {}", shots.display());
 }
+
+#[tokio::test]
+async fn a_staff_member_who_picks_english_in_the_top_bar_keeps_it_on_every_page() {
+    on_each_database(async |app| {
+        app.login_as_admin().await;
+        let (client, _) = admin_client(&app, "zh-CN,zh;q=0.9").await;
+        let get = |path: String| {
+            let client = client.clone();
+            async move {
+                let response = client.get(path).send().await.expect("page");
+                let status = response.status();
+                (status, response.text().await.expect("body"))
+            }
+        };
+        let (_, home) = get(format!("{}/staff", app.address)).await;
+        assert!(home.contains(r#"<a href="?lang=en" lang="en" hreflang="en">English</a>"#));
+        assert!(home.contains("<html lang=\"zh-CN\">"));
+        // The switch: one click, then every page after it without the parameter.
+        let (status, _) = get(format!("{}/staff/cases?lang=en", app.address)).await;
+        assert_eq!(status, 200, "on {}", app.backend);
+        for path in [
+            "/staff",
+            "/staff/cases",
+            "/staff/cards",
+            "/staff/admin/users",
+        ] {
+            let (status, page) = get(format!("{}{path}", app.address)).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(page.contains("<html lang=\"en\">"), "{path} stays English");
+            let data = ["admin".to_string(), app.settings.org_name.clone()];
+            assert_one_language(path, "en", &page, &data);
+        }
+        let (_, back) = get(format!("{}/staff?lang=zh-CN", app.address)).await;
+        assert!(back.contains("<html lang=\"zh-CN\">"));
+    })
+    .await;
+}

@@ -74,7 +74,7 @@ async fn issuing_shows_how_many_cards_it_will_make_before_making_them() {
         assert_eq!(first.status(), 200, "on {}", app.backend);
         let page = first.text().await.expect("page");
         assert!(
-            page.contains("将制作 3 张；已有有效卡、跳过 0 个。"),
+            page.contains("将制作 3 张；另有 0 个已有有效卡，跳过。"),
             "{page}"
         );
         assert!(page.contains("确认制作 3 张"));
