@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
         template: template.to_string(),
         org_name: "中共诸暨市纪律检查委员会 诸暨市监察委员会".to_string(),
         hotline: "0575-87012345".to_string(),
-        report_address: "jianduka.example.gov.cn/report".to_string(),
+        report_address: "jianduka.zhuji.gov.cn/report".to_string(),
         list_title: "营商环境负面清单（十条）".to_string(),
         items: default_items(),
         show_holder_name: true,

@@ -8,6 +8,8 @@ use std::process::Command;
 use super::*;
 use crate::cards::print::PrintKind;
 
+mod print_shop;
+
 /// The shipped negative list (Chinese), as printed on every card front.
 fn items() -> [&'static str; 10] {
     crate::negative_list::DEFAULT_ITEMS.map(|(zh, _)| zh)
