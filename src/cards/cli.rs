@@ -195,14 +195,17 @@ async fn list_shortened(state: &AppState, batch_id: i64) {
         Ok(list) if list.is_empty() => {}
         Ok(list) => {
             say!(
-                "{} cards print a shortened name (too long even in the smallest type with one more line):",
+                "names shortened on {} card(s): too long even in the smallest type with one \
+                 more line, they print shortened in the middle",
                 list.len()
             );
             for s in list {
                 say!("  {}\t{}\t(full name: {})", s.serial, s.printed, s.name);
             }
         }
-        Err(e) => eprintln!("warning: the names could not be checked against the card template: {e}"),
+        Err(e) => {
+            eprintln!("warning: the names could not be checked against the card template: {e}")
+        }
     }
 }
 

@@ -93,9 +93,7 @@ async fn with_batch<T: Send + 'static>(
     db: &DatabaseConnection,
     settings: &Settings,
     batch_id: i64,
-    work: impl FnOnce(&render::Assets, &PrintJob, &mut BatchCards) -> anyhow::Result<T>
-    + Send
-    + 'static,
+    work: impl FnOnce(&render::Assets, &PrintJob, &mut BatchCards) -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, CardError> {
     let (_, job) = print_job(db, settings, batch_id).await?;
     let mut cards = BatchCards::new(

@@ -116,7 +116,11 @@ fn trim_start(glyphs: &[Glyph]) -> &[Glyph] {
 
 /// Whether `text` fits on one line of the box at its smallest size: then it is never
 /// shortened, and the full setting can be skipped (checking a whole batch's names).
-pub fn fits_one_line(shaper: &mut Shaper<'_>, style: &TextStyle, text: &str) -> anyhow::Result<bool> {
+pub fn fits_one_line(
+    shaper: &mut Shaper<'_>,
+    style: &TextStyle,
+    text: &str,
+) -> anyhow::Result<bool> {
     if text.contains('\n') {
         return Ok(false);
     }

@@ -4,8 +4,8 @@
 use anyhow::{Context, bail};
 
 use super::Face;
-use super::qr::{QUIET_ZONE, QrMatrix};
 use super::fit::{set_text, sizes};
+use super::qr::{QUIET_ZONE, QrMatrix};
 use super::template::{Element, ListStyle, MIN_QR_MODULE_MM, Rgb, Size, Template, TextStyle};
 use super::text::{Glyph, Line, MM_PER_PT, Shaper, width, wrap};
 use crate::cards::print::{PrintCard, PrintJob};

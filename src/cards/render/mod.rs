@@ -104,7 +104,6 @@ pub enum FaceFormat {
     Svg,
 }
 
-
 /// Where rendered face files go (a folder, a ZIP).
 pub trait FaceSink {
     /// Stores one file.

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use anyhow::{Context, bail};
 
 use super::layout::{self, Part};
-use super::raster::{Page, Painter};
+use super::raster::{Effort, Page, Painter};
 use super::template::Template;
 use super::text::{Fonts, Shaper};
 use super::{Face, FaceSink, RenderSummary};
@@ -46,7 +46,7 @@ pub fn face(
     let marks = layout::face(&mut shaper, template, face, job, Some(card), Part::All)?;
     let mut page = Page::new(template.card, bleed, dpi)?;
     Painter::new(fonts)?.draw(&mut page, &marks);
-    page.encode()
+    page.encode(Effort::Once)
 }
 
 /// What one face of every card of the batch starts from.
@@ -90,7 +90,7 @@ pub fn batch(
         let fixed = if elements.iter().any(|e| e.is_per_card()) {
             None
         } else {
-            Some(page.encode()?)
+            Some(page.encode(Effort::Once)?)
         };
         bases.push(Base { face, page, fixed });
     }
@@ -206,7 +206,7 @@ fn worker(
                 )?;
                 let mut page = base.page.clone();
                 painter.draw(&mut page, &own);
-                Ok(Some(page.encode()?))
+                Ok(Some(page.encode(Effort::PerCard)?))
             })
             .collect();
         let drawn = Drawn {

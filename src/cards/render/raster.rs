@@ -30,8 +30,8 @@ impl Page {
     pub fn new(card: Size, bleed: f32, dpi: u32) -> anyhow::Result<Self> {
         let scale = dpi as f32 / 25.4;
         let px = |mm: f32| ((mm + 2.0 * bleed) * scale).round() as u32;
-        let mut pixmap = Pixmap::new(px(card.width), px(card.height))
-            .context("allocating the PNG image")?;
+        let mut pixmap =
+            Pixmap::new(px(card.width), px(card.height)).context("allocating the PNG image")?;
         pixmap.fill(tiny_skia::Color::WHITE);
         Ok(Self {
             pixmap,
@@ -52,19 +52,36 @@ impl Page {
         )
     }
 
-    /// The page as a PNG: 8-bit RGB (the ground is opaque), fast deflate.
-    pub fn encode(&self) -> anyhow::Result<Vec<u8>> {
+    /// The page as a PNG: 8-bit RGB (the ground is opaque). `Effort::Once` compresses harder,
+    /// for a face encoded once and copied into every card's files.
+    pub fn encode(&self, effort: Effort) -> anyhow::Result<Vec<u8>> {
         let (w, h) = (self.pixmap.width(), self.pixmap.height());
         let mut rgb = Vec::with_capacity((w * h * 3) as usize);
         for px in self.pixmap.data().chunks_exact(4) {
             rgb.extend_from_slice(&px[..3]);
         }
         let mut out = Vec::with_capacity(rgb.len() / 8);
-        PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Up)
+        // Measured on card faces: zlib level 3 on "up"-filtered rows is both faster and about
+        // four times smaller than the PNG crate's "fast" mode; the default level gains little
+        // more at half the speed.
+        let (level, filter) = match effort {
+            Effort::PerCard => (CompressionType::Level(3), FilterType::Up),
+            Effort::Once => (CompressionType::Default, FilterType::NoFilter),
+        };
+        PngEncoder::new_with_quality(&mut out, level, filter)
             .write_image(&rgb, w, h, image::ExtendedColorType::Rgb8)
             .context("encoding the PNG image")?;
         Ok(out)
     }
+}
+
+/// How hard to compress a PNG.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effort {
+    /// A face made once per batch (or a single preview).
+    Once,
+    /// One of many: every card's own face.
+    PerCard,
 }
 
 /// Draws marks onto pages; keeps the glyph outlines it has met (one painter per thread).
@@ -121,8 +138,13 @@ impl<'a> Painter<'a> {
                     pb.move_to(from[0], from[1]);
                     pb.line_to(to[0], to[1]);
                     if let Some(path) = pb.finish() {
-                        page.pixmap
-                            .stroke_path(&path, &paint(*color), &stroke_of(*width), ts, None);
+                        page.pixmap.stroke_path(
+                            &path,
+                            &paint(*color),
+                            &stroke_of(*width),
+                            ts,
+                            None,
+                        );
                     }
                 }
                 Mark::Text(line) => self.text(page, ts, line),
@@ -158,7 +180,11 @@ impl<'a> Painter<'a> {
         let mut x = line.x;
         for g in &line.glyphs {
             let font = usize::from(g.font);
-            let upem = self.fonts.files.get(font).map_or(1000.0, |f| f.units_per_em);
+            let upem = self
+                .fonts
+                .files
+                .get(font)
+                .map_or(1000.0, |f| f.units_per_em);
             let faces = &self.faces;
             let outline = self
                 .outlines

@@ -73,7 +73,11 @@ impl Sheet {
         let used_w = self.columns as f32 * card.width + (self.columns - 1) as f32 * self.gap_x;
         let used_h = self.rows as f32 * card.height + (self.rows - 1) as f32 * self.gap_y;
         if used_w > self.width + 0.01 || used_h > self.height + 0.01 {
-            bail!("{}×{} cards do not fit on the sheet", self.columns, self.rows);
+            bail!(
+                "{}×{} cards do not fit on the sheet",
+                self.columns,
+                self.rows
+            );
         }
         for (name, gap) in [("gap_x", self.gap_x), ("gap_y", self.gap_y)] {
             // A shared cut (no gap) is fine; otherwise both neighbours' bleed must fit.

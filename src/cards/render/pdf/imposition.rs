@@ -48,8 +48,16 @@ impl Imposition {
                     x = s.width - x - cw;
                 }
                 let y = top + row as f32 * (ch + s.gap_y);
-                let first_col = if mirrored { col + 1 == s.columns } else { col == 0 };
-                let last_col = if mirrored { col == 0 } else { col + 1 == s.columns };
+                let first_col = if mirrored {
+                    col + 1 == s.columns
+                } else {
+                    col == 0
+                };
+                let last_col = if mirrored {
+                    col == 0
+                } else {
+                    col + 1 == s.columns
+                };
                 let l = if first_col { s.bleed } else { reach(s.gap_x) };
                 let r = if last_col { s.bleed } else { reach(s.gap_x) };
                 let t_ = if row == 0 { s.bleed } else { reach(s.gap_y) };

@@ -71,7 +71,7 @@ pub fn render(
             (card_w + b) * PT,
             (card_h + b) * PT,
         ))
-            .filter(Filter::FlateDecode);
+        .filter(Filter::FlateDecode);
         x.pair(Name(b"Resources"), resources);
         x.finish();
         w.write(&chunk)?;
@@ -105,7 +105,14 @@ pub fn render(
             for (slot, (card, place)) in batch.iter().zip(&imposition.slots).enumerate() {
                 let (x, y) = (place.x, place.y);
                 let origin = if place.turned {
-                    [-1.0, 0.0, 0.0, -1.0, (x + card_w) * PT, (sheet.height - y) * PT]
+                    [
+                        -1.0,
+                        0.0,
+                        0.0,
+                        -1.0,
+                        (x + card_w) * PT,
+                        (sheet.height - y) * PT,
+                    ]
                 } else {
                     [1.0, 0.0, 0.0, 1.0, x * PT, (sheet.height - y - card_h) * PT]
                 };

@@ -86,7 +86,10 @@ fn marks_along(image: &RgbImage, dpi: u32, across: bool, at_mm: f32) -> Vec<f32>
 fn assert_near(found: &[f32], expected: &[f32], what: &str) {
     assert_eq!(found.len(), expected.len(), "{what}: {found:?}");
     for (f, e) in found.iter().zip(expected) {
-        assert!((f - e).abs() < 0.3, "{what}: {found:?}, expected {expected:?}");
+        assert!(
+            (f - e).abs() < 0.3,
+            "{what}: {found:?}, expected {expected:?}"
+        );
     }
 }
 
@@ -103,13 +106,30 @@ fn the_red_band_bleeds_two_millimetres_past_every_cut_and_the_crop_marks_sit_on_
     let xs = [left, left + 85.6, left + 91.6, left + 177.2];
     let ys: Vec<f32> = (0..6).map(|i| top + 54.0 * i as f32).collect();
     // Crop marks start 3 mm out, beyond the 2 mm bleed: read them in the margins.
-    assert_near(&marks_along(&fronts, dpi, true, top - 5.5), &xs, "marks above");
-    assert_near(&marks_along(&fronts, dpi, false, left - 5.5), &ys, "marks left");
+    assert_near(
+        &marks_along(&fronts, dpi, true, top - 5.5),
+        &xs,
+        "marks above",
+    );
+    assert_near(
+        &marks_along(&fronts, dpi, false, left - 5.5),
+        &ys,
+        "marks left",
+    );
 
     // The top-left card's band runs 2 mm past its top and left edges, and stops there.
-    assert!(is_red(at(&fronts, dpi, left + 40.0, top - 1.0)), "bleed above");
-    assert!(is_red(at(&fronts, dpi, left - 1.0, top + 6.0)), "bleed left");
-    assert!(is_white(at(&fronts, dpi, left + 40.0, top - 2.6)), "no more");
+    assert!(
+        is_red(at(&fronts, dpi, left + 40.0, top - 1.0)),
+        "bleed above"
+    );
+    assert!(
+        is_red(at(&fronts, dpi, left - 1.0, top + 6.0)),
+        "bleed left"
+    );
+    assert!(
+        is_white(at(&fronts, dpi, left + 40.0, top - 2.6)),
+        "no more"
+    );
     // Between the columns: each band's bleed, and white between them.
     assert!(is_red(at(&fronts, dpi, xs[1] + 1.0, top + 6.0)));
     assert!(is_red(at(&fronts, dpi, xs[2] - 1.0, top + 6.0)));
@@ -150,9 +170,15 @@ fn a_desk_sign_is_cut_from_a4_with_its_band_bleeding_past_the_cut() {
     // A4 landscape, the A5 sign in the middle.
     assert_eq!((page.width(), page.height()), (1170, 827));
     let (left, top) = (43.5, 31.0);
-    assert!(is_red(at(&page, dpi, left + 100.0, top - 1.0)), "bleed above");
+    assert!(
+        is_red(at(&page, dpi, left + 100.0, top - 1.0)),
+        "bleed above"
+    );
     assert!(is_red(at(&page, dpi, left - 1.0, top + 10.0)), "bleed left");
-    assert!(is_red(at(&page, dpi, left + 211.0, top + 10.0)), "bleed right");
+    assert!(
+        is_red(at(&page, dpi, left + 211.0, top + 10.0)),
+        "bleed right"
+    );
     assert!(is_white(at(&page, dpi, left + 100.0, top - 2.7)));
     assert_near(
         &marks_along(&page, dpi, true, top - 5.5),
@@ -191,10 +217,19 @@ fn the_qr_face_names_the_issuer_and_the_address_to_type_when_the_code_will_not_s
     let svg = render_face(&assets, &job("id1"), card, Face::Back, FaceFormat::Svg).expect("SVG");
     let svg = String::from_utf8(svg).expect("UTF-8");
     assert!(svg.contains("诸暨市纪委监委"), "the issuing body");
-    assert!(svg.contains("jianduka.example.gov.cn/report"), "the fallback");
+    assert!(
+        svg.contains("jianduka.example.gov.cn/report"),
+        "the fallback"
+    );
 
     let mut pdf = Vec::new();
-    render_pdf(&assets, &job("desk-sign"), &mut stream(&cards()[..1]), &mut pdf).expect("PDF");
+    render_pdf(
+        &assets,
+        &job("desk-sign"),
+        &mut stream(&cards()[..1]),
+        &mut pdf,
+    )
+    .expect("PDF");
     let dir = scratch("fallback");
     let path = dir.join("sign.pdf");
     std::fs::write(&path, &pdf).expect("written");
@@ -269,7 +304,10 @@ fn an_absurdly_long_name_is_shortened_in_the_middle_and_reported() {
     let template = assets.template("id1").expect("id1");
     for line in &lines {
         let width = text::width(&line.glyphs) * line.size * text::MM_PER_PT;
-        assert!(line.x + width <= template.card.width - 2.0, "inside the card");
+        assert!(
+            line.x + width <= template.card.width - 2.0,
+            "inside the card"
+        );
     }
     let job = job("id1");
     let mut fit = NameFit::new(&assets, &job).expect("checker");
