@@ -52,15 +52,12 @@ impl Page {
         )
     }
 
-    /// The page as a PNG: 8-bit RGB (the ground is opaque). `Effort::Once` compresses harder,
+    /// The page as a PNG, 8-bit RGBA: the ground is opaque, so premultiplied pixels are plain
+    /// ones, and the constant alpha costs next to nothing once filtered and compressed. `Effort::Once` compresses harder,
     /// for a face encoded once and copied into every card's files.
     pub fn encode(&self, effort: Effort) -> anyhow::Result<Vec<u8>> {
         let (w, h) = (self.pixmap.width(), self.pixmap.height());
-        let mut rgb = Vec::with_capacity((w * h * 3) as usize);
-        for px in self.pixmap.data().chunks_exact(4) {
-            rgb.extend_from_slice(&px[..3]);
-        }
-        let mut out = Vec::with_capacity(rgb.len() / 8);
+        let mut out = Vec::with_capacity((w * h) as usize / 8);
         // Measured on card faces: zlib level 3 on "up"-filtered rows is both faster and about
         // four times smaller than the PNG crate's "fast" mode; the default level gains little
         // more at half the speed.
@@ -69,7 +66,7 @@ impl Page {
             Effort::Once => (CompressionType::Default, FilterType::NoFilter),
         };
         PngEncoder::new_with_quality(&mut out, level, filter)
-            .write_image(&rgb, w, h, image::ExtendedColorType::Rgb8)
+            .write_image(self.pixmap.data(), w, h, image::ExtendedColorType::Rgba8)
             .context("encoding the PNG image")?;
         Ok(out)
     }

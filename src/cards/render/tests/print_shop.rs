@@ -348,3 +348,50 @@ fn png_back_faces_scan_with_zbar_and_every_card_shares_one_front() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Counts what it is given and keeps nothing.
+#[derive(Default)]
+struct CountingSink(usize);
+
+impl FaceSink for CountingSink {
+    fn put(&mut self, _: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.0 += bytes.len();
+        Ok(())
+    }
+}
+
+#[test]
+fn png_faces_cost_a_small_multiple_of_the_pdf_not_a_hundredfold() {
+    let cards: Vec<PrintCard> = (0..80)
+        .map(|i| PrintCard {
+            serial: format!("ZJ2026-{:06}", i + 1),
+            url: format!("https://jianduka.example.gov.cn/r/tok{i:03}-AbCdEfGhIjKlMnOpQ"),
+            holder_name: Some(NAMES[i % NAMES.len()].to_string()),
+            holder_detail: None,
+            sample: false,
+        })
+        .collect();
+    let (assets, job) = (assets(), job("id1"));
+    // Warm up: fonts and the shared faces are set up once per render either way.
+    render_pdf(&assets, &job, &mut stream(&cards[..1]), &mut std::io::sink()).expect("PDF");
+    let started = std::time::Instant::now();
+    render_pdf(&assets, &job, &mut stream(&cards), &mut std::io::sink()).expect("PDF");
+    let pdf = started.elapsed();
+    let started = std::time::Instant::now();
+    let mut sink = CountingSink::default();
+    render_faces(
+        &assets,
+        &job,
+        &mut stream(&cards),
+        FaceFormat::Png { dpi: 300 },
+        &mut sink,
+    )
+    .expect("PNG");
+    let png = started.elapsed();
+    // Rasterising every face through an SVG renderer cost about 130 times the PDF.
+    eprintln!("80 cards: PDF {pdf:?}, PNG {png:?}, {} bytes", sink.0);
+    assert!(
+        png < pdf * 30 + std::time::Duration::from_millis(300),
+        "PNG {png:?} against PDF {pdf:?}"
+    );
+}
