@@ -373,7 +373,13 @@ fn png_faces_cost_a_small_multiple_of_the_pdf_not_a_hundredfold() {
         .collect();
     let (assets, job) = (assets(), job("id1"));
     // Warm up: fonts and the shared faces are set up once per render either way.
-    render_pdf(&assets, &job, &mut stream(&cards[..1]), &mut std::io::sink()).expect("PDF");
+    render_pdf(
+        &assets,
+        &job,
+        &mut stream(&cards[..1]),
+        &mut std::io::sink(),
+    )
+    .expect("PDF");
     let started = std::time::Instant::now();
     render_pdf(&assets, &job, &mut stream(&cards), &mut std::io::sink()).expect("PDF");
     let pdf = started.elapsed();
