@@ -23,6 +23,9 @@ pub const MAX_DPI: u32 = 1200;
 const MAX_THREADS: usize = 8;
 /// Cards in flight (read but not yet written) per worker.
 const IN_FLIGHT_PER_THREAD: usize = 4;
+/// Pixels the workers' pages may hold at once: a large sign at a high resolution gets fewer
+/// workers rather than more memory.
+const PAGE_BUDGET_BYTES: usize = 256 << 20;
 
 fn check_dpi(dpi: u32) -> anyhow::Result<()> {
     if !(36..=MAX_DPI).contains(&dpi) {
@@ -94,8 +97,15 @@ pub fn batch(
         };
         bases.push(Base { face, page, fixed });
     }
+    let page_bytes = bases
+        .iter()
+        .map(|b| b.page.bytes())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
+        .min(PAGE_BUDGET_BYTES / page_bytes)
         .clamp(1, MAX_THREADS);
     let limit = threads * IN_FLIGHT_PER_THREAD;
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, PrintCard)>(limit);

@@ -40,6 +40,11 @@ impl Page {
         })
     }
 
+    /// Memory the pixels take.
+    pub fn bytes(&self) -> usize {
+        self.pixmap.data().len()
+    }
+
     /// Card millimetres to pixels.
     fn transform(&self) -> Transform {
         Transform::from_row(
