@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use image::ImageEncoder as _;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use resvg::tiny_skia::{
+use tiny_skia::{
     self, FillRule, LineCap, Paint, Path, PathBuilder, Pixmap, Rect, Stroke, Transform,
 };
 
