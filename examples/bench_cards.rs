@@ -2,20 +2,21 @@
 //!
 //! ```text
 //! cargo run --release --example bench_cards -- 10000 /tmp/cards.pdf
+//! cargo run --release --example bench_cards -- 10000 /tmp/cards.zip       # PNG faces, 300 dpi
+//! cargo run --release --example bench_cards -- 12 /tmp/faces/            # PNG faces in a folder
 //! cargo run --release --example bench_cards -- 1 /tmp/sign.pdf desk-sign [PRINT_ASSETS_DIR]
-//! cargo run --release --example bench_cards -- 12 /tmp/faces/            # PNG faces
-//! /usr/bin/time -v target/release/examples/bench_cards 100000 /tmp/cards.pdf   # peak RSS
 //! ```
 //!
 //! Cards are generated on the fly (as the issuing side streams them from the database), so the
-//! figures measure the renderer alone: time, and peak memory as the batch grows.
+//! figures measure the renderer alone. Each run prints its wall time and its peak memory (the
+//! process's VmHWM, the same figure as `/usr/bin/time -v`'s maximum resident set size).
 
 use std::io::BufWriter;
 use std::path::Path;
 use std::time::Instant;
 
 use jianduka::cards::print::{PrintCard, PrintJob, PrintKind};
-use jianduka::cards::render::{Assets, DirSink, FaceFormat, render_faces, render_pdf};
+use jianduka::cards::render::{Assets, DirSink, FaceFormat, ZipSink, render_faces, render_pdf};
 
 const NAMES: [&str; 8] = [
     "诸暨市鑫垚贸易有限公司",
@@ -49,6 +50,7 @@ fn main() -> anyhow::Result<()> {
         template: template.to_string(),
         org_name: "中共诸暨市纪律检查委员会 诸暨市监察委员会".to_string(),
         hotline: "0575-87012345".to_string(),
+        report_address: "jianduka.zhuji.gov.cn/report".to_string(),
         list_title: "营商环境负面清单（十条）".to_string(),
         items: default_items(),
         show_holder_name: true,
@@ -67,38 +69,44 @@ fn main() -> anyhow::Result<()> {
         })
     });
     let started = Instant::now();
-    if let Some(dir) = out.strip_suffix('/') {
+    let png = FaceFormat::Png { dpi: 300 };
+    let (summary, what) = if let Some(dir) = out.strip_suffix('/') {
         // A folder: PNG faces at 300 dpi, as the print-staff download offers them.
         let mut sink = DirSink::new(dir)?;
-        let summary = render_faces(
-            &assets,
-            &job,
-            &mut cards,
-            FaceFormat::Png { dpi: 300 },
-            &mut sink,
-        )?;
-        println!(
-            "{} cards, {} PNG faces -> {out}: {:.2} s",
-            summary.cards,
-            summary.pages,
-            started.elapsed().as_secs_f64()
-        );
-        return Ok(());
-    }
-    let file = std::fs::File::create(out)?;
-    let mut writer = BufWriter::with_capacity(1 << 20, file);
-    let summary = render_pdf(&assets, &job, &mut cards, &mut writer)?;
-    drop(writer);
+        (
+            render_faces(&assets, &job, &mut cards, png, &mut sink)?,
+            "PNG faces",
+        )
+    } else if out.ends_with(".zip") {
+        let file = std::fs::File::create(out)?;
+        let mut sink = ZipSink::new(BufWriter::with_capacity(1 << 20, file));
+        let summary = render_faces(&assets, &job, &mut cards, png, &mut sink)?;
+        sink.finish()?;
+        (summary, "PNG faces (ZIP)")
+    } else {
+        let file = std::fs::File::create(out)?;
+        let mut writer = BufWriter::with_capacity(1 << 20, file);
+        (render_pdf(&assets, &job, &mut cards, &mut writer)?, "pages")
+    };
     let elapsed = started.elapsed();
-    let size = std::fs::metadata(out)?.len();
+    let size = std::fs::metadata(out).map_or(0, |m| m.len());
     println!(
-        "{} cards, {} pages -> {out}: {:.2} s, {:.1} MB",
+        "{} cards, {} {what} -> {out}: {:.2} s, {:.1} MB, peak memory {}",
         summary.cards,
         summary.pages,
         elapsed.as_secs_f64(),
-        size as f64 / 1e6
+        size as f64 / 1e6,
+        peak_memory().unwrap_or_else(|| "unknown".to_string()),
     );
     Ok(())
+}
+
+/// The process's peak resident memory (VmHWM), on Linux.
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MB", kb / 1024.0))
 }
 
 /// A 22-character URL-safe token (128 bits), deterministic so runs are comparable.

@@ -142,6 +142,7 @@ async fn run_command(state: &AppState, command: CardsCommand) -> Result<(), CliE
                 issued.count,
                 issued.skipped
             );
+            list_shortened(state, issued.batch_id).await;
         }
         CardsCommand::Render(args) => render(state, args, &by).await?,
         CardsCommand::Revoke { serial, reason } => {
@@ -186,6 +187,27 @@ async fn run_command(state: &AppState, command: CardsCommand) -> Result<(), CliE
         }
     }
     Ok(())
+}
+
+/// Lists the cards of a new batch whose names print shortened. The batch is issued already:
+/// a failure here is a warning, not a failed command.
+async fn list_shortened(state: &AppState, batch_id: i64) {
+    match super::shortened_names(&state.db, &state.settings, batch_id).await {
+        Ok(list) if list.is_empty() => {}
+        Ok(list) => {
+            say!(
+                "names shortened on {} card(s): too long even in the smallest type with one \
+                 more line, they print shortened in the middle",
+                list.len()
+            );
+            for s in list {
+                say!("  {}\t{}\t(full name: {})", s.serial, s.printed, s.name);
+            }
+        }
+        Err(e) => {
+            eprintln!("warning: the names could not be checked against the card template: {e}")
+        }
+    }
 }
 
 async fn render(state: &AppState, args: RenderArgs, by: &IssuedBy) -> Result<(), CliError> {

@@ -22,7 +22,8 @@ mod targets;
 pub use issue::{IssueRequest, Issued, Preview, Target, issue, issue_in, preview, scope_of};
 pub use lifecycle::{reissue, revoke};
 pub use output::{
-    FolderSink, Rendered, ZipSink, render_batch_faces, render_batch_pdf, shared_assets,
+    FolderSink, Rendered, ShortenedName, ZipSink, render_batch_faces, render_batch_pdf,
+    shared_assets, shortened_names,
 };
 pub use query::{
     BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,

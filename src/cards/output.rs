@@ -85,6 +85,16 @@ async fn render_batch<T: Send + 'static>(
     + Send
     + 'static,
 ) -> Result<(Rendered, T), CardError> {
+    let (summary, output) = with_batch(db, settings, batch_id, work).await?;
+    Ok((Rendered { batch_id, summary }, output))
+}
+
+async fn with_batch<T: Send + 'static>(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch_id: i64,
+    work: impl FnOnce(&render::Assets, &PrintJob, &mut BatchCards) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, CardError> {
     let (_, job) = print_job(db, settings, batch_id).await?;
     let mut cards = BatchCards::new(
         tokio::runtime::Handle::current(),
@@ -94,13 +104,52 @@ async fn render_batch<T: Send + 'static>(
     );
     let assets_dir = settings.print_assets.clone();
     let font = settings.card_font.clone();
-    let (summary, output) = tokio::task::spawn_blocking(move || {
+    let output = tokio::task::spawn_blocking(move || {
         let assets = shared_assets(&assets_dir, font.as_deref())?;
         work(&assets, &job, &mut cards)
     })
     .await
     .map_err(|e| anyhow::anyhow!("the render task failed: {e}"))??;
-    Ok((Rendered { batch_id, summary }, output))
+    Ok(output)
+}
+
+/// A card whose holder's name is too long for its template even in the smallest type with
+/// one more line, and prints shortened in the middle.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ShortenedName {
+    pub serial: String,
+    /// The name in the register.
+    pub name: String,
+    /// What the card shows instead.
+    pub printed: String,
+}
+
+/// The cards of batch `batch_id` whose holders' names print shortened, in print order. The
+/// names are read as they are now, as a render would print them.
+pub async fn shortened_names(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    batch_id: i64,
+) -> Result<Vec<ShortenedName>, CardError> {
+    with_batch(db, settings, batch_id, |assets, job, cards| {
+        let mut fit = render::NameFit::new(assets, job)?;
+        let mut shortened = Vec::new();
+        for card in cards {
+            let card = card?;
+            let Some(name) = card.holder_name else {
+                continue;
+            };
+            if let Some(printed) = fit.shortened(&name)? {
+                shortened.push(ShortenedName {
+                    serial: card.serial,
+                    name,
+                    printed,
+                });
+            }
+        }
+        Ok(shortened)
+    })
+    .await
 }
 
 /// Records a finished render in the audit log.

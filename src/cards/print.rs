@@ -20,6 +20,10 @@ pub struct PrintJob {
     /// Issuing body, e.g. 诸暨市纪委监委.
     pub org_name: String,
     pub hotline: String,
+    /// Where to report without scanning, printed for a phone whose camera will not read the
+    /// code: the public address's host (and path) plus `/report`, e.g.
+    /// `jianduka.zhuji.gov.cn/report`.
+    pub report_address: String,
     /// Title of the negative list version, e.g. 营商环境负面清单.
     pub list_title: String,
     /// The negative-list items in order (Chinese), as printed on the front.
@@ -41,4 +45,31 @@ pub struct PrintCard {
     pub holder_detail: Option<String>,
     /// A trial print (local address allowed): the serial is followed by a 样卡 mark.
     pub sample: bool,
+}
+
+/// The report form's address as a person types it: the public base URL without its scheme,
+/// plus `/report` (the form without a card).
+pub fn report_address(base_url: &str) -> String {
+    let rest = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"))
+        .unwrap_or(base_url);
+    format!("{}/report", rest.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_address_drops_the_scheme_and_keeps_port_and_path() {
+        assert_eq!(
+            report_address("https://jianduka.zhuji.gov.cn"),
+            "jianduka.zhuji.gov.cn/report"
+        );
+        assert_eq!(
+            report_address("http://example.gov.cn:8443/jdk/"),
+            "example.gov.cn:8443/jdk/report"
+        );
+    }
 }

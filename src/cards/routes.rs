@@ -390,6 +390,7 @@ async fn batch_page(
     let batch = super::find_batch(&state.db, id).await?;
     let current = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let (cards, pages) = super::batch_cards(&state.db, id, current - 1).await?;
+    let shortened = super::shortened_names(&state.db, &state.settings, id).await?;
     page(
         &state,
         lang,
@@ -400,6 +401,7 @@ async fn batch_page(
             issued => query.issued, skipped => query.skipped,
             qr_address => format!("{}/r/…", state.settings.base_url()),
             print_warnings => print_warnings(&state, lang),
+            shortened,
         },
     )
 }

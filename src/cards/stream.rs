@@ -37,6 +37,7 @@ pub async fn print_job(
         template: batch.template.clone(),
         org_name: settings.org_name.clone(),
         hotline: settings.hotline.clone(),
+        report_address: super::print::report_address(&settings.base_url()),
         list_title: list.title,
         items: list.items.into_iter().map(|i| i.text_zh).collect(),
         show_holder_name: true,

@@ -4,10 +4,9 @@
 use anyhow::{Context, bail};
 
 use super::Face;
+use super::fit::{set_text, sizes};
 use super::qr::{QUIET_ZONE, QrMatrix};
-use super::template::{
-    Align, Element, ListStyle, MIN_QR_MODULE_MM, Rgb, Template, TextStyle, VAlign,
-};
+use super::template::{Element, ListStyle, MIN_QR_MODULE_MM, Rgb, Size, Template, TextStyle};
 use super::text::{Glyph, Line, MM_PER_PT, Shaper, width, wrap};
 use crate::cards::print::{PrintCard, PrintJob};
 
@@ -91,7 +90,8 @@ pub fn face(
             }),
             Element::Text(style) => {
                 if let Some(text) = fill_in(&style.text, job, card) {
-                    marks.extend(set_text(shaper, style, &text)?.into_iter().map(Mark::Text));
+                    let set = set_text(shaper, style, &text)?;
+                    marks.extend(set.lines.into_iter().map(Mark::Text));
                 }
             }
             Element::List(style) => {
@@ -107,7 +107,96 @@ pub fn face(
             }
         }
     }
+    bleed(&mut marks, template.card, template.sheet.bleed);
     Ok(marks)
+}
+
+/// Runs colour that touches a trim edge `bleed` mm past it: filled rectangles, and lines
+/// that end on the edge they run towards.
+fn bleed(marks: &mut [Mark], card: Size, bleed: f32) {
+    if bleed <= 0.0 {
+        return;
+    }
+    let on = |v: f32, edge: f32| (v - edge).abs() < 0.01;
+    let out = |v: f32, far: f32| {
+        if on(v, 0.0) {
+            -bleed
+        } else if on(v, far) {
+            far + bleed
+        } else {
+            v
+        }
+    };
+    for mark in marks {
+        match mark {
+            Mark::Rect {
+                bbox,
+                fill: Some(_),
+                stroke: None,
+            } => {
+                let [x, y, w, h] = *bbox;
+                let (x0, y0) = (out(x, card.width), out(y, card.height));
+                let (x1, y1) = (out(x + w, card.width), out(y + h, card.height));
+                *bbox = [x0, y0, x1 - x0, y1 - y0];
+            }
+            Mark::Line { from, to, .. } if on(from[1], to[1]) => {
+                from[0] = out(from[0], card.width);
+                to[0] = out(to[0], card.width);
+            }
+            Mark::Line { from, to, .. } if on(from[0], to[0]) => {
+                from[1] = out(from[1], card.height);
+                to[1] = out(to[1], card.height);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks how holders' names print with one template: whole, or shortened in the middle.
+pub struct NameCheck<'a> {
+    shaper: Shaper<'a>,
+    styles: Vec<&'a TextStyle>,
+}
+
+impl<'a> NameCheck<'a> {
+    /// A checker for the name boxes (`{holder_name}`) of `template`.
+    pub fn new(shaper: Shaper<'a>, template: &'a Template) -> Self {
+        let styles = template
+            .front
+            .iter()
+            .chain(&template.back)
+            .filter_map(|e| match e {
+                Element::Text(style) if style.text.contains("{holder_name}") => Some(style),
+                _ => None,
+            })
+            .collect();
+        Self { shaper, styles }
+    }
+
+    /// `None` when `name` prints whole; else the shortened text that prints instead.
+    pub fn shortened(&mut self, job: &PrintJob, name: &str) -> anyhow::Result<Option<String>> {
+        let card = PrintCard {
+            serial: "0".to_string(),
+            url: String::new(),
+            holder_name: Some(name.to_string()),
+            holder_detail: Some(String::new()),
+            sample: false,
+        };
+        for style in &self.styles {
+            let Some(text) = fill_in(&style.text, job, Some(&card)) else {
+                continue;
+            };
+            if super::fit::fits_one_line(&mut self.shaper, style, &text)? {
+                continue;
+            }
+            let set = set_text(&mut self.shaper, style, &text)?;
+            if set.shortened {
+                let printed = set.lines.iter().map(Line::text).collect();
+                return Ok(Some(printed));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Replaces the placeholders; `None` when the text names something this card does not show.
@@ -119,7 +208,8 @@ fn fill_in(text: &str, job: &PrintJob, card: Option<&PrintCard>) -> Option<Strin
     let mut out = text
         .replace("{org_name}", &job.org_name)
         .replace("{list_title}", &job.list_title)
-        .replace("{hotline}", &job.hotline);
+        .replace("{hotline}", &job.hotline)
+        .replace("{report_address}", &job.report_address);
     let serial = card.map(|c| {
         if c.sample {
             format!("{} {}", c.serial, crate::cards::SAMPLE_MARK)
@@ -138,89 +228,6 @@ fn fill_in(text: &str, job: &PrintJob, card: Option<&PrintCard>) -> Option<Strin
         }
     }
     (!out.trim().is_empty()).then_some(out)
-}
-
-/// Font sizes to try, largest first, in quarter points.
-fn sizes(max: f32, min: f32) -> impl Iterator<Item = f32> {
-    let steps = ((max - min) / 0.25).floor().max(0.0) as usize;
-    (0..=steps).map(move |i| max - i as f32 * 0.25)
-}
-
-/// Sets text in its box: shrink first (down to 80 % of the size), then wrap, then shrink
-/// further down to `min_size`; as a last resort the last line ends in "…". Nothing overflows.
-fn set_text(shaper: &mut Shaper<'_>, style: &TextStyle, text: &str) -> anyhow::Result<Vec<Line>> {
-    // "\n" in a template text forces a break: a writer can choose where a phrase turns.
-    let paragraphs = text
-        .split('\n')
-        .map(|p| shaper.glyphs(p.trim(), style.weight))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let wrap_all = |max_em: f32| -> Vec<Vec<Glyph>> {
-        paragraphs.iter().flat_map(|p| wrap(p, max_em)).collect()
-    };
-    let [_, _, bw, bh] = style.bbox;
-    let soft_floor = style.min_size.max(style.size * 0.8);
-    let fits =
-        |size: f32, lines: usize| lines as f32 * size * MM_PER_PT * style.line_height <= bh + 0.01;
-    for floor in [soft_floor, style.min_size] {
-        for n in 1..=style.max_lines {
-            for size in sizes(style.size, floor) {
-                let lines = wrap_all(bw / (size * MM_PER_PT));
-                if lines.len() <= n && fits(size, lines.len()) {
-                    return Ok(place(shaper, style, size, lines));
-                }
-            }
-        }
-    }
-    let size = style.min_size;
-    let max_em = bw / (size * MM_PER_PT);
-    let mut lines = wrap_all(max_em);
-    let room = (bh / (size * MM_PER_PT * style.line_height)).floor() as usize;
-    let keep = room.min(style.max_lines).max(1);
-    if lines.len() > keep {
-        lines.truncate(keep);
-        let ellipsis = shaper.glyphs("…", style.weight)?;
-        if let Some(last) = lines.last_mut() {
-            while !last.is_empty() && width(last) + width(&ellipsis) > max_em {
-                last.pop();
-            }
-            last.extend(ellipsis);
-        }
-    }
-    Ok(place(shaper, style, size, lines))
-}
-
-fn place(shaper: &Shaper<'_>, style: &TextStyle, size: f32, lines: Vec<Vec<Glyph>>) -> Vec<Line> {
-    let [bx, by, bw, bh] = style.bbox;
-    let em = size * MM_PER_PT;
-    let line_h = em * style.line_height;
-    let block = line_h * lines.len() as f32;
-    let top = match style.valign {
-        VAlign::Top => by,
-        VAlign::Middle => by + (bh - block) / 2.0,
-        VAlign::Bottom => by + bh - block,
-    };
-    let (asc, desc) = shaper.metrics(style.weight);
-    let first_baseline = top + (line_h - (asc - desc) * em) / 2.0 + asc * em;
-    lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, glyphs)| {
-            let w = width(&glyphs) * em;
-            let x = match style.align {
-                Align::Left => bx,
-                Align::Center => bx + (bw - w) / 2.0,
-                Align::Right => bx + bw - w,
-            };
-            Line {
-                x,
-                baseline: first_baseline + i as f32 * line_h,
-                size,
-                weight: style.weight,
-                color: style.color,
-                glyphs,
-            }
-        })
-        .collect()
 }
 
 /// Sets the numbered list with right-aligned numbers and a hanging indent, at the largest size

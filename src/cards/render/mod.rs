@@ -2,12 +2,19 @@
 //!
 //! The layout lives in templates under `print-assets/templates/` ([`template`]); [`layout`]
 //! turns a template face into positioned marks, which [`pdf`], [`svg`] and [`png`] draw.
-//! The PDF is written as it goes (see [`pdf`]), so memory stays flat however large the batch.
+//! The PDF is written as it goes (see [`pdf`]), and PNG faces are drawn on every core but
+//! written in order (see [`png`]), so memory stays flat however large the batch.
+//!
+//! Print files carry the template's bleed: colour that touches a trim edge runs past it. The
+//! PDF's imposition leaves room for it; a PNG or SVG face file is the card plus the bleed on
+//! every side. Previews of one face ([`render_face`]) show the card as cut.
 
+mod fit;
 mod layout;
 mod pdf;
 mod png;
 mod qr;
+mod raster;
 mod sink;
 mod svg;
 pub mod template;
@@ -19,12 +26,10 @@ mod tests;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use resvg::usvg;
 
-use self::layout::Part;
+use self::layout::{NameCheck, Part};
 use self::template::Template;
 use self::text::{Fonts, Shaper};
 use super::print::{PrintCard, PrintJob};
@@ -36,7 +41,6 @@ pub struct Assets {
     root: PathBuf,
     templates: HashMap<String, Template>,
     fonts: Fonts,
-    font_db: Arc<usvg::fontdb::Database>,
 }
 
 impl Assets {
@@ -44,12 +48,10 @@ impl Assets {
     pub fn load(print_assets: &Path, extra_font: Option<&Path>) -> anyhow::Result<Self> {
         let templates = template::load_all(&print_assets.join("templates"))?;
         let fonts = Fonts::load(print_assets, extra_font)?;
-        let font_db = png::font_db(&fonts);
         Ok(Self {
             root: print_assets.to_path_buf(),
             templates,
             fonts,
-            font_db,
         })
     }
 
@@ -102,15 +104,6 @@ pub enum FaceFormat {
     Svg,
 }
 
-impl FaceFormat {
-    fn extension(self) -> &'static str {
-        match self {
-            FaceFormat::Png { .. } => "png",
-            FaceFormat::Svg => "svg",
-        }
-    }
-}
-
 /// Where rendered face files go (a folder, a ZIP).
 pub trait FaceSink {
     /// Stores one file.
@@ -138,7 +131,7 @@ pub fn render_pdf(
 }
 
 /// Writes each card's front and back as separate PNG or SVG files into `sink`, named
-/// `{serial}-front.png`, `{serial}-back.svg` and so on.
+/// `{serial}-front.png`, `{serial}-back.svg` and so on: the card plus its bleed.
 pub fn render_faces(
     assets: &Assets,
     job: &PrintJob,
@@ -147,20 +140,19 @@ pub fn render_faces(
     sink: &mut dyn FaceSink,
 ) -> anyhow::Result<RenderSummary> {
     let template = assets.template(&job.template)?;
+    if let FaceFormat::Png { dpi } = format {
+        return png::batch(&assets.fonts, template, job, cards, dpi, sink);
+    }
     let mut shaper = Shaper::new(&assets.fonts)?;
     let mut summary = RenderSummary::default();
     for card in cards {
         let card = card?;
         for face in [Face::Front, Face::Back] {
-            let bytes = face_bytes(assets, &mut shaper, template, job, &card, face, format)
+            let marks = layout::face(&mut shaper, template, face, job, Some(&card), Part::All)
                 .with_context(|| format!("card {}", card.serial))?;
-            let name = format!(
-                "{}-{}.{}",
-                card.serial,
-                face.file_part(),
-                format.extension()
-            );
-            sink.put(&name, &bytes)?;
+            let svg = svg::face(&assets.fonts, template.card, template.sheet.bleed, &marks);
+            let name = format!("{}-{}.svg", card.serial, face.file_part());
+            sink.put(&name, svg.as_bytes())?;
             summary.pages += 1;
         }
         summary.cards += 1;
@@ -168,7 +160,7 @@ pub fn render_faces(
     Ok(summary)
 }
 
-/// One face of one card (previews in the print-staff UI).
+/// One face of one card, as cut (no bleed): previews in the print-staff UI.
 pub fn render_face(
     assets: &Assets,
     job: &PrintJob,
@@ -177,23 +169,35 @@ pub fn render_face(
     format: FaceFormat,
 ) -> anyhow::Result<Vec<u8>> {
     let template = assets.template(&job.template)?;
-    let mut shaper = Shaper::new(&assets.fonts)?;
-    face_bytes(assets, &mut shaper, template, job, card, face, format)
+    match format {
+        FaceFormat::Png { dpi } => png::face(&assets.fonts, template, job, card, face, dpi, 0.0),
+        FaceFormat::Svg => {
+            let mut shaper = Shaper::new(&assets.fonts)?;
+            let marks = layout::face(&mut shaper, template, face, job, Some(card), Part::All)?;
+            Ok(svg::face(&assets.fonts, template.card, 0.0, &marks).into_bytes())
+        }
+    }
 }
 
-fn face_bytes(
-    assets: &Assets,
-    shaper: &mut Shaper<'_>,
-    template: &Template,
-    job: &PrintJob,
-    card: &PrintCard,
-    face: Face,
-    format: FaceFormat,
-) -> anyhow::Result<Vec<u8>> {
-    let marks = layout::face(shaper, template, face, job, Some(card), Part::All)?;
-    let svg = svg::face(&assets.fonts, template.card, &marks);
-    match format {
-        FaceFormat::Svg => Ok(svg.into_bytes()),
-        FaceFormat::Png { dpi } => png::rasterise(&assets.font_db, &svg, dpi),
+/// Checks holders' names against a job's template: which ones print shortened.
+pub struct NameFit<'a> {
+    job: &'a PrintJob,
+    check: NameCheck<'a>,
+}
+
+impl<'a> NameFit<'a> {
+    /// A checker for `job`'s template.
+    pub fn new(assets: &'a Assets, job: &'a PrintJob) -> anyhow::Result<Self> {
+        let template = assets.template(&job.template)?;
+        let shaper = Shaper::new(&assets.fonts)?;
+        Ok(Self {
+            job,
+            check: NameCheck::new(shaper, template),
+        })
+    }
+
+    /// `None` when `name` prints whole; otherwise the shortened text the card shows.
+    pub fn shortened(&mut self, name: &str) -> anyhow::Result<Option<String>> {
+        self.check.shortened(self.job, name)
     }
 }

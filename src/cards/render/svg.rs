@@ -1,5 +1,5 @@
-//! SVG faces. Every character is placed at the x the layout computed, so the SVG (and the PNG
-//! rasterised from it) shows exactly the lines and sizes the PDF does.
+//! SVG faces. Every character is placed at the x the layout computed, so the SVG shows exactly
+//! the lines and sizes the PDF and the PNG do.
 
 use std::fmt::Write as _;
 
@@ -7,19 +7,21 @@ use super::layout::Mark;
 use super::template::{Size, Weight};
 use super::text::{Fonts, MM_PER_PT};
 
-/// Writes one face, `card` millimetres in size, as a standalone SVG document.
-pub fn face(fonts: &Fonts, card: Size, marks: &[Mark]) -> String {
+/// Writes one face, `card` millimetres in size plus `bleed` on every side, as a standalone SVG
+/// document; the trim box keeps coordinates from (0, 0), so the file's own edges lie `bleed`
+/// outside it.
+pub fn face(fonts: &Fonts, card: Size, bleed: f32, marks: &[Mark]) -> String {
     let mut s = String::with_capacity(16 * 1024);
+    let (w, h) = (card.width + 2.0 * bleed, card.height + 2.0 * bleed);
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="0 0 {w} {h}">"#,
-        w = card.width,
-        h = card.height
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" viewBox="{o} {o} {w} {h}">"#,
+        o = -bleed
     );
     let _ = write!(
         s,
-        r##"<rect x="0" y="0" width="{}" height="{}" fill="#ffffff"/>"##,
-        card.width, card.height
+        r##"<rect x="{o}" y="{o}" width="{w}" height="{h}" fill="#ffffff"/>"##,
+        o = -bleed
     );
     for mark in marks {
         match mark {

@@ -42,10 +42,72 @@ pub struct Sheet {
     pub crop_mark_length: f32,
     #[serde(default = "default_crop_offset")]
     pub crop_mark_offset: f32,
+    /// How far colour that touches a trim edge runs past it, so that a cut a hair off leaves
+    /// no white (or coloured) sliver. The imposition leaves room for it.
+    #[serde(default)]
+    pub bleed: f32,
+    /// Every second row is turned half round, so neighbouring rows meet edge to edge where
+    /// their edges look alike (foot to foot, head to head) and share one cut (`gap_y = 0`).
+    #[serde(default)]
+    pub turn_every_other_row: bool,
 }
 
 fn default_crop_offset() -> f32 {
     2.0
+}
+
+/// The most bleed a template may ask for.
+const MAX_BLEED: f32 = 5.0;
+
+impl Sheet {
+    /// Checks that the cards, their bleed and the crop marks fit on the sheet without
+    /// running into each other.
+    fn check(&self, card: Size) -> anyhow::Result<()> {
+        if self.columns == 0 || self.rows == 0 {
+            bail!("the sheet needs at least one column and one row");
+        }
+        let b = self.bleed;
+        if !(0.0..=MAX_BLEED).contains(&b) {
+            bail!("bleed {b} mm is outside 0 to {MAX_BLEED} mm");
+        }
+        let used_w = self.columns as f32 * card.width + (self.columns - 1) as f32 * self.gap_x;
+        let used_h = self.rows as f32 * card.height + (self.rows - 1) as f32 * self.gap_y;
+        if used_w > self.width + 0.01 || used_h > self.height + 0.01 {
+            bail!(
+                "{}×{} cards do not fit on the sheet",
+                self.columns,
+                self.rows
+            );
+        }
+        for (name, gap) in [("gap_x", self.gap_x), ("gap_y", self.gap_y)] {
+            // A shared cut (no gap) is fine; otherwise both neighbours' bleed must fit.
+            if gap < 0.0 || (gap > 0.0 && gap + 0.01 < 2.0 * b) {
+                bail!(
+                    "{name} = {gap} mm leaves no room for the {b} mm bleed of both neighbours: \
+                     make it 0 (one shared cut) or at least {} mm",
+                    2.0 * b
+                );
+            }
+        }
+        let margin_x = (self.width - used_w) / 2.0;
+        let margin_y = (self.height - used_h) / 2.0;
+        if margin_x + 0.01 < b || margin_y + 0.01 < b {
+            bail!("the sheet leaves no margin for the {b} mm bleed around the cards");
+        }
+        if self.crop_mark_length > 0.0 {
+            if self.crop_mark_offset + 0.01 < b {
+                bail!(
+                    "crop marks start {} mm from the cards, inside the {b} mm bleed",
+                    self.crop_mark_offset
+                );
+            }
+            let reach = self.crop_mark_offset + self.crop_mark_length;
+            if margin_x + 0.01 < reach || margin_y + 0.01 < reach {
+                bail!("crop marks reaching {reach} mm from the cards run off the sheet");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Width and height in millimetres.
@@ -137,8 +199,8 @@ pub enum Element {
     },
 }
 
-/// A text box; `text` may contain `{org_name}`, `{list_title}`, `{hotline}`, `{serial}`,
-/// `{holder_name}`, `{holder_detail}`.
+/// A text box; `text` may contain `{org_name}`, `{list_title}`, `{hotline}`,
+/// `{report_address}`, `{serial}`, `{holder_name}`, `{holder_detail}`.
 #[derive(Debug, Clone)]
 pub struct TextStyle {
     pub bbox: [f32; 4],
@@ -252,15 +314,7 @@ pub fn load_all(dir: &Path) -> anyhow::Result<HashMap<String, Template>> {
 /// Parses and checks one template.
 pub fn parse(name: &str, text: &str) -> anyhow::Result<Template> {
     let raw: RawTemplate = toml::from_str(text)?;
-    let s = &raw.sheet;
-    if s.columns == 0 || s.rows == 0 {
-        bail!("the sheet needs at least one column and one row");
-    }
-    let used_w = s.columns as f32 * raw.card.width + (s.columns - 1) as f32 * s.gap_x;
-    let used_h = s.rows as f32 * raw.card.height + (s.rows - 1) as f32 * s.gap_y;
-    if used_w > s.width + 0.01 || used_h > s.height + 0.01 {
-        bail!("{}×{} cards do not fit on the sheet", s.columns, s.rows);
-    }
+    raw.sheet.check(raw.card)?;
     let colors = |c: &Option<String>, what: &str| -> anyhow::Result<Option<Rgb>> {
         let Some(c) = c else { return Ok(None) };
         let value = raw.colors.get(c).map(String::as_str).unwrap_or(c);

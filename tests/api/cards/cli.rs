@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 use jianduka::entities::cards;
 use sea_orm::{Database, EntityTrait};
 
-use super::{REGISTER, seed_register, seed_service_points};
+use super::{REGISTER, SIXTY, absurd_name, add_enterprise, seed_register, seed_service_points};
 use crate::helpers::temp_dir;
 
 fn jianduka(dir: &str, args: &[&str]) -> Output {
@@ -341,4 +341,35 @@ async fn cards_for_an_address_no_phone_can_open_are_refused_unless_a_trial_and_t
             "one mark per card: {trial}"
         );
     }
+}
+
+#[tokio::test]
+async fn cards_issue_lists_the_cards_whose_names_print_shortened() {
+    let dir = data_dir_with_register().await;
+    let db = Database::connect(format!("sqlite://{dir}/jianduka.db?mode=rwc"))
+        .await
+        .expect("open the database");
+    add_enterprise(&db, "91330681MA2B000004", SIXTY, "店口镇").await;
+    let absurd = absurd_name();
+    let holder = add_enterprise(&db, "91330681MA2B000005", &absurd, "店口镇").await;
+    let output = jianduka(&dir, &["cards", "issue", "--all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("batch 1: 5 issued"), "{out}");
+    assert!(out.contains("names shortened on 1 card"), "{out}");
+    let listed: Vec<&str> = out.lines().filter(|l| l.contains('…')).collect();
+    assert_eq!(listed.len(), 1, "only the absurd name: {out}");
+    let card = cards::Entity::find()
+        .all(&db)
+        .await
+        .expect("cards")
+        .into_iter()
+        .find(|c| c.enterprise_id == Some(holder.id))
+        .expect("the long-named enterprise got a card");
+    assert!(
+        listed[0].contains(&card.serial)
+            && listed[0].contains("浙江省绍兴市")
+            && listed[0].contains(&absurd),
+        "serial, what prints and the full name: {out}"
+    );
 }

@@ -19,6 +19,14 @@ pub const REGISTER: [(&str, &str, &str); 3] = [
     ("91330681MA2B000003", "浙江翀彧科技有限公司", "店口镇"),
 ];
 
+/// A 60-character enterprise name: the longest a card promises to print whole.
+pub const SIXTY: &str = "浙江省绍兴市诸暨市山下湖镇华东国际珠宝城珍珠产业发展集团股份有限公司（诸暨）珍珠饰品设计研究院附属实验工厂暨第十三分公司";
+
+/// A name no card can hold, even in the smallest type with one more line.
+pub fn absurd_name() -> String {
+    format!("{}{}", SIXTY.repeat(2), "诸暨第三分公司")
+}
+
 /// Puts the test register in the database, as an import would.
 pub async fn seed_register(db: &impl sea_orm::ConnectionTrait) {
     for (uscc, name, district) in REGISTER {

@@ -4,7 +4,10 @@ use jianduka::auth::Role;
 use jianduka::entities::cards;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use super::{batch_id_of, cards_of, login_as, post_issue, seed_register, seed_service_points};
+use super::{
+    SIXTY, absurd_name, add_enterprise, batch_id_of, cards_of, login_as, post_issue, seed_register,
+    seed_service_points,
+};
 use crate::helpers::{TestApp, on_each_database};
 
 async fn issued_batch(app: &TestApp, csrf: &str) -> i64 {
@@ -454,6 +457,51 @@ async fn revoking_or_reissuing_without_ticking_the_confirmation_changes_nothing(
             cards::Entity::find().count(&app.db).await.expect("count"),
             3,
             "no new card"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_page_lists_the_cards_whose_names_print_shortened() {
+    on_each_database(async |app| {
+        seed_register(&app.db).await;
+        let csrf = login_as(&app, "printer", Role::PrintStaff).await;
+        let plain = issued_batch(&app, &csrf).await;
+        let page = app.get(&format!("/staff/batches/{plain}")).await;
+        let page = page.text().await.expect("body");
+        assert!(!page.contains("从中间省略"), "nothing to list: {page}");
+
+        add_enterprise(&app.db, "91330681MA2B000004", SIXTY, "店口镇").await;
+        let absurd = absurd_name();
+        add_enterprise(&app.db, "91330681MA2B000005", &absurd, "店口镇").await;
+        let response = post_issue(
+            &app,
+            &csrf,
+            &[("target", "district"), ("district", "店口镇")],
+        )
+        .await;
+        let batch_id = batch_id_of(&response);
+        let cards = cards_of(&app, batch_id).await;
+        assert_eq!(cards.len(), 2, "the two new enterprises");
+        let page = app
+            .get(&format!("/staff/batches/{batch_id}?issued=2&skipped=1"))
+            .await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.expect("body");
+        assert!(page.contains("以下 1 张卡的名称太长"), "{page}");
+        let notice = &page[page.find("以下 1 张卡").expect("notice")..];
+        let notice = &notice[..notice.find("</div>").expect("end of the notice")];
+        let long_card = cards
+            .iter()
+            .find(|c| c.position_in_batch == 2)
+            .expect("the second card");
+        assert!(notice.contains(&long_card.serial), "{notice}");
+        assert!(notice.contains('…') && notice.contains(&absurd), "{notice}");
+        assert_eq!(
+            notice.matches("<li>").count(),
+            1,
+            "a 60-character name prints whole"
         );
     })
     .await;

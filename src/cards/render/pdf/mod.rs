@@ -8,6 +8,7 @@
 
 mod content;
 mod fonts;
+mod imposition;
 mod objects;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -18,6 +19,7 @@ use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref};
 
 use self::content::PT;
 use self::fonts::{FontUse, RESOURCE_NAMES};
+use self::imposition::Imposition;
 use self::objects::ObjectWriter;
 use super::layout::{self, Part};
 use super::template::Template;
@@ -29,60 +31,6 @@ use crate::cards::print::{PrintCard, PrintJob};
 /// the fastest level, which keeps a 10,000-card batch well under the time budget.
 pub(crate) fn deflate(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 1)
-}
-
-/// Where the cards of one sheet sit, in mm from the sheet's top-left corner.
-struct Imposition {
-    slots: Vec<(f32, f32)>,
-    xs: Vec<f32>,
-    ys: Vec<f32>,
-    grid: [f32; 4],
-}
-
-impl Imposition {
-    fn new(t: &Template, mirrored: bool) -> Self {
-        let s = &t.sheet;
-        let (cw, ch) = (t.card.width, t.card.height);
-        let used_w = s.columns as f32 * cw + (s.columns - 1) as f32 * s.gap_x;
-        let used_h = s.rows as f32 * ch + (s.rows - 1) as f32 * s.gap_y;
-        let left = (s.width - used_w) / 2.0;
-        let top = (s.height - used_h) / 2.0;
-        let mut slots = Vec::new();
-        let mut xs: Vec<f32> = Vec::new();
-        let mut ys: Vec<f32> = Vec::new();
-        for row in 0..s.rows {
-            for col in 0..s.columns {
-                let mut x = left + col as f32 * (cw + s.gap_x);
-                if mirrored {
-                    x = s.width - x - cw;
-                }
-                let y = top + row as f32 * (ch + s.gap_y);
-                slots.push((x, y));
-                for v in [x, x + cw] {
-                    if !xs.iter().any(|e| (e - v).abs() < 0.01) {
-                        xs.push(v);
-                    }
-                }
-                for v in [y, y + ch] {
-                    if !ys.iter().any(|e| (e - v).abs() < 0.01) {
-                        ys.push(v);
-                    }
-                }
-            }
-        }
-        let grid_left = if mirrored {
-            s.width - left - used_w
-        } else {
-            left
-        };
-        let grid = [grid_left, top, grid_left + used_w, top + used_h];
-        Self {
-            slots,
-            xs,
-            ys,
-            grid,
-        }
-    }
 }
 
 /// Renders the batch; see the module documentation.
@@ -115,8 +63,15 @@ pub fn render(
         let form = w.alloc();
         let mut chunk = Chunk::new();
         let mut x = chunk.form_xobject(form, &data);
-        x.bbox(Rect::new(0.0, 0.0, card_w * PT, card_h * PT))
-            .filter(Filter::FlateDecode);
+        // The bleed lies outside the card: the form's box takes it in.
+        let b = template.sheet.bleed;
+        x.bbox(Rect::new(
+            -b * PT,
+            -b * PT,
+            (card_w + b) * PT,
+            (card_h + b) * PT,
+        ))
+        .filter(Filter::FlateDecode);
         x.pair(Name(b"Resources"), resources);
         x.finish();
         w.write(&chunk)?;
@@ -147,9 +102,25 @@ pub fn render(
         for (i, face) in [Face::Front, Face::Back].into_iter().enumerate() {
             let imposition = &layouts[i];
             let mut c = Content::new();
-            for (slot, (card, &(x, y))) in batch.iter().zip(&imposition.slots).enumerate() {
-                let origin = [1.0, 0.0, 0.0, 1.0, x * PT, (sheet.height - y - card_h) * PT];
+            for (slot, (card, place)) in batch.iter().zip(&imposition.slots).enumerate() {
+                let (x, y) = (place.x, place.y);
+                let origin = if place.turned {
+                    [
+                        -1.0,
+                        0.0,
+                        0.0,
+                        -1.0,
+                        (x + card_w) * PT,
+                        (sheet.height - y) * PT,
+                    ]
+                } else {
+                    [1.0, 0.0, 0.0, 1.0, x * PT, (sheet.height - y - card_h) * PT]
+                };
                 c.save_state();
+                let [cx, cy, cw, ch] = place.clip;
+                c.rect(cx * PT, (sheet.height - cy - ch) * PT, cw * PT, ch * PT);
+                c.clip_nonzero();
+                c.end_path();
                 c.transform(origin);
                 if forms[i].is_some() {
                     c.x_object(Name(FORM_NAMES[i]));
@@ -250,11 +221,11 @@ pub fn render(
 /// grid make zbar (the usual batch checker) miss about one in a hundred of them, a known zbar
 /// weakness (mchehab/zbar#182); a shift this small is invisible once the cards are cut.
 fn nudge_qr(marks: &mut [layout::Mark], slot: usize) {
-    const STEPS: [f32; 5] = [0.0, 0.26, 0.13, 0.39, 0.07];
+    const STEPS: [f32; 7] = [0.0, 0.45, 0.2, 0.65, 0.1, 0.3, 0.55];
     for mark in marks {
         if let layout::Mark::Qr { x, y, .. } = mark {
             *x += STEPS[slot % STEPS.len()];
-            *y += STEPS[(slot / 2 + slot) % STEPS.len()];
+            *y += STEPS[(slot * 3 + 2) % STEPS.len()];
         }
     }
 }

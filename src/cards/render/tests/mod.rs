@@ -8,6 +8,8 @@ use std::process::Command;
 use super::*;
 use crate::cards::print::PrintKind;
 
+mod print_shop;
+
 /// The shipped negative list (Chinese), as printed on every card front.
 fn items() -> [&'static str; 10] {
     crate::negative_list::DEFAULT_ITEMS.map(|(zh, _)| zh)
@@ -46,6 +48,7 @@ fn job(template: &str) -> PrintJob {
         template: template.to_string(),
         org_name: "诸暨市纪委监委".to_string(),
         hotline: "0575-87012345".to_string(),
+        report_address: "jianduka.example.gov.cn/report".to_string(),
         list_title: "营商环境负面清单".to_string(),
         items: items().map(String::from).to_vec(),
         show_holder_name: true,
