@@ -96,14 +96,7 @@ pub struct Painter<'a> {
 impl<'a> Painter<'a> {
     /// Parses the font tables once.
     pub fn new(fonts: &'a Fonts) -> anyhow::Result<Self> {
-        let faces = fonts
-            .files
-            .iter()
-            .map(|f| {
-                ttf_parser::Face::parse(&f.bytes, 0)
-                    .map_err(|e| anyhow::anyhow!("font {} is not usable: {e}", f.family))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let faces = fonts.faces()?;
         Ok(Self {
             fonts,
             faces,

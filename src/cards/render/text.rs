@@ -72,6 +72,17 @@ pub struct Fonts {
 }
 
 impl Fonts {
+    /// Every font's tables, parsed (once per render or per painting thread).
+    pub fn faces(&self) -> anyhow::Result<Vec<ttf_parser::Face<'_>>> {
+        self.files
+            .iter()
+            .map(|f| {
+                ttf_parser::Face::parse(&f.bytes, 0)
+                    .map_err(|e| anyhow::anyhow!("font {} is not usable: {e}", f.family))
+            })
+            .collect()
+    }
+
     /// Loads the shipped faces from `print_assets`, and `extra` (tried first) if given.
     pub fn load(print_assets: &Path, extra: Option<&Path>) -> anyhow::Result<Self> {
         let mut files = Vec::new();
@@ -154,14 +165,7 @@ pub struct Shaper<'a> {
 impl<'a> Shaper<'a> {
     /// Parses the font tables once per render.
     pub fn new(fonts: &'a Fonts) -> anyhow::Result<Self> {
-        let faces = fonts
-            .files
-            .iter()
-            .map(|f| {
-                ttf_parser::Face::parse(&f.bytes, 0)
-                    .map_err(|e| anyhow::anyhow!("font {} is not usable: {e}", f.family))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let faces = fonts.faces()?;
         Ok(Self {
             fonts,
             faces,
