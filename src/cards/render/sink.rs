@@ -85,7 +85,7 @@ mod tests {
 
     use super::*;
 
-    /// Reads `zip` with Python's `zipfile`: `testzip()` (every CRC checked) must find nothing
+    /// Reads `zip` with Python's `zipfile` (and Info-ZIP `unzip -t`): `testzip()` (every CRC checked) must find nothing
     /// wrong; returns one line per entry, `name method size sha256-of-contents`.
     fn python_lists(zip: &[u8], test: &str) -> Vec<String> {
         let path =
@@ -102,7 +102,17 @@ mod tests {
             .arg(&path)
             .output()
             .expect("python3 runs");
+        // Info-ZIP's `unzip -t` checks every entry too, where it is installed.
+        let unzip = Command::new("unzip").arg("-tq").arg(&path).output();
         let _ = std::fs::remove_file(&path);
+        match unzip {
+            Ok(unzip) => assert!(
+                unzip.status.success(),
+                "unzip refused the archive: {}",
+                String::from_utf8_lossy(&unzip.stdout)
+            ),
+            Err(e) => eprintln!("unzip not run ({e}); Python's zipfile only"),
+        }
         assert!(
             out.status.success(),
             "python3 zipfile refused the archive: {}",
