@@ -22,13 +22,14 @@ mod targets;
 pub use issue::{IssueRequest, Issued, Preview, Target, issue, issue_in, preview, scope_of};
 pub use lifecycle::{reissue, revoke};
 pub use output::{
-    FolderSink, Rendered, ShortenedName, ZipSink, render_batch_faces, render_batch_pdf,
-    shared_assets, shortened_names,
+    FolderSink, Rendered, ShortenedName, render_batch_faces, render_batch_pdf, shared_assets,
+    shortened_names,
 };
 pub use query::{
     BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
     find_batch, list_batches, search_cards, service_point_choices,
 };
+pub use render::ZipSink;
 pub use stats::{Stats, districts, stats};
 pub use stream::{BatchCards, print_card_for, print_job};
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sea_orm::DatabaseConnection;
 
 use super::print::PrintJob;
-use super::render::{self, FaceFormat, FaceSink, RenderSummary};
+use super::render::{self, FaceFormat, FaceSink, RenderSummary, safe_name};
 use super::stream::{BatchCards, print_job};
 use super::{CardError, IssuedBy};
 use crate::config::Settings;
@@ -198,76 +198,5 @@ impl FaceSink for FolderSink {
         }
         std::fs::write(&path, bytes)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
-    }
-}
-
-/// Face files written into a ZIP streamed to `W` (no seeking: works on a socket too).
-pub struct ZipSink<W: Write> {
-    zip: zip::ZipWriter<zip::write::StreamWriter<W>>,
-}
-
-impl<W: Write> ZipSink<W> {
-    /// A ZIP written to `out`.
-    pub fn new(out: W) -> Self {
-        Self {
-            zip: zip::ZipWriter::new_stream(out),
-        }
-    }
-
-    /// Writes the central directory and returns the writer.
-    pub fn finish(self) -> anyhow::Result<W> {
-        let mut out = self.zip.finish()?.into_inner();
-        out.flush()?;
-        Ok(out)
-    }
-}
-
-impl<W: Write> FaceSink for ZipSink<W> {
-    fn put(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let name = safe_name(name)?;
-        // PNG is compressed already; SVG text deflates well.
-        let method = if name.ends_with(".png") {
-            zip::CompressionMethod::Stored
-        } else {
-            zip::CompressionMethod::Deflated
-        };
-        let options = zip::write::SimpleFileOptions::default().compression_method(method);
-        self.zip.start_file(name, options)?;
-        self.zip.write_all(bytes)?;
-        Ok(())
-    }
-}
-
-/// A face file name must stay inside its folder or archive: relative, `/`-separated, no
-/// `..` or hidden components.
-fn safe_name(name: &str) -> anyhow::Result<&str> {
-    let unsafe_component = |c: &str| c.is_empty() || c.starts_with('.');
-    if name.contains('\\') || name.split('/').any(unsafe_component) {
-        anyhow::bail!("the renderer proposed an unsafe file name {name:?}");
-    }
-    Ok(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_zip_sink_writes_a_readable_archive_without_seeking() {
-        let mut sink = ZipSink::new(Vec::new());
-        sink.put("C0001-00001-front.svg", b"<svg/>").expect("put");
-        sink.put("C0001-00001-back.png", b"\x89PNG").expect("put");
-        let bytes = sink.finish().expect("finish");
-        let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("readable");
-        assert_eq!(archive.len(), 2);
-    }
-
-    #[test]
-    fn face_names_cannot_leave_their_folder() {
-        assert!(safe_name("../x.png").is_err());
-        assert!(safe_name("/etc/x.png").is_err());
-        assert!(safe_name("a\\b.png").is_err());
-        assert!(safe_name("C0001-00001/front.png").is_ok());
-        assert!(safe_name("C0001-00001-front.png").is_ok());
     }
 }

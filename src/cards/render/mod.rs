@@ -19,6 +19,7 @@ mod sink;
 mod svg;
 pub mod template;
 mod text;
+mod zipstream;
 
 #[cfg(test)]
 mod tests;
@@ -34,7 +35,7 @@ use self::template::Template;
 use self::text::{Fonts, Shaper};
 use super::print::{PrintCard, PrintJob};
 
-pub use self::sink::{DirSink, ZipSink};
+pub use self::sink::{DirSink, ZipSink, safe_name};
 
 /// Templates and fonts, loaded once from `print-assets/` and shared by every render.
 pub struct Assets {
