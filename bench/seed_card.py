@@ -13,7 +13,7 @@ cur.execute("INSERT INTO enterprises (uscc, name, district, created_at, updated_
             ("91330681BENCH" + token[:5], "诸暨市压测袜业有限公司", "暨阳街道", now, now))
 enterprise = cur.lastrowid
 cur.execute("INSERT INTO card_batches (kind, channel, template, list_version_id, scope, card_count, created_by_label, created_at)"
-            " VALUES ('card', 'door_to_door', 'id1', ?, 'bench', 1, 'bench', ?)", (version, now))
+            " VALUES ('card', 'visit', 'id1', ?, 'bench', 1, 'bench', ?)", (version, now))
 batch = cur.lastrowid
 cur.execute("INSERT INTO cards (serial, token, batch_id, position_in_batch, enterprise_id, status, issued_at)"
             " VALUES (?, ?, ?, 1, ?, 'active', ?)", ("BENCH-" + token[:6], token, batch, enterprise, now))
