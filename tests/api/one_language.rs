@@ -227,7 +227,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
                 .text()
                 .await
                 .expect("body");
-            let expected = if lang == "en" { "Assigned to inspector.li" } else { "指派 inspector.li" };
+            let expected = if lang == "en" { "Assigned: to inspector.li" } else { "分派：由 inspector.li 办理" };
             assert!(history.contains(expected), "{history}");
 
             // Refusals and errors, each in the page's language.
@@ -388,7 +388,7 @@ async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_a
             .await;
         browser.wait_for_text("h1", &case.number).await;
         let page = browser.source().await;
-        assert!(page.contains("Assigned to inspector.li"), "{page}");
+        assert!(page.contains("Assigned: to inspector.li"), "{page}");
         assert_one_language("the case page in Chromium", "en", &page, &data);
         browser.screenshot("case-en").await;
 
@@ -412,7 +412,7 @@ async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_a
             .await;
         browser.wait_for_text("h1", &case.number).await;
         let page = browser.source().await;
-        assert!(page.contains("指派 inspector.li"), "{page}");
+        assert!(page.contains("分派：由 inspector.li 办理"), "{page}");
         assert_one_language("the case page in Chromium", "zh-CN", &page, &data);
         browser.screenshot("case-zh").await;
         browser.quit().await;
