@@ -15,8 +15,8 @@ use crate::access::{Access, Role};
 use crate::clock::beijing;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{
-    attachments, case_events, cases, enterprises, extensions, internal_notes, messages,
-    negative_list_items, report_items, reports, service_points, units, users,
+    attachments, case_events, cases, enterprises, extensions, internal_notes, messages, reports,
+    service_points, units, users,
 };
 use crate::sla::SlaRules;
 use crate::web::Lang;
@@ -207,28 +207,7 @@ pub async fn case_detail(
         .one(db)
         .await?
         .ok_or(CaseError::NotFound)?;
-    let item_ids: Vec<i64> = report_items::Entity::find()
-        .filter(report_items::Column::ReportId.eq(report.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.item_id)
-        .collect();
-    let items = negative_list_items::Entity::find()
-        .filter(negative_list_items::Column::Id.is_in(item_ids))
-        .order_by_asc(negative_list_items::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| {
-            let text = if lang == Lang::En {
-                i.text_en
-            } else {
-                i.text_zh
-            };
-            format!("{}. {text}", i.position)
-        })
-        .collect();
+    let items = super::timeline::item_lines(db, report.id, lang).await?;
     let events = case_events::Entity::find()
         .filter(case_events::Column::CaseId.eq(case.id))
         .order_by_asc(case_events::Column::At)

@@ -170,6 +170,23 @@ async fn submitted(
     let Some(report) = reports::Entity::find_by_id(report_id).one(db).await? else {
         return Ok(Submitted::default());
     };
+    let items = item_lines(db, report_id, lang).await?;
+    Ok(Submitted {
+        items,
+        description: report.description,
+        occurred_on: report.occurred_on.map(|d| d.to_string()),
+        department: report.department.filter(|d| !d.trim().is_empty()),
+        files,
+    })
+}
+
+/// "预计 12 月 3 日前受理" / "Expected to be accepted or declined by 3 December 2026".
+/// The negative-list items a report names, in list order, as "3. text" in `lang`.
+pub(super) async fn item_lines(
+    db: &impl ConnectionTrait,
+    report_id: i64,
+    lang: Lang,
+) -> Result<Vec<String>, DbErr> {
     let item_ids: Vec<i64> = report_items::Entity::find()
         .filter(report_items::Column::ReportId.eq(report_id))
         .all(db)
@@ -177,7 +194,7 @@ async fn submitted(
         .into_iter()
         .map(|link| link.item_id)
         .collect();
-    let items = negative_list_items::Entity::find()
+    Ok(negative_list_items::Entity::find()
         .filter(negative_list_items::Column::Id.is_in(item_ids))
         .order_by_asc(negative_list_items::Column::Position)
         .all(db)
@@ -190,17 +207,9 @@ async fn submitted(
             };
             format!("{}. {text}", item.position)
         })
-        .collect();
-    Ok(Submitted {
-        items,
-        description: report.description,
-        occurred_on: report.occurred_on.map(|d| d.to_string()),
-        department: report.department.filter(|d| !d.trim().is_empty()),
-        files,
-    })
+        .collect())
 }
 
-/// "预计 12 月 3 日前受理" / "Expected to be accepted or declined by 3 December 2026".
 fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
     let stage = case.status.open_stage()?;
     let due = case.due_on?;
