@@ -118,7 +118,16 @@ impl TestApp {
 
     /// A new client of its own (cookies kept), logged in as `username`; and its CSRF token.
     pub async fn client_for(&self, username: &str, password: &str) -> (reqwest::Client, String) {
-        let client = new_client();
+        self.log_in_client(new_client(), username, password).await
+    }
+
+    /// Logs `client` in as `username`; returns it with the CSRF token its pages carry.
+    pub async fn log_in_client(
+        &self,
+        client: reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> (reqwest::Client, String) {
         let response = self.login_with(&client, username, password, None).await;
         assert_eq!(
             response.status(),

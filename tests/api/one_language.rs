@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT_LANGUAGE, HeaderMap, HeaderValue};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, extract_csrf, on_each_database};
+use crate::helpers::{TestApp, on_each_database};
 
 /// The admin's password after `login_as_admin`.
 const ADMIN_PASSWORD: &str = "a-new-admin-password";
@@ -19,17 +19,7 @@ async fn admin_client(app: &TestApp, accept_language: &'static str) -> (reqwest:
         .default_headers(headers)
         .build()
         .expect("client builds");
-    let response = app.login_with(&client, "admin", ADMIN_PASSWORD, None).await;
-    assert_eq!(response.status(), 303, "admin logs in on {}", app.backend);
-    let home = client
-        .get(format!("{}/staff", app.address))
-        .send()
-        .await
-        .expect("home")
-        .text()
-        .await
-        .expect("body");
-    (client, extract_csrf(&home))
+    app.log_in_client(client, "admin", ADMIN_PASSWORD).await
 }
 
 /// The text a person reads on a page: text nodes outside `<script>` and `<style>`, plus

@@ -38,6 +38,17 @@ fn assets() -> Assets {
     .expect("shipped print assets load")
 }
 
+/// The desk sign of window `n` of the service hall.
+fn desk_sign(n: u32) -> PrintCard {
+    PrintCard {
+        serial: format!("ZJ2026-W{n:04}"),
+        url: format!("https://jianduka.example.gov.cn/r/WindowToken{n}AbCdEfGhIj"),
+        holder_name: Some(format!("{n}号综合受理窗口")),
+        holder_detail: Some("诸暨市行政服务中心一楼".to_string()),
+        sample: false,
+    }
+}
+
 fn job(template: &str) -> PrintJob {
     PrintJob {
         kind: if template == "desk-sign" {
@@ -321,13 +332,7 @@ fn the_pdf_is_searchable_embeds_only_subset_fonts_and_every_qr_scans_at_200_dpi(
 
 #[test]
 fn a_desk_sign_is_one_sheet_with_the_window_and_hall_on_it() {
-    let sign = PrintCard {
-        serial: "ZJ2026-W0003".to_string(),
-        url: "https://jianduka.example.gov.cn/r/WindowToken3AbCdEfGhIj".to_string(),
-        holder_name: Some("3号综合受理窗口".to_string()),
-        holder_detail: Some("诸暨市行政服务中心一楼".to_string()),
-        sample: false,
-    };
+    let sign = desk_sign(3);
     let mut bytes = Vec::new();
     let summary = render_pdf(
         &assets(),

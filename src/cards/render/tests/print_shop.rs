@@ -148,13 +148,7 @@ fn the_red_band_bleeds_two_millimetres_past_every_cut_and_the_crop_marks_sit_on_
 
 #[test]
 fn a_desk_sign_is_cut_from_a4_with_its_band_bleeding_past_the_cut() {
-    let sign = PrintCard {
-        serial: "ZJ2026-W0001".to_string(),
-        url: "https://jianduka.example.gov.cn/r/WindowToken1AbCdEfGhIj".to_string(),
-        holder_name: Some("1号综合受理窗口".to_string()),
-        holder_detail: Some("诸暨市行政服务中心一楼".to_string()),
-        sample: false,
-    };
+    let sign = desk_sign(1);
     let mut pdf = Vec::new();
     render_pdf(
         &assets(),
