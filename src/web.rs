@@ -162,8 +162,16 @@ impl Locales {
     /// The embedded locales, parsed once for the whole process; `None` only if a locale file
     /// does not parse, which [`Views::load`] refuses at startup.
     pub fn embedded() -> Option<&'static Locales> {
-        static EMBEDDED: std::sync::OnceLock<Option<Locales>> = std::sync::OnceLock::new();
-        EMBEDDED.get_or_init(|| Locales::load().ok()).as_ref()
+        Self::shared().ok()
+    }
+
+    /// The one parsed copy of the embedded locales, or why they do not parse.
+    fn shared() -> anyhow::Result<&'static Locales> {
+        static EMBEDDED: std::sync::OnceLock<Result<Locales, String>> = std::sync::OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| Locales::load().map_err(|e| format!("{e:#}")))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// A [`Msg`] put into the words of `lang`.
@@ -252,7 +260,8 @@ impl Templates {
 #[derive(Clone, Debug)]
 pub struct Views {
     pub templates: Arc<Templates>,
-    pub locales: Arc<Locales>,
+    /// The process's one parsed copy (the error layer reads the same).
+    pub locales: &'static Locales,
     /// The issuing body, shown at the top of every page.
     org_name: Arc<str>,
     /// Its English name, shown on English pages.
@@ -266,7 +275,7 @@ impl Views {
     pub fn load(org_name: &str, hotline: &str) -> anyhow::Result<Self> {
         Ok(Self {
             templates: Arc::new(Templates::load()?),
-            locales: Arc::new(Locales::load()?),
+            locales: Locales::shared()?,
             org_name: org_name.into(),
             org_name_en: org_name.into(),
             hotline: hotline.into(),
