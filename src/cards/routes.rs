@@ -176,14 +176,12 @@ async fn render_cards_page(
 /// an address no phone can open (issuing refused), a trial setting, the default issuer name.
 fn print_warnings(state: &AppState, lang: Lang) -> Vec<String> {
     let settings = &state.settings;
-    let t = |key: &str| {
-        state
-            .views
-            .locales
-            .t(lang, key)
-            .replace("{url}", &settings.base_url())
-            .replace("{mark}", super::SAMPLE_MARK)
-            .replace("{name}", &settings.org_name)
+    let t = |key: &'static str| {
+        let warning = Msg::new(key)
+            .arg("url", settings.base_url())
+            .arg("mark", super::SAMPLE_MARK)
+            .arg("name", settings.org_name.as_str());
+        state.views.locales.msg(lang, &warning)
     };
     let mut warnings = Vec::new();
     match super::address::check(settings) {

@@ -228,9 +228,7 @@ async fn import_upload(
                 state
                     .views
                     .locales
-                    .t(lang, e.key())
-                    .replace("{a}", &a)
-                    .replace("{b}", &b)
+                    .msg(lang, &Msg::new(e.key()).arg("a", a).arg("b", b))
             );
             let page = render_import(&state, lang, &user, None, Some(&message))?;
             Ok((status, page).into_response())
