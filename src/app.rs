@@ -81,7 +81,7 @@ async fn seed(db: &impl sea_orm::ConnectionTrait) -> anyhow::Result<()> {
     if crate::negative_list::seed_default(db, now).await? {
         tracing::info!("published the default negative list (version 1)");
     }
-    if crate::sla::seed_default(db, now).await? {
+    if crate::sla::seed_default(db).await? {
         tracing::info!(
             "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
         );

@@ -107,15 +107,22 @@ async fn sla_view(
     ctx: minijinja::Value,
 ) -> Result<Response, AppError> {
     use sea_orm::{EntityTrait, QueryOrder};
-    let policies: Vec<_> = sla_policies::Entity::find()
+    let rows = sla_policies::Entity::find()
         .order_by_desc(sla_policies::Column::EffectiveFrom)
         .all(&state.db)
-        .await?
-        .into_iter()
+        .await?;
+    let initial = crate::sla::initial_policy_id(&rows);
+    let policies: Vec<_> = rows
+        .iter()
         .map(|p| {
+            let from = if Some(p.id) == initial {
+                state.views.locales.t(lang, "admin_sla_initial").to_string()
+            } else {
+                beijing(p.effective_from)
+            };
             minijinja::context! {
                 accept => p.accept_days, conclude => p.conclude_days, feedback => p.feedback_days,
-                from => beijing(p.effective_from),
+                from => from,
             }
         })
         .collect();

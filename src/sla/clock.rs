@@ -65,11 +65,13 @@ impl SlaRules {
 /// Loads the rules from the database.
 pub async fn load_rules(db: &impl ConnectionTrait) -> anyhow::Result<SlaRules> {
     let calendar = calendar::load(db).await?;
-    let policies = sla_policies::Entity::find()
+    let rows = sla_policies::Entity::find()
         .order_by_asc(sla_policies::Column::EffectiveFrom)
         .order_by_asc(sla_policies::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    let initial = super::initial_policy_id(&rows);
+    let policies = rows
         .into_iter()
         .map(|row| PolicyRow {
             id: row.id,
@@ -78,9 +80,17 @@ pub async fn load_rules(db: &impl ConnectionTrait) -> anyhow::Result<SlaRules> {
                 conclude_days: row.conclude_days,
                 feedback_days: row.feedback_days,
             },
-            effective_from: row.effective_from,
+            // The policy stored at first start governs everything received before an admin's
+            // first change, whatever day the server happened to start on.
+            effective_from: if Some(row.id) == initial {
+                super::INITIAL_POLICY_FROM
+            } else {
+                row.effective_from
+            },
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut policies = policies;
+    policies.sort_by_key(|p| (p.effective_from, p.id));
     Ok(SlaRules { calendar, policies })
 }
 

@@ -34,11 +34,22 @@ impl Default for SlaPolicy {
     }
 }
 
+/// When the policy stored at first start takes effect: before any report can have been received.
+pub const INITIAL_POLICY_FROM: DateTime<Utc> = DateTime::<Utc>::UNIX_EPOCH;
+
+/// The policy seeded at first start: the oldest row no admin created. It governs everything
+/// received before the first policy an admin adds (databases seeded before this rule stored
+/// their first start as its date).
+pub fn initial_policy_id(rows: &[sla_policies::Model]) -> Option<i64> {
+    rows.iter()
+        .filter(|row| row.created_by.is_none())
+        .map(|row| row.id)
+        .min()
+        .filter(|id| rows.iter().map(|row| row.id).min() == Some(*id))
+}
+
 /// Stores the default policy when none exists. Returns whether it did.
-pub async fn seed_default(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> Result<bool, sea_orm::DbErr> {
+pub async fn seed_default(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
     if sla_policies::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
@@ -47,7 +58,7 @@ pub async fn seed_default(
         accept_days: Set(policy.accept_days),
         conclude_days: Set(policy.conclude_days),
         feedback_days: Set(policy.feedback_days),
-        effective_from: Set(now),
+        effective_from: Set(INITIAL_POLICY_FROM),
         created_by: Set(None),
         ..Default::default()
     }
