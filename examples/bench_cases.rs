@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use jianduka::access::Role;
 use jianduka::cases::{CaseFilter, CaseScope, Cursor, case_rows, list_cases};
-use jianduka::deadlines::tick;
 use jianduka::entities::users;
-use jianduka::web::Lang;
+use jianduka::i18n::Lang;
+use jianduka::reminders::tick;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Statement, Value,
 };

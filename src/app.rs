@@ -21,9 +21,10 @@ use crate::clock::Clock;
 use crate::config::{SettingError, Settings};
 use crate::db::WriteGate;
 use crate::error::{AppError, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
-use crate::web::{Lang, Views};
+use crate::web::Views;
 
 /// Why the server could not start: a setting (exit status 2) or anything else (1).
 #[derive(Debug, thiserror::Error)]
@@ -81,12 +82,12 @@ async fn seed(db: &impl sea_orm::ConnectionTrait) -> anyhow::Result<()> {
     if crate::negative_list::seed_default(db, now).await? {
         tracing::info!("published the default negative list (version 1)");
     }
-    if crate::sla::seed_default(db).await? {
+    if crate::deadlines::seed_default(db).await? {
         tracing::info!(
             "stored the default deadlines: accept 3, conclude 15, feedback 5 working days"
         );
     }
-    let years = crate::sla::calendar_file::seed(db, now).await?;
+    let years = crate::deadlines::calendar_file::seed(db, now).await?;
     if !years.is_empty() {
         tracing::info!(?years, "loaded the shipped working-day calendar");
     }
@@ -97,7 +98,7 @@ async fn seed(db: &impl sea_orm::ConnectionTrait) -> anyhow::Result<()> {
 /// so when it starts, for this year and the next.
 async fn warn_of_unpublished_years(db: &DatabaseConnection, now: chrono::DateTime<chrono::Utc>) {
     let this_year = crate::clock::beijing_year(now);
-    let Ok(years) = crate::sla::calendar_file::status(db).await else {
+    let Ok(years) = crate::deadlines::calendar_file::status(db).await else {
         return;
     };
     for year in years {
@@ -258,7 +259,7 @@ impl Application {
 fn spawn_background(state: &AppState, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     vec![
         tokio::spawn(crate::mail::run_loop(state.clone(), stop.clone())),
-        tokio::spawn(crate::deadlines::tick::run_loop(
+        tokio::spawn(crate::reminders::tick::run_loop(
             state.clone(),
             stop.clone(),
         )),
@@ -314,7 +315,7 @@ fn staff_routers() -> Vec<StaffRouter> {
     let mut routers = vec![
         crate::auth::staff_routes(),
         crate::auth::admin_routes(),
-        crate::deadlines::staff_routes(),
+        crate::reminders::staff_routes(),
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
         crate::mail::staff_routes(),

@@ -1,16 +1,14 @@
 //! The command line: `jianduka [serve|migrate|config|users|enterprises|cards] …`.
 //! Each domain owns its subcommands; this file only parses, prepares the database and
-//! dispatches. What commands share lives below the domains, in `cli/output.rs`.
-
-pub mod output;
+//! dispatches. What commands share lives below the domains, in `console.rs`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use output::CliError;
-pub(crate) use output::say;
+pub use crate::console::CliError;
+pub(crate) use crate::console::say;
 
 use crate::app::{Application, StartupError};
 use crate::config::{self, Overrides, Settings};
@@ -51,10 +49,10 @@ pub enum Command {
     Audit(AuditCommand),
     /// The working-day calendar: load a year, show what is stored.
     #[command(subcommand)]
-    Calendar(crate::deadlines::cli::CalendarCommand),
+    Calendar(crate::reminders::cli::CalendarCommand),
     /// Deadlines: run the reminder tick once (for cron, or to see what a day would send).
     #[command(subcommand)]
-    Sla(crate::deadlines::cli::SlaCommand),
+    Sla(crate::reminders::cli::SlaCommand),
     /// Import and list the enterprise register.
     #[command(subcommand)]
     Enterprises(crate::enterprises::cli::EnterprisesCommand),
@@ -164,11 +162,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(settings).await,
         Some(Command::Calendar(command)) => {
             let state = crate::app::state_for_command(settings).await?;
-            crate::deadlines::cli::run_calendar(&state, command).await
+            crate::reminders::cli::run_calendar(&state, command).await
         }
         Some(Command::Sla(command)) => {
             let state = crate::app::state_for_command(settings).await?;
-            crate::deadlines::cli::run_sla(&state, command).await
+            crate::reminders::cli::run_sla(&state, command).await
         }
         Some(Command::Enterprises(command)) => {
             let state = crate::app::state_for_command(settings).await?;

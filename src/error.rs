@@ -8,8 +8,8 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::i18n::{Lang, Locales};
 pub use crate::msg::Msg;
-use crate::web::{Lang, Locales};
 
 /// What went wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
@@ -142,12 +142,7 @@ impl IntoResponse for AppError {
 
 /// A self-contained error page in `lang`: it must render even when templates are what failed.
 fn error_page(locales: &Locales, lang: Lang, status: StatusCode, message: &Msg) -> String {
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let escape = |text: &str| minijinja::HtmlEscape(text).to_string();
     format!(
         "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\

@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::web::{Lang, Locales};
+use crate::i18n::{Lang, Locales};
 
 /// What a `{name}` placeholder of a [`Msg`] is filled with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +206,13 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+impl Locales {
+    /// A [`Msg`] put into the words of `lang`.
+    pub fn msg(&self, lang: Lang, msg: &Msg) -> String {
+        msg.in_lang(self, lang)
+    }
 }
 
 #[cfg(test)]

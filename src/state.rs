@@ -11,10 +11,10 @@ use crate::audit::{Actor, Stamp};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::WriteGate;
+use crate::deadlines::SlaCache;
 use crate::limits::Limits;
 use crate::negative_list::ListCache;
 use crate::pool::Pools;
-use crate::sla::SlaCache;
 use crate::telemetry::Metrics;
 use crate::web::Views;
 
@@ -49,11 +49,6 @@ impl AppState {
     /// The server's secret key (keyed hashes, sessions, the audit chain).
     pub fn key(&self) -> &[u8] {
         self.settings.secret_key.expose()
-    }
-
-    /// How long staff logins last.
-    pub fn sessions(&self) -> crate::access::session::SessionPolicy {
-        crate::access::session::SessionPolicy::of(&self.settings)
     }
 
     /// `actor` acting now: what an audited change takes.

@@ -150,7 +150,7 @@ pub async fn login_csrf(
     if !same_origin(request.headers(), &state.settings.public_base_url) {
         return refused().into_response();
     }
-    let cookie = crate::web::cookie(request.headers(), LOGIN_CSRF_COOKIE);
+    let cookie = crate::cookies::get(request.headers(), LOGIN_CSRF_COOKIE);
     let (token, request) = match carried_token(request).await {
         Ok(found) => found,
         Err(e) => return e.into_response(),

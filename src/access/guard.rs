@@ -12,8 +12,8 @@ use super::session::{self, SESSION_COOKIE};
 use super::{Access, Role};
 use crate::entities::users;
 use crate::error::{AppError, Msg};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// The logged-in staff member of a request that passed its router's guard.
 #[derive(Clone, Debug)]
@@ -108,7 +108,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         let next = url::form_urlencoded::byte_serialize(back_to.as_bytes()).collect::<String>();
         Redirect::to(&format!("/login?next={next}")).into_response()
     };
-    let Some(token) = crate::web::cookie(request.headers(), SESSION_COOKIE) else {
+    let Some(token) = crate::cookies::get(request.headers(), SESSION_COOKIE) else {
         return Err(to_login());
     };
     let found = session::find(
@@ -116,7 +116,7 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         state.key(),
         &token,
         state.clock.now(),
-        state.sessions(),
+        crate::access::session::SessionPolicy::of(&state.settings),
     )
     .await
     .map_err(|e| AppError::from(e).into_response())?;

@@ -20,7 +20,7 @@ pub use guard::CurrentUser;
 pub use routes::{API_MOUNT, ApiRouter, RouteEntry, StaffRouter};
 
 use crate::entities::settings;
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// The `settings` key holding the roles that must use a second factor (TOTP).
 pub const TOTP_ROLES_KEY: &str = "totp_required_roles";
@@ -64,7 +64,7 @@ impl Role {
 
     /// The name a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        crate::web::label(
+        crate::i18n::label(
             lang,
             match self {
                 Role::Admin => "role_admin",

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::config::Settings;
+use crate::cookies::{SameSite, SetCookie};
 use crate::crypto;
 use crate::entities::{sessions, users};
 
@@ -137,16 +138,13 @@ pub async fn purge_expired(
     Ok(result.rows_affected)
 }
 
-/// The `Set-Cookie` value for a session token (or for clearing it, with `None`). The cookie
-/// lives as long as the session may; SameSite=Lax lets a reminder link opened from webmail
-/// arrive logged in.
-pub fn cookie(token: Option<&str>, secure: bool, policy: SessionPolicy) -> String {
-    let secure = if secure { "; Secure" } else { "" };
+/// The session cookie for a token (or for clearing it, with `None`). The cookie lives as long
+/// as the session may; SameSite=Lax lets a reminder link opened from webmail arrive logged in.
+pub fn cookie(token: Option<&str>, secure: bool, policy: SessionPolicy) -> SetCookie {
     match token {
-        Some(token) => format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            policy.absolute.num_seconds()
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        Some(token) => SetCookie::new(SESSION_COOKIE, token.to_string(), "/", SameSite::Lax)
+            .max_age(policy.absolute.num_seconds()),
+        None => SetCookie::removal(SESSION_COOKIE, "/", SameSite::Lax),
     }
+    .secure(secure)
 }

@@ -14,8 +14,8 @@ use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::{AuditFilter, Verification};
 use crate::clock::{BEIJING, beijing};
 use crate::error::{AppError, Msg, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// Audit rows per page.
 const AUDIT_PAGE: u64 = 100;

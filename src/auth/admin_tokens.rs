@@ -12,8 +12,8 @@ use super::tokens::{self, TokenError};
 use crate::access::CurrentUser;
 use crate::clock::beijing;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 async fn view(
     state: &AppState,

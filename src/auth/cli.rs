@@ -9,8 +9,8 @@ use super::accounts::{self, AccountChange};
 use super::tokens::{self, TokenError};
 use super::{NewUser, Role};
 use crate::audit::Actor;
-use crate::cli::output::{CliError, say};
 use crate::clock::beijing;
+use crate::console::{CliError, say};
 use crate::state::AppState;
 
 /// `jianduka users` subcommands.

@@ -348,10 +348,21 @@ async fn start_session(
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
     active.update(&*txn).await?;
-    crate::access::session::purge_expired(&*txn, now, state.sessions()).await?;
-    let token = crate::access::session::start(&*txn, state.key(), user.id, now, state.sessions())
-        .await
-        .internal("starting a session")?;
+    crate::access::session::purge_expired(
+        &*txn,
+        now,
+        crate::access::session::SessionPolicy::of(&state.settings),
+    )
+    .await?;
+    let token = crate::access::session::start(
+        &*txn,
+        state.key(),
+        user.id,
+        now,
+        crate::access::session::SessionPolicy::of(&state.settings),
+    )
+    .await
+    .internal("starting a session")?;
     crate::audit::append(
         &*txn,
         &state.stamp(Actor::User(user.id)),

@@ -13,9 +13,10 @@ use crate::access::session::{self, SESSION_COOKIE};
 use crate::access::{Access, CurrentUser, LOGIN_CSRF_COOKIE, StaffRouter};
 use crate::audit::AuditEvent;
 use crate::client::ClientAddr;
+use crate::cookies::{SameSite, SetCookie};
 use crate::error::{AppError, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// `/login`: public, its form guarded by a double-submit token.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -91,22 +92,11 @@ fn login_form(
             minijinja::context! { csrf => &token, ..ctx },
         )
         .internal("rendering the login page")?;
-    let secure = if state.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie =
-        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}");
-    Ok((
-        status,
-        [
-            (header::SET_COOKIE, cookie),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        page,
-    )
-        .into_response())
+    let cookie = SetCookie::new(LOGIN_CSRF_COOKIE, token, "/login", SameSite::Strict)
+        .secure(state.secure_cookies());
+    let mut response = (status, [(header::CACHE_CONTROL, "no-store")], page).into_response();
+    cookie.add_to(response.headers_mut());
+    Ok(response)
 }
 
 async fn login_page(
@@ -211,7 +201,11 @@ async fn login(
     Ok((
         [(
             header::SET_COOKIE,
-            session::cookie(Some(&token), state.secure_cookies(), state.sessions()),
+            session::cookie(
+                Some(&token),
+                state.secure_cookies(),
+                session::SessionPolicy::of(&state.settings),
+            ),
         )],
         Redirect::to(&target),
     )
@@ -222,13 +216,17 @@ async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = crate::cookies::get(&headers, SESSION_COOKIE) {
         session::end(&state.db, state.key(), &token).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            session::cookie(None, state.secure_cookies(), state.sessions()),
+            session::cookie(
+                None,
+                state.secure_cookies(),
+                session::SessionPolicy::of(&state.settings),
+            ),
         )],
         Redirect::to("/login"),
     )

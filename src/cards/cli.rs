@@ -7,8 +7,8 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::render::FaceFormat;
 use super::{Channel, IssueRequest, IssuedBy, Target};
-use crate::cli::output::{CliError, say};
 use crate::config::Settings;
+use crate::console::{CliError, say};
 use crate::state::AppState;
 
 /// `jianduka cards` subcommands.

@@ -155,14 +155,14 @@ impl From<CardError> for AppError {
     }
 }
 
-impl From<CardError> for crate::cli::output::CliError {
+impl From<CardError> for crate::console::CliError {
     fn from(e: CardError) -> Self {
         match e {
             CardError::Refused(m) | CardError::NotFound(m) | CardError::Conflict(m) => {
-                crate::cli::output::CliError::Usage(m.to_string())
+                crate::console::CliError::Usage(m.to_string())
             }
             changed @ CardError::Changed { .. } => {
-                crate::cli::output::CliError::Usage(changed.to_string())
+                crate::console::CliError::Usage(changed.to_string())
             }
             CardError::Db(e) => anyhow::Error::new(e).into(),
             CardError::Other(e) => e.into(),

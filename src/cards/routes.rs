@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::{Channel, IssueRequest, IssuedBy, Target};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::error::{AppError, Msg, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// `/staff/cards…` and `/staff/batches…`: print staff (and admins).
 pub fn staff_routes() -> StaffRouter {

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::status::Stage;
+use crate::deadlines::SlaRules;
 use crate::entities::cases;
-use crate::sla::SlaRules;
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// Working days left at which a deadline counts as due soon.
 pub const DUE_SOON_DAYS: i64 = 1;
@@ -67,7 +67,7 @@ pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: 
         -1 => "due_overdue_one",
         _ => "due_overdue",
     };
-    let text = crate::web::label(lang, key).replace("{n}", &left.abs().to_string());
+    let text = crate::i18n::label(lang, key).replace("{n}", &left.abs().to_string());
     DueState {
         stage: Some(stage),
         due_on: Some(due_on),

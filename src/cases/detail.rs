@@ -13,13 +13,13 @@ use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::access::{Access, Role};
 use crate::clock::beijing;
+use crate::deadlines::SlaRules;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{
     attachments, case_events, cases, enterprises, extensions, internal_notes, messages, reports,
     service_points, units, users,
 };
-use crate::sla::SlaRules;
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// A file, without its bytes.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -377,7 +377,7 @@ pub async fn case_detail(
 
 /// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
 pub(super) fn shown(note: &str, lang: Lang) -> String {
-    match crate::web::Locales::embedded() {
+    match crate::i18n::Locales::embedded() {
         Some(locales) => crate::msg::Msg::shown(note, locales, lang),
         None => note.to_string(),
     }
@@ -395,5 +395,5 @@ fn event_label(e: &case_events::Model, lang: Lang) -> String {
         (EventKind::Rated, _) => "event_rated",
         (EventKind::Status, None) => "event_status",
     };
-    crate::web::label(lang, key).into()
+    crate::i18n::label(lang, key).into()
 }

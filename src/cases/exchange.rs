@@ -8,12 +8,12 @@ use super::error::CaseError;
 use super::reporter::insert_message;
 use super::workflow::{CaseActor, MAX_TEXT};
 use super::{Event, record_event};
+use crate::attachments::NewAttachment;
 use crate::audit::AuditEvent;
 use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, internal_notes};
 use crate::error::Msg;
-use crate::files::NewAttachment;
 
 fn body_text(body: &str) -> Result<String, CaseError> {
     let body = body.trim();

@@ -18,9 +18,9 @@ use super::deadlines::{Tone, due_state};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::clock::beijing;
+use crate::deadlines::SlaRules;
 use crate::entities::{cases, negative_list_items, report_items, units, users};
-use crate::sla::SlaRules;
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// Rows per page.
 pub const PAGE_SIZE: u64 = 50;

@@ -49,9 +49,9 @@ use sea_orm::{
 };
 
 use crate::clock::china_today;
+use crate::deadlines::SlaRules;
 use crate::entities::enums::EventKind;
 use crate::entities::{case_events, cases, unit_districts};
-use crate::sla::SlaRules;
 
 /// The OpenAPI description of [`api_routes`] (paths relative to `/api`).
 pub fn api_doc() -> utoipa::openapi::OpenApi {

@@ -16,11 +16,11 @@ use super::scope::CaseScope;
 use super::status::{CaseStatus, Finding};
 use crate::access::{CurrentUser, Role};
 use crate::audit::AuditEvent;
+use crate::deadlines::SlaRules;
 use crate::entities::{cases, unit_districts, units, users};
 use crate::error::{AppError, Msg, ResultExt};
-use crate::sla::SlaRules;
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// The list's query string.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

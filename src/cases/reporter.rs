@@ -14,7 +14,7 @@ use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, cases, messages};
 
-pub use crate::files::NewAttachment;
+pub use crate::attachments::NewAttachment;
 
 /// Stores reporter files for a case (inside the caller's transaction).
 pub async fn store_reporter_files(

@@ -14,13 +14,13 @@ use super::pages::{self, ListQuery};
 use super::status::Finding;
 use super::workflow::{self, Assignment, CaseActor, ExtensionDecision, Step};
 use crate::access::{Access, CurrentUser, StaffRouter};
+use crate::attachments::{self as files, FileProblem, MAX_FILE_BYTES, MAX_FILES};
 use crate::audit::AuditEvent;
 use crate::clock::china_today;
 use crate::entities::attachments;
 use crate::error::{AppError, Msg, ResultExt};
-use crate::files::{self, FileProblem, MAX_FILE_BYTES, MAX_FILES};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// The workspace's routes: the home for every staff member, the cases for inspectors and
 /// supervisors, and the steps only supervisors take.

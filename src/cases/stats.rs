@@ -19,8 +19,8 @@ use crate::access::CurrentUser;
 use crate::clock::{BEIJING, china_today};
 use crate::entities::{cases, negative_list_items, report_items, reports};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// The dashboard on the staff home.
 #[derive(Clone, Debug, Serialize)]
@@ -364,7 +364,7 @@ pub async fn statistics(
             None => break,
         }
     }
-    let none = crate::web::label(lang, "stats_none");
+    let none = crate::i18n::label(lang, "stats_none");
     let mut by_item: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     let mut by_district = BTreeMap::new();
     let mut by_batch = BTreeMap::new();

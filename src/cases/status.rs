@@ -1,7 +1,7 @@
 //! The words for statuses, findings and ratings, and which status may follow which.
 
 pub use crate::entities::enums::{CaseStatus, Finding, Rating, Stage};
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 impl CaseStatus {
     /// Every status, in workflow order.
@@ -33,7 +33,7 @@ impl CaseStatus {
 
     /// The label a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        crate::web::label(lang, self.label_key())
+        crate::i18n::label(lang, self.label_key())
     }
 
     /// The locale key of its label.
@@ -105,7 +105,7 @@ impl Finding {
 
     /// The label a person reads (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        crate::web::label(
+        crate::i18n::label(
             lang,
             match self {
                 Finding::Substantiated => "finding_substantiated",
@@ -141,7 +141,7 @@ impl Stage {
 
     /// What is due, as a person reads it (from the locale files).
     pub fn label(self, lang: Lang) -> &'static str {
-        crate::web::label(
+        crate::i18n::label(
             lang,
             match self {
                 Stage::Accept => "stage_accept",

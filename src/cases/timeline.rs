@@ -8,7 +8,7 @@ use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{
     attachments, case_events, cases, messages, negative_list_items, report_items, reports,
 };
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// One line of the public timeline.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -108,7 +108,7 @@ pub async fn public_view(
                 (_, Some(to)) => to.label_key(),
                 (_, None) => "timeline_progress",
             };
-            let label = crate::web::label(lang, key).to_string();
+            let label = crate::i18n::label(lang, key).to_string();
             PublicEvent {
                 at: beijing(e.at),
                 kind: e.kind,
@@ -216,7 +216,7 @@ fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
     let expected = crate::msg::Msg::new("timeline_expected")
         .arg("stage", stage.label(lang))
         .arg("due", due);
-    Some(crate::web::Locales::embedded().map_or_else(
+    Some(crate::i18n::Locales::embedded().map_or_else(
         || expected.to_string(),
         |locales| expected.in_lang(locales, lang),
     ))

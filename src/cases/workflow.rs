@@ -17,10 +17,10 @@ use crate::access::{Access, Role};
 use crate::audit::{AuditEvent, Stamp};
 use crate::clock::china_today;
 use crate::db::WriteGate;
+use crate::deadlines::SlaRules;
 use crate::entities::enums::EventKind;
 use crate::entities::{cases, extensions, users};
 use crate::error::Msg;
-use crate::sla::SlaRules;
 
 /// Longest reason, summary or feedback kept, in characters.
 pub const MAX_TEXT: usize = 5000;

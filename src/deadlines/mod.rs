@@ -1,9 +1,13 @@
-//! Deadlines at work: the working-day calendar an admin keeps up to date, the SLA policy, and
-//! the tick that turns due dates into reminders, escalations and digests (as outbox emails).
+//! Deadlines: the working-day calendar (official holidays and swapped working days), the
+//! deadline policy (working days per stage), and the rules that turn them into a due date for
+//! each stage of a case. Below the server state: it knows the database, never a page or a
+//! request. What the deadlines drive (the tick, the reminders, the admin pages) is in
+//! `reminders`.
 
-pub mod cli;
-mod routes;
+pub mod calendar;
+pub mod calendar_file;
+mod policy;
+mod rules;
 
-pub use routes::staff_routes;
-pub mod reminders;
-pub mod tick;
+pub use policy::{INITIAL_POLICY_FROM, SlaPolicy, current, initial_policy_id, seed_default};
+pub use rules::{PolicyRow, SlaCache, SlaRules, load_rules};

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use super::import::ImportError;
 use super::service_points::{self, Change, NewServicePoint, ServicePointError};
 use crate::audit::Actor;
-use crate::cli::output::{CliError, say};
+use crate::console::{CliError, say};
 use crate::state::AppState;
 
 /// `jianduka enterprises …`: the register.

@@ -11,8 +11,8 @@ use super::register::{self, Search};
 use super::table::{MAX_FILE_BYTES, ReadError};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::error::{AppError, Msg, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// `/staff/enterprises`, `/staff/enterprises/import` and the service-point pages: print staff
 /// (and admins).

@@ -10,8 +10,8 @@ use super::service_points::{self, Change, NewServicePoint, ServicePointError};
 use crate::access::{CurrentUser, StaffRouter};
 use crate::entities::service_points as entity;
 use crate::error::{AppError, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// `/staff/service-points` and its actions, added to the register's routes.
 pub(super) fn add(routes: StaffRouter) -> StaffRouter {

@@ -61,7 +61,7 @@ fn attachments_schema() -> utoipa::openapi::schema::Schema {
         .content_media_type("application/octet-stream");
     ArrayBuilder::new()
         .items(file)
-        .max_items(Some(crate::files::MAX_FILES))
+        .max_items(Some(crate::attachments::MAX_FILES))
         .description(Some(
             "JPEG, PNG, WebP or PDF, up to 10 MB each, recognised by content; photos are \
              re-encoded without their metadata",

@@ -13,15 +13,15 @@ use super::form;
 use super::page;
 use super::query_code::QueryCode;
 use super::submit::IntakeDeps;
+use crate::attachments;
 use crate::cases::{self, Added, RatingOutcome};
 use crate::client::ClientAddr;
 use crate::entities::cases as case_rows;
 use crate::error::{AppError, Msg, ResultExt};
-use crate::files as attachments;
+use crate::i18n::Lang;
 use crate::limits::{CodeGate, client_key};
 use crate::pool::PoolError;
 use crate::state::AppState;
-use crate::web::Lang;
 
 type Fields = Vec<(String, String)>;
 

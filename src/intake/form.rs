@@ -1,10 +1,10 @@
 //! The report form's text fields as a [`ReportDraft`] (the multipart body itself is read by
-//! [`crate::files::read_upload`]).
+//! [`crate::attachments::read_upload`]).
 
 use super::draft::ReportDraft;
 
 /// Everything one multipart submission carried.
-pub type Submission = crate::files::Upload;
+pub type Submission = crate::attachments::Upload;
 
 /// The report draft a submission's text fields describe.
 pub fn draft(submission: &Submission) -> ReportDraft {
@@ -13,13 +13,13 @@ pub fn draft(submission: &Submission) -> ReportDraft {
 
 /// Reads the report form.
 pub async fn read(multipart: axum::extract::Multipart) -> Submission {
-    crate::files::read_upload(multipart).await
+    crate::attachments::read_upload(multipart).await
 }
 
 /// Reads the report form's text only, passing its files over (for a form that is refused
 /// anyway, but must come back filled in).
 pub async fn read_text(multipart: axum::extract::Multipart) -> Submission {
-    crate::files::read_text(multipart).await
+    crate::attachments::read_text(multipart).await
 }
 
 /// Builds a draft from form fields (multipart or urlencoded alike).

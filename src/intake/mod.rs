@@ -14,8 +14,8 @@ mod routes;
 mod submission;
 mod submit;
 
+pub use crate::attachments::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 pub use crate::client::ClientAddr;
-pub use crate::files::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 pub use draft::{ReportDraft, ValidReport};
 pub use provenance::Provenance;
 pub use query_code::QueryCode;

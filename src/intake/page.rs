@@ -10,9 +10,9 @@ use super::submission::SubmissionId;
 use super::submit::Receipt;
 use crate::cases::PublicView;
 use crate::error::{AppError, ResultExt};
+use crate::i18n::Lang;
 use crate::negative_list::NegativeListVersion;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// The fields a message can stand next to.
 const FIELDS: [&str; 8] = [

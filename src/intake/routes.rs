@@ -21,9 +21,10 @@ use super::submit::{
     IntakeDeps, Receipt, ReportSubmission, Reservation, SubmitError, submit_report,
 };
 use crate::client::ClientAddr;
+use crate::cookies::{SameSite, SetCookie, get as cookie};
 use crate::error::{AppError, Msg, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::{Lang, cookie};
 
 /// The cookie that carries a submission id from the form's POST to its receipt.
 const RECEIPT_COOKIE: &str = "receipt";
@@ -284,22 +285,17 @@ fn submission_id(submission: &Submission) -> Result<SubmissionId, AppError> {
 /// `303 See Other` to the receipt, with the submission id in a cookie only that page gets.
 /// (The language goes with the `lang` cookie the form's `?lang=` set.)
 fn to_receipt(state: &AppState, id: &SubmissionId) -> Response {
-    let secure = if state.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{RECEIPT_COOKIE}={}; Path={RECEIPT_PATH}; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        id.as_str(),
-        KEEP_HOURS * 3600,
-    );
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
-    // Built from checked ASCII (a base64url id).
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        headers.insert(header::SET_COOKIE, value);
-    }
+    SetCookie::new(
+        RECEIPT_COOKIE,
+        id.as_str().to_string(),
+        RECEIPT_PATH,
+        SameSite::Strict,
+    )
+    .max_age(KEEP_HOURS * 3600)
+    .secure(state.secure_cookies())
+    .add_to(headers);
     headers.insert(header::LOCATION, HeaderValue::from_static(RECEIPT_PATH));
     page::no_store(response)
 }

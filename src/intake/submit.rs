@@ -16,18 +16,18 @@ use super::provenance::Provenance;
 use super::query_code::QueryCode;
 use super::receipts::{self, Kept};
 use super::submission::SubmissionId;
+use crate::attachments::{self as attachments, FileProblem};
 use crate::cases::{self, CaseOrigin, CaseStatus, NewAttachment};
 use crate::clock::china_today;
 use crate::db::WriteGate;
+use crate::deadlines::SlaCache;
 use crate::entities::{report_items, reports};
 use crate::error::{AppError, ResultExt};
-use crate::files::{self as attachments, FileProblem};
+use crate::i18n::Lang;
 use crate::limits::{Limits, card_key, client_key};
 use crate::negative_list::NegativeListVersion;
 use crate::pool::{Pool, PoolError};
-use crate::sla::SlaCache;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// What the reporter is told once a report is stored.
 #[derive(Debug)]

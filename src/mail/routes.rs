@@ -14,8 +14,8 @@ use crate::clock::beijing;
 use crate::entities::cases;
 use crate::entities::enums::OutboxStatus;
 use crate::error::{AppError, ResultExt};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// Outbox rows per page.
 const PAGE: u64 = 100;

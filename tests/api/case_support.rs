@@ -180,7 +180,7 @@ pub async fn report_from(
             file_problem: None,
             provenance: &provenance,
             version: &version,
-            lang: jianduka::web::Lang::Zh,
+            lang: jianduka::i18n::Lang::Zh,
             id: None,
         },
     )

@@ -120,7 +120,7 @@ async fn a_garbled_calendar_file_is_refused_with_a_message_and_changes_nothing()
             "{page}"
         );
     }
-    let status = jianduka::sla::calendar_file::status(&app.db)
+    let status = jianduka::deadlines::calendar_file::status(&app.db)
         .await
         .expect("status");
     assert!(status.iter().any(|y| y.year == 2027 && !y.published));

@@ -29,7 +29,7 @@ async fn the_default_negative_list_and_deadlines_are_seeded_once() {
                 .await
                 .expect("seed")
         );
-        let policy = jianduka::sla::current(&app.db).await.expect("policy");
+        let policy = jianduka::deadlines::current(&app.db).await.expect("policy");
         assert_eq!(
             (
                 policy.accept_days,
@@ -136,7 +136,7 @@ async fn a_form_post_without_the_session_csrf_token_is_refused() {
 #[tokio::test]
 async fn the_shipped_working_day_calendar_is_stored_with_next_year_marked_unpublished() {
     on_each_database(async |app| {
-        let cal = jianduka::sla::calendar::load(&app.db)
+        let cal = jianduka::deadlines::calendar::load(&app.db)
             .await
             .expect("calendar");
         assert!(cal.is_published(2026));

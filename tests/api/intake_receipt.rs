@@ -197,14 +197,14 @@ async fn after_half_an_hour_the_receipt_says_the_report_was_received_without_the
         assert_eq!(count(&app.db, "reports").await, 1);
 
         // The tick forgets sealed codes past their time and receipts past theirs.
-        jianduka::deadlines::tick::run(&app.state, app.state.clock.now())
+        jianduka::reminders::tick::run(&app.state, app.state.clock.now())
             .await
             .expect("tick");
         let sealed = count(&app.db, "report_receipts WHERE sealed_code IS NOT NULL").await;
         assert_eq!(sealed, 0, "the sealed code is dropped after its half hour");
         assert_eq!(count(&app.db, "report_receipts").await, 1);
         app.state.clock.advance(Duration::hours(24));
-        jianduka::deadlines::tick::run(&app.state, app.state.clock.now())
+        jianduka::reminders::tick::run(&app.state, app.state.clock.now())
             .await
             .expect("tick");
         assert_eq!(count(&app.db, "report_receipts").await, 0);

@@ -175,7 +175,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
             crate::intake_support::STORY.to_string(),
         ];
         // Where each year's holidays come from: the title of the official notice.
-        let years = jianduka::sla::calendar_file::status(&app.db)
+        let years = jianduka::deadlines::calendar_file::status(&app.db)
             .await
             .expect("calendar");
         data.extend(years.into_iter().map(|y| y.source).filter(|s| !s.is_empty()));

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use jianduka::access::Role;
 use jianduka::cases::{Finding, Step};
-use jianduka::deadlines::tick;
 use jianduka::entities::{cases as case_rows, users};
+use jianduka::reminders::tick;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use crate::case_support::{assign_to, member, report_from, step, unit_for};
@@ -415,7 +415,7 @@ const PASSWORD: &str = "a-newcomer-sets-this-password-42";
 
 /// The last working day before `due`.
 fn working_day_before(
-    calendar: &jianduka::sla::calendar::WorkingCalendar,
+    calendar: &jianduka::deadlines::calendar::WorkingCalendar,
     due: NaiveDate,
 ) -> NaiveDate {
     let mut day = due.pred_opt().expect("a day before");

@@ -537,8 +537,8 @@ async fn an_approved_extension_moves_the_deadline_and_tells_the_reporter_the_new
                 // The note is kept as a message and shown in the reader's language.
                 e.public
                     && e.note.as_deref().is_some_and(|n| {
-                        let locales = jianduka::web::Locales::embedded().expect("locales");
-                        jianduka::msg::Msg::shown(n, locales, jianduka::web::Lang::Zh)
+                        let locales = jianduka::i18n::Locales::embedded().expect("locales");
+                        jianduka::msg::Msg::shown(n, locales, jianduka::i18n::Lang::Zh)
                             .contains("期限延至")
                     })
             })
@@ -611,7 +611,7 @@ async fn messages_and_notes_are_kept_apart_and_a_refused_note_keeps_its_text() {
         let view = jianduka::cases::public_view(
             &app.db,
             &reload(&app, case.id).await,
-            jianduka::web::Lang::Zh,
+            jianduka::i18n::Lang::Zh,
         )
         .await
         .expect("view");

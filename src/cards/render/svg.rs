@@ -105,17 +105,8 @@ pub fn face(fonts: &Fonts, card: Size, bleed: f32, marks: &[Mark]) -> String {
     s
 }
 
+/// Text and attribute values escaped as in HTML (valid XML: only numeric references beyond
+/// the five named ones), by the same escaper the templates use.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    minijinja::HtmlEscape(text).to_string()
 }

@@ -11,7 +11,7 @@ use crate::cases::list::{
 use crate::cases::status::{CaseStatus, Finding};
 use crate::cases::workflow::Step;
 use crate::error::{AppError, Msg};
-use crate::web::Lang;
+use crate::i18n::Lang;
 
 /// Which status: one, or `open` (neither declined nor closed).
 #[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
@@ -87,7 +87,7 @@ impl ListParams {
     pub(super) fn filter(
         &self,
         user: &CurrentUser,
-        rules: &crate::sla::SlaRules,
+        rules: &crate::deadlines::SlaRules,
         today: chrono::NaiveDate,
     ) -> Result<(CaseFilter, Option<Cursor>), AppError> {
         let text = |s: &Option<String>| {

@@ -20,8 +20,8 @@ use super::scope::CaseScope;
 use super::workflow::{self, CaseActor};
 use crate::access::{Access, ApiRouter, CurrentUser};
 use crate::error::{ApiError, AppError, Msg};
+use crate::i18n::{Lang, LangParam};
 use crate::state::AppState;
-use crate::web::{Lang, LangParam};
 
 /// The case API's routes: what inspectors and supervisors may do on the workspace.
 pub fn api_routes() -> Vec<ApiRouter> {

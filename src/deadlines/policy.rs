@@ -1,11 +1,5 @@
-//! Deadlines (SLA): the policy (working days per stage), the working-day calendar, and the
-//! rules that turn them into a due date for each stage of a case.
-
-pub mod calendar;
-pub mod calendar_file;
-mod clock;
-
-pub use clock::{PolicyRow, SlaCache, SlaRules, load_rules};
+//! The deadline policy (SLA): working days allowed for each stage of a case, and the policy
+//! every installation starts with.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
 use crate::audit::Actor;
-use crate::cli::output::{CliError, say};
-use crate::sla::calendar_file::{self, CalendarError};
+use crate::console::{CliError, say};
+use crate::deadlines::calendar_file::{self, CalendarError};
 use crate::state::AppState;
 
-use super::reminders;
+use super::rules;
 use super::tick::{self, Quiet};
 
 /// `jianduka calendar` subcommands.
@@ -65,7 +65,7 @@ pub async fn run_sla(state: &AppState, command: SlaCommand) -> Result<ExitCode, 
             "{} {day}: {} cases due within {} working days or overdue; {} reminders and {} digests due, {} newly queued",
             report.today,
             report.due_cases,
-            reminders::DIGEST_DAYS,
+            rules::DIGEST_DAYS,
             report.reminders,
             report.digests,
             report.queued

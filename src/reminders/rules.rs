@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::access::Role;
+use crate::deadlines::calendar::WorkingCalendar;
+use crate::entities::enums::Role;
 use crate::entities::enums::{CaseStatus, Stage};
-use crate::sla::calendar::WorkingCalendar;
 
 /// Working days ahead a digest looks.
 pub const DIGEST_DAYS: u32 = 3;
@@ -249,7 +249,7 @@ mod tests {
     }
 
     fn calendar() -> WorkingCalendar {
-        crate::sla::calendar::shipped().expect("calendar")
+        crate::deadlines::calendar::shipped().expect("calendar")
     }
 
     fn person(id: i64, role: Role, unit: Option<i64>) -> Recipient {

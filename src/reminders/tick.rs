@@ -4,7 +4,7 @@
 //! One tick reads the cases whose open deadline falls within [`DIGEST_DAYS`] working days or
 //! has passed — a range scan of the `(due_on, id)` index, since `due_on` is NULL once no stage
 //! is open — and the active staff with an email address, lets the pure rules of
-//! [`super::reminders`] decide who hears of what, skips the keys an earlier tick queued, and
+//! [`super::rules`] decide who hears of what, skips the keys an earlier tick queued, and
 //! queues the rest in one transaction. Every email's key is unique, so ticks that run twice,
 //! or on several servers at once, queue each email once (`ON CONFLICT DO NOTHING`).
 //!
@@ -22,13 +22,13 @@ use sea_orm::{
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::reminders::{self, DIGEST_DAYS, DueCase, Recipient, Reminder, Rule, Staff};
+use super::rules::{self, DIGEST_DAYS, DueCase, Recipient, Reminder, Rule, Staff};
 use crate::clock::{BEIJING, china_today};
+use crate::deadlines::calendar::WorkingCalendar;
 use crate::entities::{cases, users};
+use crate::i18n::Lang;
 use crate::mail::{self, OutgoingEmail, SendReport, Sender};
-use crate::sla::calendar::WorkingCalendar;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// Why a tick queued nothing today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +60,12 @@ pub struct TickReport {
 /// Runs one tick at `now`: purges expired sessions, and on a working day from the reminder
 /// hour on queues the reminders and digests due. Sends nothing (see [`send_queued`]).
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickReport> {
-    let purged_sessions =
-        crate::access::session::purge_expired(&state.db, now, state.sessions()).await?;
+    let purged_sessions = crate::access::session::purge_expired(
+        &state.db,
+        now,
+        crate::access::session::SessionPolicy::of(&state.settings),
+    )
+    .await?;
     crate::intake::purge_expired_receipts(&state.db, now).await?;
     let today = china_today(now);
     let mut report = TickReport {
@@ -88,12 +92,11 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
     let horizon = calendar.add_working_days(today, DIGEST_DAYS);
     let due = due_cases(&state.db, horizon).await?;
     let staff = Staff::new(recipients(&state.db).await?);
-    let reminders = reminders::reminders(calendar, &staff, &due, today);
+    let reminders = rules::reminders(calendar, &staff, &due, today);
     let digests: Vec<(&Recipient, String, Vec<&DueCase>)> = staff
         .inspectors()
         .filter_map(|person| {
-            reminders::digest(calendar, person, &due, today)
-                .map(|(key, cases)| (person, key, cases))
+            rules::digest(calendar, person, &due, today).map(|(key, cases)| (person, key, cases))
         })
         .collect();
     report.due_cases = due.len();
@@ -277,7 +280,7 @@ struct Compose {
     views: crate::web::Views,
     /// The public base URL without its trailing slash.
     base: String,
-    rules: Arc<crate::sla::SlaRules>,
+    rules: Arc<crate::deadlines::SlaRules>,
     today: NaiveDate,
     staff: Arc<Staff>,
 }
@@ -404,7 +407,7 @@ mod tests {
 
     #[test]
     fn a_digest_line_says_how_far_off_or_overdue_a_deadline_is() {
-        let calendar = crate::sla::calendar::shipped().expect("calendar");
+        let calendar = crate::deadlines::calendar::shipped().expect("calendar");
         let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
         // Wed 2 Dec: due Mon 7 Dec is three working days off; Fri 27 Nov three overdue.
         assert_eq!(state_label(&calendar, day(2), day(7)), "还剩 3 个工作日");

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 use super::SlaPolicy;
 use super::calendar::{self, WorkingCalendar};
+use super::policy::INITIAL_POLICY_FROM;
 use crate::entities::enums::Stage;
 use crate::entities::sla_policies;
 
@@ -70,7 +71,7 @@ pub async fn load_rules(db: &impl ConnectionTrait) -> anyhow::Result<SlaRules> {
         .order_by_asc(sla_policies::Column::Id)
         .all(db)
         .await?;
-    let initial = super::initial_policy_id(&rows);
+    let initial = super::policy::initial_policy_id(&rows);
     let policies = rows
         .into_iter()
         .map(|row| PolicyRow {
@@ -83,7 +84,7 @@ pub async fn load_rules(db: &impl ConnectionTrait) -> anyhow::Result<SlaRules> {
             // The policy stored at first start governs everything received before an admin's
             // first change, whatever day the server happened to start on.
             effective_from: if Some(row.id) == initial {
-                super::INITIAL_POLICY_FROM
+                INITIAL_POLICY_FROM
             } else {
                 row.effective_from
             },

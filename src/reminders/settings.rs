@@ -11,11 +11,11 @@ use serde::Deserialize;
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::AuditEvent;
 use crate::clock::{BEIJING, beijing};
+use crate::deadlines::calendar_file::{self, CalendarError};
 use crate::entities::sla_policies;
 use crate::error::{AppError, Msg, ResultExt};
-use crate::sla::calendar_file::{self, CalendarError};
+use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::Lang;
 
 /// `/staff/admin/calendar` and `/staff/admin/sla`: admins only.
 pub fn staff_routes() -> StaffRouter {
@@ -111,7 +111,7 @@ async fn sla_view(
         .order_by_desc(sla_policies::Column::EffectiveFrom)
         .all(&state.db)
         .await?;
-    let initial = crate::sla::initial_policy_id(&rows);
+    let initial = crate::deadlines::initial_policy_id(&rows);
     let policies: Vec<_> = rows
         .iter()
         .map(|p| {
