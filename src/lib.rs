@@ -35,3 +35,6 @@ pub mod state;
 pub mod telemetry;
 pub mod text;
 pub mod web;
+
+#[cfg(test)]
+mod layering;

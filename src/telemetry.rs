@@ -9,6 +9,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument as _;
 
 /// Installs the global subscriber. Database drivers are held at `warn` whatever the filter
 /// says, because their debug output contains statement parameters (tokens, query-code hashes).
@@ -21,8 +22,11 @@ pub fn init(filter: &str, serving: bool) {
     );
     let env_filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    // A span's closing line carries its fields (a request's route and status, a tick's day):
+    // one line per request, per tick and per send pass.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_target(false);
     let _ = if serving {
         builder
@@ -133,7 +137,10 @@ impl Metrics {
     }
 }
 
-/// Logs and counts each request by its route template.
+/// Runs each request in a span named by its method and route template (never the raw path,
+/// the query, the client's address or a header), records its status and latency on the span,
+/// and counts it. Everything the request logs carries the span; its closing line is the
+/// request's one log line.
 pub async fn track_requests(
     State(metrics): State<std::sync::Arc<Metrics>>,
     request: Request,
@@ -146,16 +153,21 @@ pub async fn track_requests(
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "(unmatched)".to_string());
-    let response = next.run(request).await;
+    let span = tracing::info_span!(
+        "request",
+        method = %method,
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     metrics.record(&method, &route, status, elapsed.as_secs_f64());
-    tracing::info!(
-        method,
-        route,
-        status,
-        latency_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-        "request"
+    span.record("status", status);
+    span.record(
+        "latency_ms",
+        (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
     );
     response
 }

@@ -16,8 +16,7 @@ pub enum PrintAddress {
     Sample,
 }
 
-/// The mark trial cards carry beside their serial.
-pub const SAMPLE_MARK: &str = "样卡";
+pub use super::print::SAMPLE_MARK;
 
 /// Whether `host` (a URL's host) names a machine no outside phone can reach.
 pub fn is_local_host(host: &url::Host<&str>) -> bool {

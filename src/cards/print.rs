@@ -1,6 +1,9 @@
 //! What a renderer needs to print a batch: plain data, no database. The issuing side builds
 //! these from the database; the render side turns them into PDF, PNG or SVG.
 
+/// The mark trial cards carry beside their serial.
+pub const SAMPLE_MARK: &str = "样卡";
+
 /// A card or a desk sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

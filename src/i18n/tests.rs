@@ -88,6 +88,10 @@ fn every_key_the_code_or_a_template_names_is_in_both_locales() {
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     for file in &files {
+        // This file names made-up keys on purpose.
+        if file.ends_with("i18n/tests.rs") {
+            continue;
+        }
         let text = std::fs::read_to_string(file).expect("source is readable");
         // Test modules name made-up keys on purpose.
         let text = text.split("#[cfg(test)]").next().unwrap_or_default();

@@ -141,6 +141,7 @@ impl Sender {
 
     /// One pass: claims up to `mail_batch` due rows, sends each, records each outcome.
     /// Without an SMTP server it does nothing.
+    #[tracing::instrument(name = "send", level = "debug", skip_all)]
     pub async fn send_due(
         &self,
         writes: &WriteGate,

@@ -59,6 +59,7 @@ pub struct TickReport {
 
 /// Runs one tick at `now`: purges expired sessions, and on a working day from the reminder
 /// hour on queues the reminders and digests due. Sends nothing (see [`send_queued`]).
+#[tracing::instrument(name = "tick", level = "debug", skip_all, fields(queued = tracing::field::Empty))]
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickReport> {
     let purged_sessions = crate::access::session::purge_expired(
         &state.db,
@@ -141,6 +142,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
         report.queued = mail::enqueue_many(&*txn, emails, now).await?;
         txn.commit().await?;
     }
+    tracing::Span::current().record("queued", report.queued);
     Ok(report)
 }
 

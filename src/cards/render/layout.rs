@@ -212,7 +212,7 @@ fn fill_in(text: &str, job: &PrintJob, card: Option<&PrintCard>) -> Option<Strin
         .replace("{report_address}", &job.report_address);
     let serial = card.map(|c| {
         if c.sample {
-            format!("{} {}", c.serial, crate::cards::SAMPLE_MARK)
+            format!("{} {}", c.serial, crate::cards::print::SAMPLE_MARK)
         } else {
             c.serial.clone()
         }
