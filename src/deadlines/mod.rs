@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod calendar_file;
+pub mod lights;
 mod policy;
 mod rules;
 

@@ -15,6 +15,25 @@ pub struct SlaPolicy {
     pub conclude_days: i32,
     /// Give feedback, counted from conclusion.
     pub feedback_days: i32,
+    /// Working days before a deadline from which its light is yellow (三色预警).
+    pub yellow_days: i32,
+}
+
+impl SlaPolicy {
+    /// The policy a stored row describes.
+    pub fn of(row: &sla_policies::Model) -> Self {
+        Self {
+            accept_days: row.accept_days,
+            conclude_days: row.conclude_days,
+            feedback_days: row.feedback_days,
+            yellow_days: row.yellow_days,
+        }
+    }
+
+    /// The yellow window in working days (never negative).
+    pub fn yellow_window(&self) -> u32 {
+        u32::try_from(self.yellow_days).unwrap_or(0)
+    }
 }
 
 impl Default for SlaPolicy {
@@ -24,6 +43,7 @@ impl Default for SlaPolicy {
             accept_days: 3,
             conclude_days: 15,
             feedback_days: 5,
+            yellow_days: super::lights::DEFAULT_YELLOW_DAYS as i32,
         }
     }
 }
@@ -67,10 +87,6 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<SlaPolicy, sea_orm::Db
         .order_by_desc(sla_policies::Column::Id)
         .one(db)
         .await?
-        .map(|row| SlaPolicy {
-            accept_days: row.accept_days,
-            conclude_days: row.conclude_days,
-            feedback_days: row.feedback_days,
-        })
+        .map(|row| SlaPolicy::of(&row))
         .unwrap_or_default())
 }

@@ -76,11 +76,7 @@ pub async fn load_rules(db: &impl ConnectionTrait) -> anyhow::Result<SlaRules> {
         .into_iter()
         .map(|row| PolicyRow {
             id: row.id,
-            policy: SlaPolicy {
-                accept_days: row.accept_days,
-                conclude_days: row.conclude_days,
-                feedback_days: row.feedback_days,
-            },
+            policy: SlaPolicy::of(&row),
             // The policy stored at first start governs everything received before an admin's
             // first change, whatever day the server happened to start on.
             effective_from: if Some(row.id) == initial {

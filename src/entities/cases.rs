@@ -46,6 +46,9 @@ pub struct Model {
     pub feedback: Option<String>,
     /// The SLA policy the case runs under.
     pub policy_id: Option<i64>,
+    /// When the reporter last replied or sent evidence (新回复 / 新材料 for staff who have
+    /// not opened the case since).
+    pub reporter_activity_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

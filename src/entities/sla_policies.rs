@@ -12,6 +12,8 @@ pub struct Model {
     pub feedback_days: i32,
     pub effective_from: DateTimeUtc,
     pub created_by: Option<i64>,
+    /// Working days before a deadline from which its light is yellow.
+    pub yellow_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

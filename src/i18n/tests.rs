@@ -78,6 +78,8 @@ const LABEL_PREFIXES: &[&str] = &[
     "event_",
     "timeline_",
     "due_",
+    "light_",
+    "when_",
 ];
 
 #[test]

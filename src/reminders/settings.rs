@@ -122,6 +122,7 @@ async fn sla_view(
             };
             minijinja::context! {
                 accept => p.accept_days, conclude => p.conclude_days, feedback => p.feedback_days,
+                yellow => p.yellow_days,
                 from => from,
             }
         })
@@ -155,6 +156,9 @@ struct PolicyForm {
     conclude: String,
     #[serde(default)]
     feedback: String,
+    /// The yellow window (三色预警); empty: the default.
+    #[serde(default)]
+    yellow: String,
     /// A Beijing date; empty: now.
     #[serde(default)]
     from: String,
@@ -183,6 +187,15 @@ async fn change_policy(
         let ctx = minijinja::context! { error => error };
         return sla_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
     };
+    let yellow = match form.yellow.trim() {
+        "" => Some(crate::deadlines::lights::DEFAULT_YELLOW_DAYS as i32),
+        text => text.parse::<i32>().ok().filter(|d| (0..=10).contains(d)),
+    };
+    let Some(yellow) = yellow else {
+        let error = state.views.locales.t(lang, "sla_error_yellow");
+        let ctx = minijinja::context! { error => error };
+        return sla_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx).await;
+    };
     let now = state.clock.now();
     let from = chrono::NaiveDate::parse_from_str(form.from.trim(), "%Y-%m-%d")
         .ok()
@@ -196,6 +209,7 @@ async fn change_policy(
         accept_days: Set(accept),
         conclude_days: Set(conclude),
         feedback_days: Set(feedback),
+        yellow_days: Set(yellow),
         effective_from: Set(from),
         created_by: Set(Some(user.user.id)),
         ..Default::default()
@@ -206,7 +220,7 @@ async fn change_policy(
         &*txn,
         &stamp,
         AuditEvent::new("sla_policy_added", "sla_policy", row.id).with_detail(serde_json::json!({
-            "accept": accept, "conclude": conclude, "feedback": feedback,
+            "accept": accept, "conclude": conclude, "feedback": feedback, "yellow": yellow,
             "effective_from": from.to_rfc3339(),
         })),
     )

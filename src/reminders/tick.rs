@@ -16,8 +16,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use tokio::sync::watch;
@@ -109,7 +109,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
         .map(|r| r.key.clone())
         .chain(digests.iter().map(|(_, key, _)| key.clone()))
         .collect();
-    let known = known_keys(&state.db, &keys).await?;
+    let known = mail::existing_keys(&state.db, &keys).await?;
     let by_id: HashMap<i64, &DueCase> = due.iter().map(|c| (c.id, c)).collect();
     let mut jobs = Vec::new();
     for reminder in reminders.into_iter().filter(|r| !known.contains(&r.key)) {
@@ -141,6 +141,12 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
         let txn = state.writes.begin().await?;
         report.queued = mail::enqueue_many(&*txn, emails, now).await?;
         txn.commit().await?;
+        // Right after a tick has filled a fresh outbox PostgreSQL's statistics still say
+        // "empty", and the next tick's key lookup would scan the table (15 s instead of 0.1 s
+        // at the benchmark's size): refresh them now rather than wait for autovacuum.
+        if report.queued > 0 && state.db.get_database_backend() == DbBackend::Postgres {
+            state.db.execute_unprepared("ANALYZE email_outbox").await?;
+        }
     }
     tracing::Span::current().record("queued", report.queued);
     Ok(report)
@@ -184,24 +190,6 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!("deadline tick failed: {e:#}"),
         }
     }
-}
-
-/// Of `keys`, those an earlier tick queued. On PostgreSQL the lookup is told to use the
-/// unique index: right after a tick has filled a fresh outbox its statistics still say
-/// "empty", and a sequential scan per batch of keys turned a 0.1 s check into 15 s.
-async fn known_keys(
-    db: &DatabaseConnection,
-    keys: &[String],
-) -> Result<std::collections::HashSet<String>, DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return mail::existing_keys(db, keys).await;
-    }
-    let txn = db.begin().await?;
-    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
-        .await?;
-    let known = mail::existing_keys(&txn, keys).await?;
-    txn.commit().await?;
-    Ok(known)
 }
 
 /// The open deadlines up to `horizon`, overdue ones included, earliest first.
