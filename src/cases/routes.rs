@@ -18,14 +18,14 @@ use crate::audit::AuditEvent;
 use crate::clock::china_today;
 use crate::entities::attachments;
 use crate::error::{AppError, Msg, ResultExt};
-use crate::files::{self, FileProblem, MAX_FILE_BYTES, MAX_FILES};
+use crate::files::{self, FileProblem};
 use crate::state::AppState;
 use crate::web::Lang;
 
 /// The workspace's routes: the home for every staff member, the cases for inspectors and
 /// supervisors, and the steps only supervisors take.
 pub fn staff_routes() -> Vec<StaffRouter> {
-    let upload = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
+    let upload = crate::limits::bytes::ATTACHMENTS_BODY;
     vec![
         StaffRouter::new(Access::AnyStaff).get("/staff", home),
         StaffRouter::new(Access::Cases)

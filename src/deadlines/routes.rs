@@ -21,7 +21,11 @@ use crate::web::Lang;
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::Admin)
         .get("/staff/admin/calendar", calendar_page)
-        .post_upload("/staff/admin/calendar", load_calendar, 1024 * 1024)
+        .post_upload(
+            "/staff/admin/calendar",
+            load_calendar,
+            crate::limits::bytes::CALENDAR_BODY,
+        )
         .get("/staff/admin/sla", sla_page)
         .post("/staff/admin/sla", change_policy)
 }
