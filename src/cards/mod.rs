@@ -39,14 +39,9 @@ use crate::audit::{Actor, Stamp};
 use crate::error::{AppError, Msg};
 use print::PrintKind;
 
-/// `cards.status` of a card that opens the report form with full provenance.
-pub const STATUS_ACTIVE: &str = "active";
-/// `cards.status` of a lost or replaced card; its token still opens the form, flagged.
-pub const STATUS_REVOKED: &str = "revoked";
-
 pub use routes::staff_routes;
 
-pub use crate::entities::enums::Channel;
+pub use crate::entities::enums::{BatchKind, CardStatus, Channel};
 pub use address::{PrintAddress, SAMPLE_MARK};
 
 impl Channel {
@@ -170,20 +165,19 @@ impl From<CardError> for crate::cli::output::CliError {
     }
 }
 
-/// `card` or `desk_sign`, as stored in `card_batches.kind`.
-pub fn kind_name(kind: PrintKind) -> &'static str {
+/// The stored kind of a batch that prints `kind`.
+pub fn batch_kind(kind: PrintKind) -> BatchKind {
     match kind {
-        PrintKind::Card => "card",
-        PrintKind::DeskSign => "desk_sign",
+        PrintKind::Card => BatchKind::Card,
+        PrintKind::DeskSign => BatchKind::DeskSign,
     }
 }
 
-/// Parses a stored batch kind.
-pub fn parse_kind(text: &str) -> Option<PrintKind> {
-    match text {
-        "card" => Some(PrintKind::Card),
-        "desk_sign" => Some(PrintKind::DeskSign),
-        _ => None,
+/// What a batch of `kind` prints (the renderer knows nothing of the database).
+pub fn print_kind(kind: BatchKind) -> PrintKind {
+    match kind {
+        BatchKind::Card => PrintKind::Card,
+        BatchKind::DeskSign => PrintKind::DeskSign,
     }
 }
 

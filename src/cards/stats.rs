@@ -26,12 +26,12 @@ pub async fn stats(db: &impl ConnectionTrait) -> Result<Stats, CardError> {
         ))
         .await?
     {
-        let status: String = row.try_get("", "status")?;
+        let status: super::CardStatus = row.try_get("", "status")?;
         let n: i64 = row.try_get("", "n")?;
         stats.issued += n;
-        match status.as_str() {
-            super::STATUS_ACTIVE => stats.active += n,
-            _ => stats.revoked += n,
+        match status {
+            super::CardStatus::Active => stats.active += n,
+            super::CardStatus::Revoked => stats.revoked += n,
         }
     }
     stats.by_district = pairs(

@@ -14,7 +14,7 @@ use super::pages::{self, ListQuery};
 use super::status::Finding;
 use super::workflow::{self, Assignment, CaseActor, ExtensionDecision, Step};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::china_today;
 use crate::entities::attachments;
 use crate::error::{AppError, Msg, ResultExt};
@@ -474,7 +474,7 @@ async fn download(
     crate::audit::append(
         &*txn,
         &state.stamp(user.actor()),
-        AuditEvent::new("attachment_downloaded", "case", id)
+        AuditEvent::new(AuditAction::AttachmentDownloaded, "case", id)
             .with_detail(serde_json::json!({ "attachment": file.id })),
     )
     .await?;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{BEIJING, beijing};
 use crate::entities::sla_policies;
 use crate::error::{AppError, Msg, ResultExt};
@@ -209,10 +209,12 @@ async fn change_policy(
     crate::audit::append(
         &*txn,
         &stamp,
-        AuditEvent::new("sla_policy_added", "sla_policy", row.id).with_detail(serde_json::json!({
-            "accept": accept, "conclude": conclude, "feedback": feedback,
-            "effective_from": from.to_rfc3339(),
-        })),
+        AuditEvent::new(AuditAction::SlaPolicyAdded, "sla_policy", row.id).with_detail(
+            serde_json::json!({
+                "accept": accept, "conclude": conclude, "feedback": feedback,
+                "effective_from": from.to_rfc3339(),
+            }),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -24,6 +24,7 @@ use tokio::sync::watch;
 
 use super::reminders::{self, DIGEST_DAYS, DueCase, Recipient, Reminder, Rule, Staff};
 use crate::clock::{BEIJING, china_today};
+use crate::entities::enums::MailKind;
 use crate::entities::{cases, users};
 use crate::mail::{self, OutgoingEmail, SendReport, Sender};
 use crate::sla::calendar::WorkingCalendar;
@@ -352,8 +353,8 @@ impl Compose {
         };
         let email = mail::render(&self.views, "reminder", ctx)?;
         let kind = match reminder.rule {
-            Rule::Overdue => "escalation",
-            Rule::Before | Rule::Due => "reminder",
+            Rule::Overdue => MailKind::Escalation,
+            Rule::Before | Rule::Due => MailKind::Reminder,
         };
         Ok(email.addressed(to.email.clone(), reminder.key.clone(), kind, Some(case.id)))
     }
@@ -388,7 +389,12 @@ impl Compose {
             list_link => format!("{}/staff/cases", self.base),
         };
         let email = mail::render(&self.views, "digest", ctx)?;
-        Ok(email.addressed(person.email.clone(), key.to_string(), "digest", None))
+        Ok(email.addressed(
+            person.email.clone(),
+            key.to_string(),
+            MailKind::Digest,
+            None,
+        ))
     }
 }
 
