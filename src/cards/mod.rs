@@ -12,6 +12,7 @@ mod issue;
 mod lifecycle;
 mod output;
 pub mod print;
+mod provenance;
 mod query;
 pub mod render;
 mod routes;
@@ -25,12 +26,15 @@ pub use output::{
     FolderSink, Rendered, ShortenedName, render_batch_faces, render_batch_pdf, shared_assets,
     shortened_names,
 };
+pub use provenance::{
+    CardOrigin, SharedBy, holders_sharing, origin_of, plausible_token, unit_holders,
+};
 pub use query::{
     BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
     find_batch, list_batches, search_cards, service_point_choices,
 };
 pub use render::ZipSink;
-pub use stats::{Stats, districts, stats};
+pub use stats::{Stats, active_per_district, districts, stats};
 pub use stream::{BatchCards, print_card_for, print_job};
 
 use chrono::{DateTime, Utc};

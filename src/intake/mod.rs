@@ -10,6 +10,7 @@ mod page;
 mod provenance;
 mod query_code;
 mod receipts;
+mod reservation;
 mod routes;
 mod submission;
 mod submit;
