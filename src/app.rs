@@ -394,7 +394,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::web::remember_lang))
         .layer(axum::middleware::from_fn(crate::web::security_headers))
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(crate::limits::bytes::DEFAULT_BODY))
         .with_state(state)
 }
 

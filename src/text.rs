@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::{AppError, Msg};
 
-/// Largest urlencoded body cleaned (forms are small; uploads are multipart).
-const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+// Largest urlencoded body cleaned (forms are small; uploads are multipart).
+use crate::limits::bytes::DEFAULT_BODY as MAX_FORM_BYTES;
 
 fn unwanted(c: char) -> bool {
     c.is_control() && c != '\t' && c != '\n'

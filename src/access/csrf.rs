@@ -11,10 +11,8 @@ use axum::response::{IntoResponse, Response};
 use url::Url;
 
 use crate::error::{AppError, Msg};
+use crate::limits::bytes::{DEFAULT_BODY, megabytes};
 use crate::state::AppState;
-
-/// Largest body read to find a form's token (a register file is at most 10 MB).
-const MAX_BUFFERED: usize = 16 * 1024 * 1024;
 
 /// Cookie carrying the login form's token.
 pub const LOGIN_CSRF_COOKIE: &str = "jd_login_csrf";
@@ -79,7 +77,12 @@ pub fn same_origin(headers: &HeaderMap, public_base_url: &Url) -> bool {
 }
 
 /// The token a request carries, and the request rebuilt so that the handler can read the body.
-pub(super) async fn carried_token(request: Request) -> Result<(Option<String>, Request), AppError> {
+/// A form's body is read whole to find its token, up to `limit`: the body limit its route
+/// declared, so that the guard refuses exactly what the handler would (413).
+pub(super) async fn carried_token(
+    request: Request,
+    limit: usize,
+) -> Result<(Option<String>, Request), AppError> {
     if let Some(token) = request
         .headers()
         .get("x-csrf-token")
@@ -94,19 +97,18 @@ pub(super) async fn carried_token(request: Request) -> Result<(Option<String>, R
         .unwrap_or_default()
         .to_string();
     let too_large = || {
-        let mb = MAX_BUFFERED / 1024 / 1024;
-        AppError::PayloadTooLarge(Msg::new("error_request_too_large").arg("mb", mb))
+        AppError::PayloadTooLarge(Msg::new("error_request_too_large").arg("mb", megabytes(limit)))
     };
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|n| n > MAX_BUFFERED) {
+    if announced.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BUFFERED)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large())?;
     let token = if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -151,7 +153,7 @@ pub async fn login_csrf(
         return refused().into_response();
     }
     let cookie = crate::cookies::get(request.headers(), LOGIN_CSRF_COOKIE);
-    let (token, request) = match carried_token(request).await {
+    let (token, request) = match carried_token(request, DEFAULT_BODY).await {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };

@@ -1,7 +1,10 @@
 //! The guard every staff router wears: log in from the session, check the role, refuse
 //! forged state changes, mark the answer private, and hand the handler its [`CurrentUser`].
 
-use axum::extract::{FromRequestParts, Request, State};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -74,6 +77,21 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 pub(super) struct Guard {
     pub state: AppState,
     pub access: Access,
+    /// Body limits the routes declared (uploads), by path template.
+    pub body_limits: Arc<HashMap<&'static str, usize>>,
+}
+
+impl Guard {
+    /// The body limit `request`'s route declared: the guard reads no more of a body than
+    /// the handler would accept.
+    fn body_limit(&self, request: &Request) -> usize {
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|path| self.body_limits.get(path.as_str()))
+            .copied()
+            .unwrap_or(crate::limits::bytes::DEFAULT_BODY)
+    }
 }
 
 /// The middleware (see the module docs).
@@ -153,7 +171,8 @@ async fn admit(guard: &Guard, mut request: Request) -> Result<Request, Response>
         if !same_origin(request.headers(), &state.settings.public_base_url) {
             return Err(refused().into_response());
         }
-        let (token, rebuilt) = carried_token(request)
+        let limit = guard.body_limit(&request);
+        let (token, rebuilt) = carried_token(request, limit)
             .await
             .map_err(IntoResponse::into_response)?;
         if !token.is_some_and(|t| crate::crypto::constant_time_eq(&session.csrf_token, &t)) {

@@ -3,6 +3,9 @@
 //! all of them at once, and the list of what was declared can be walked (a test proves every
 //! route refuses strangers, wrong roles and forgeries).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
@@ -28,6 +31,8 @@ pub struct StaffRouter {
     access: Access,
     router: Router<AppState>,
     entries: Vec<RouteEntry>,
+    /// The uploads' declared body limits by path; every other route has the default.
+    body_limits: HashMap<&'static str, usize>,
 }
 
 impl StaffRouter {
@@ -37,6 +42,7 @@ impl StaffRouter {
             access,
             router: Router::new(),
             entries: Vec::new(),
+            body_limits: HashMap::new(),
         }
     }
 
@@ -71,13 +77,15 @@ impl StaffRouter {
         this
     }
 
-    /// A state change whose body may be up to `limit` bytes (an upload).
+    /// A state change whose body may be up to `limit` bytes (an upload; one of
+    /// [`crate::limits::bytes`]). The guard reads no more than that to find the form's token.
     pub fn post_upload<H, T>(self, path: &'static str, handler: H, limit: usize) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
         let mut this = self.add("POST", path);
+        this.body_limits.insert(path, limit);
         this.router = this
             .router
             .route(path, post(handler).layer(DefaultBodyLimit::max(limit)));
@@ -94,6 +102,7 @@ impl StaffRouter {
         let guard = Guard {
             state: state.clone(),
             access: self.access,
+            body_limits: Arc::new(self.body_limits),
         };
         self.router
             .route_layer(axum::middleware::from_fn_with_state(guard, enforce))

@@ -22,10 +22,7 @@ pub struct NewAttachment {
     pub data: Vec<u8>,
 }
 
-/// At most this many files per report or per evidence upload.
-pub const MAX_FILES: usize = 5;
-/// At most this many bytes per file.
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub use crate::limits::{MAX_FILE_BYTES, MAX_FILES};
 /// Widest or tallest photo accepted, in pixels.
 pub const MAX_DIMENSION: u32 = 12_000;
 /// Most pixels a photo may have (40 megapixels: a 50 MP phone's full-resolution shot is

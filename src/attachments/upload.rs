@@ -5,8 +5,8 @@ use axum::extract::Multipart;
 
 use super::{FileProblem, MAX_FILE_BYTES, MAX_FILES};
 
-/// Longest text field kept; longer ones are cut (and then fail validation, kept visible).
-const MAX_TEXT_BYTES: usize = 64 * 1024;
+// Longest text field kept; longer ones are cut (and then fail validation, kept visible).
+use crate::limits::bytes::TEXT_FIELD_BYTES as MAX_TEXT_BYTES;
 
 /// Everything one multipart form carried.
 #[derive(Debug, Default)]

@@ -13,6 +13,10 @@ use sea_orm::{
 use crate::entities::{audit_head, audit_log};
 use crate::error::Msg;
 
+mod action;
+
+pub use action::AuditAction;
+
 /// Who did it.
 #[derive(Clone, Debug)]
 pub enum Actor {
@@ -50,7 +54,7 @@ impl<'k> Stamp<'k> {
 /// One thing to record.
 #[derive(Clone, Debug)]
 pub struct AuditEvent {
-    pub action: &'static str,
+    pub action: AuditAction,
     pub subject_type: &'static str,
     pub subject_id: Option<String>,
     pub detail: serde_json::Value,
@@ -58,11 +62,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event about `subject_type` #`subject_id`.
-    pub fn new(
-        action: &'static str,
-        subject_type: &'static str,
-        subject_id: impl ToString,
-    ) -> Self {
+    pub fn new(action: AuditAction, subject_type: &'static str, subject_id: impl ToString) -> Self {
         Self {
             action,
             subject_type,
@@ -116,7 +116,7 @@ pub async fn append(
         at: DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at),
         actor_id,
         actor_label,
-        action: event.action.to_string(),
+        action: event.action.as_str().to_string(),
         subject_type: event.subject_type.to_string(),
         subject_id: event.subject_id,
         detail: event.detail.to_string(),

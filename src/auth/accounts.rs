@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Role;
 use crate::access::session;
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::{unit_districts, units, users};
 use crate::error::Msg;
@@ -162,9 +162,9 @@ pub async fn change_account(
             }
             (
                 if *active {
-                    "user_enabled"
+                    AuditAction::UserEnabled
                 } else {
-                    "user_disabled"
+                    AuditAction::UserDisabled
                 },
                 serde_json::json!({}),
             )
@@ -177,12 +177,15 @@ pub async fn change_account(
                     .ok_or_else(|| AccountError::NoUnit(id.to_string()))?;
             }
             row.unit_id = Set(*unit);
-            ("user_unit_changed", serde_json::json!({ "unit": unit }))
+            (
+                AuditAction::UserUnitChanged,
+                serde_json::json!({ "unit": unit }),
+            )
         }
         AccountChange::Role(role) => {
             row.role = Set(*role);
             (
-                "user_role_changed",
+                AuditAction::UserRoleChanged,
                 serde_json::json!({ "role": role.as_str() }),
             )
         }
@@ -192,7 +195,7 @@ pub async fn change_account(
                 return Err(AccountError::Invalid(Msg::new("account_error_name")));
             }
             row.display_name = Set(name.to_string());
-            ("user_renamed", serde_json::json!({}))
+            (AuditAction::UserRenamed, serde_json::json!({}))
         }
         AccountChange::Email(email) => {
             let email = email.as_deref().map(str::trim).filter(|e| !e.is_empty());
@@ -200,21 +203,21 @@ pub async fn change_account(
                 return Err(AccountError::Invalid(Msg::new("account_error_email")));
             }
             row.email = Set(email.map(str::to_string));
-            ("user_email_changed", serde_json::json!({}))
+            (AuditAction::UserEmailChanged, serde_json::json!({}))
         }
         AccountChange::Unlock => {
             let was_locked = user_locked_until.is_some_and(|until| until > stamp.at);
             row.failed_logins = Set(0);
             row.locked_until = Set(None);
             (
-                "user_unlocked",
+                AuditAction::UserUnlocked,
                 serde_json::json!({ "was_locked": was_locked, "failures": user_failures }),
             )
         }
         AccountChange::ResetTotp => {
             row.totp_secret = Set(None);
             row.totp_last_step = Set(None);
-            ("user_totp_reset", serde_json::json!({}))
+            (AuditAction::UserTotpReset, serde_json::json!({}))
         }
     };
     let user = row.update(&*txn).await?;
@@ -258,7 +261,7 @@ pub async fn reset_password(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("password_reset", "user", user_id)
+        AuditEvent::new(AuditAction::PasswordReset, "user", user_id)
             .with_detail(serde_json::json!({ "sessions_ended": ended })),
     )
     .await?;
@@ -389,7 +392,7 @@ pub async fn create_unit(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("unit_created", "unit", unit.id)
+        AuditEvent::new(AuditAction::UnitCreated, "unit", unit.id)
             .with_detail(serde_json::json!({ "name": name, "districts": districts })),
     )
     .await?;
@@ -414,7 +417,7 @@ pub async fn change_unit_districts(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("unit_districts_changed", "unit", unit_id)
+        AuditEvent::new(AuditAction::UnitDistrictsChanged, "unit", unit_id)
             .with_detail(serde_json::json!({ "districts": districts })),
     )
     .await?;

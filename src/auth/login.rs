@@ -22,7 +22,7 @@ use sea_orm::{
 };
 
 use super::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS};
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::{Actor, AuditAction, AuditEvent};
 use crate::entities::users;
 use crate::error::{AppError, ResultExt};
 use crate::limits::{Gate, account_key};
@@ -317,14 +317,13 @@ async fn record_failure(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let event = match account {
-        Some((user_id, failures)) => {
-            AuditEvent::new("login_failed", "user", user_id).with_detail(serde_json::json!({
+        Some((user_id, failures)) => AuditEvent::new(AuditAction::LoginFailed, "user", user_id)
+            .with_detail(serde_json::json!({
                 "failures": failures,
                 "locked": failures >= MAX_FAILED_LOGINS,
-            }))
-        }
+            })),
         None => AuditEvent {
-            action: "login_failed",
+            action: AuditAction::LoginFailed,
             subject_type: "user",
             subject_id: None,
             detail: serde_json::json!({ "unknown_user": true }),
@@ -366,7 +365,7 @@ async fn start_session(
     crate::audit::append(
         &*txn,
         &state.stamp(Actor::User(user.id)),
-        AuditEvent::new("login", "user", user.id),
+        AuditEvent::new(AuditAction::Login, "user", user.id),
     )
     .await?;
     txn.commit().await?;

@@ -21,7 +21,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 pub use crate::access::Role;
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::users;
 use crate::error::Msg;
@@ -156,7 +156,7 @@ pub async fn create_user(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("user_created", "user", user.id)
+        AuditEvent::new(AuditAction::UserCreated, "user", user.id)
             .with_detail(serde_json::json!({ "role": role.as_str(), "unit": new.unit_id })),
     )
     .await

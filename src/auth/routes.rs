@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::LoginOutcome;
 use crate::access::session::{self, SESSION_COOKIE};
 use crate::access::{Access, CurrentUser, LOGIN_CSRF_COOKIE, StaffRouter};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::client::ClientAddr;
 use crate::cookies::{SameSite, SetCookie};
 use crate::error::{AppError, ResultExt};
@@ -406,7 +406,7 @@ async fn change_password(
     crate::audit::append(
         &*txn,
         &stamp,
-        AuditEvent::new("password_changed", "user", user_id)
+        AuditEvent::new(AuditAction::PasswordChanged, "user", user_id)
             .with_detail(serde_json::json!({ "other_sessions_ended": ended })),
     )
     .await?;

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::access::bearer::{TOKEN_PREFIX, token_hash};
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::config::Secret;
 use crate::db::WriteGate;
 use crate::entities::{api_tokens, users};
@@ -129,7 +129,7 @@ pub async fn issue_token(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("api_token_issued", "api_token", token.id)
+        AuditEvent::new(AuditAction::ApiTokenIssued, "api_token", token.id)
             .with_detail(serde_json::json!({ "user": user.id, "name": &token.name })),
     )
     .await?;
@@ -196,7 +196,7 @@ pub async fn revoke_token(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("api_token_revoked", "api_token", id)
+        AuditEvent::new(AuditAction::ApiTokenRevoked, "api_token", id)
             .with_detail(serde_json::json!({ "user": user_id })),
     )
     .await?;

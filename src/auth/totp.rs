@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
 
 use super::Role;
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::{settings, users};
 
@@ -126,7 +126,7 @@ pub async fn set_required_roles(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("setting_changed", "setting", REQUIRED_KEY)
+        AuditEvent::new(AuditAction::SettingChanged, "setting", REQUIRED_KEY)
             .with_detail(serde_json::json!({ "roles": value })),
     )
     .await?;
@@ -155,7 +155,7 @@ pub async fn enrol(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("totp_enrolled", "user", user_id),
+        AuditEvent::new(AuditAction::TotpEnrolled, "user", user_id),
     )
     .await?;
     txn.commit().await?;

@@ -169,7 +169,7 @@ async fn run_command(state: &AppState, command: CardsCommand) -> Result<(), CliE
                     say!(
                         "{}\t{}\t{}\t{}\tv{}\t{}\t{}\t{}\t{}",
                         b.id,
-                        b.kind,
+                        b.kind.as_str(),
                         b.channel,
                         b.template,
                         b.list_version,

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set, St
 
 use super::print::PrintKind;
 use super::targets::{candidates, holders_with_active_cards};
-use super::{CardError, Channel, Holder, IssuedBy, STATUS_ACTIVE, serial_for};
+use super::{CardError, CardStatus, Channel, Holder, IssuedBy, serial_for};
 use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
 use crate::error::Msg;
@@ -118,13 +118,16 @@ pub async fn issue(
     crate::audit::append(
         &*txn,
         &request.issued_by.stamp(audit_key),
-        crate::audit::AuditEvent::new("cards_issued", "card_batch", issued.batch_id).with_detail(
-            serde_json::json!({
-                "count": issued.count,
-                "skipped": issued.skipped,
-                "scope": scope_of(&request.target),
-            }),
-        ),
+        crate::audit::AuditEvent::new(
+            crate::audit::AuditAction::CardsIssued,
+            "card_batch",
+            issued.batch_id,
+        )
+        .with_detail(serde_json::json!({
+            "count": issued.count,
+            "skipped": issued.skipped,
+            "scope": scope_of(&request.target),
+        })),
     )
     .await?;
     txn.commit().await?;
@@ -192,7 +195,7 @@ pub(super) async fn insert_batch(
 ) -> Result<card_batches::Model, CardError> {
     let list = crate::negative_list::current(db).await?;
     Ok(card_batches::ActiveModel {
-        kind: Set(super::kind_name(kind).to_string()),
+        kind: Set(super::batch_kind(kind)),
         channel: Set(channel),
         template: Set(super::template_for(kind).to_string()),
         list_version_id: Set(list.id),
@@ -230,7 +233,7 @@ pub(super) async fn insert_cards(
                 position_in_batch: Set(position),
                 enterprise_id: Set(enterprise_id),
                 service_point_id: Set(service_point_id),
-                status: Set(STATUS_ACTIVE.to_string()),
+                status: Set(CardStatus::Active),
                 issued_at: Set(now),
                 revoked_at: Set(None),
                 revoked_reason: Set(None),

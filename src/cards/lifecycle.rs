@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::issue::{insert_batch, insert_cards};
-use super::{CardError, Holder, IssuedBy, STATUS_ACTIVE, STATUS_REVOKED};
-use crate::audit::AuditEvent;
+use super::{CardError, CardStatus, Holder, IssuedBy};
+use crate::audit::{AuditAction, AuditEvent};
 use crate::db::WriteGate;
 use crate::entities::{card_batches, cards};
 use crate::error::Msg;
@@ -31,7 +31,7 @@ pub async fn revoke(
     let reason = clean_reason(reason)?;
     let txn = writes.begin().await?;
     let card = load(&*txn, card_id).await?;
-    if card.status != STATUS_ACTIVE {
+    if card.status != CardStatus::Active {
         return Err(CardError::Conflict(
             Msg::new("cards_error_already_revoked").arg("serial", card.serial),
         ));
@@ -40,7 +40,7 @@ pub async fn revoke(
     crate::audit::append(
         &*txn,
         &by.stamp(audit_key),
-        AuditEvent::new("card_revoked", "card", card.id)
+        AuditEvent::new(AuditAction::CardRevoked, "card", card.id)
             .with_detail(serde_json::json!({ "serial": card.serial, "reason": reason })),
     )
     .await?;
@@ -80,10 +80,9 @@ pub async fn reissue(
         .one(&*txn)
         .await?
         .ok_or_else(|| anyhow::anyhow!("card {} has no batch", old.id))?;
-    let kind = super::parse_kind(&old_batch.kind)
-        .ok_or_else(|| anyhow::anyhow!("batch {} has kind {:?}", old_batch.id, old_batch.kind))?;
+    let kind = super::print_kind(old_batch.kind);
     let channel = old_batch.channel;
-    let old = if old.status == STATUS_ACTIVE {
+    let old = if old.status == CardStatus::Active {
         revoke_in(&*txn, old, REISSUED_REASON, by.at).await?
     } else {
         old
@@ -107,7 +106,7 @@ pub async fn reissue(
     crate::audit::append(
         &*txn,
         &by.stamp(audit_key),
-        AuditEvent::new("card_reissued", "card", old.id).with_detail(serde_json::json!({
+        AuditEvent::new(AuditAction::CardReissued, "card", old.id).with_detail(serde_json::json!({
             "serial": old.serial,
             "new_card_id": new.id,
             "new_serial": new.serial,
@@ -133,7 +132,7 @@ async fn revoke_in(
     at: DateTime<Utc>,
 ) -> Result<cards::Model, CardError> {
     let mut active = card.into_active_model();
-    active.status = Set(STATUS_REVOKED.to_string());
+    active.status = Set(CardStatus::Revoked);
     active.revoked_at = Set(Some(at));
     active.revoked_reason = Set(Some(reason.to_string()));
     Ok(active.update(db).await?)

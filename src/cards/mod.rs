@@ -12,6 +12,7 @@ mod issue;
 mod lifecycle;
 mod output;
 pub mod print;
+mod provenance;
 mod query;
 pub mod render;
 mod routes;
@@ -25,12 +26,15 @@ pub use output::{
     FolderSink, Rendered, ShortenedName, render_batch_faces, render_batch_pdf, shared_assets,
     shortened_names,
 };
+pub use provenance::{
+    CardOrigin, SharedBy, holders_sharing, origin_of, plausible_token, unit_holders,
+};
 pub use query::{
     BatchRow, CardDetail, CardRow, PointChoice, batch_cards, card_by_id, card_by_serial,
     find_batch, list_batches, search_cards, service_point_choices,
 };
 pub use render::ZipSink;
-pub use stats::{Stats, districts, stats};
+pub use stats::{Stats, active_per_district, districts, stats};
 pub use stream::{BatchCards, print_card_for, print_job};
 
 use chrono::{DateTime, Utc};
@@ -39,14 +43,9 @@ use crate::audit::{Actor, Stamp};
 use crate::error::{AppError, Msg};
 use print::PrintKind;
 
-/// `cards.status` of a card that opens the report form with full provenance.
-pub const STATUS_ACTIVE: &str = "active";
-/// `cards.status` of a lost or replaced card; its token still opens the form, flagged.
-pub const STATUS_REVOKED: &str = "revoked";
-
 pub use routes::staff_routes;
 
-pub use crate::entities::enums::Channel;
+pub use crate::entities::enums::{BatchKind, CardStatus, Channel};
 pub use address::{PrintAddress, SAMPLE_MARK};
 
 impl Channel {
@@ -170,20 +169,19 @@ impl From<CardError> for crate::console::CliError {
     }
 }
 
-/// `card` or `desk_sign`, as stored in `card_batches.kind`.
-pub fn kind_name(kind: PrintKind) -> &'static str {
+/// The stored kind of a batch that prints `kind`.
+pub fn batch_kind(kind: PrintKind) -> BatchKind {
     match kind {
-        PrintKind::Card => "card",
-        PrintKind::DeskSign => "desk_sign",
+        PrintKind::Card => BatchKind::Card,
+        PrintKind::DeskSign => BatchKind::DeskSign,
     }
 }
 
-/// Parses a stored batch kind.
-pub fn parse_kind(text: &str) -> Option<PrintKind> {
-    match text {
-        "card" => Some(PrintKind::Card),
-        "desk_sign" => Some(PrintKind::DeskSign),
-        _ => None,
+/// What a batch of `kind` prints (the renderer knows nothing of the database).
+pub fn print_kind(kind: BatchKind) -> PrintKind {
+    match kind {
+        BatchKind::Card => PrintKind::Card,
+        BatchKind::DeskSign => PrintKind::DeskSign,
     }
 }
 

@@ -164,12 +164,16 @@ pub async fn audit_render(
     crate::audit::append(
         &*txn,
         &by.stamp(audit_key),
-        crate::audit::AuditEvent::new("batch_rendered", "card_batch", rendered.batch_id)
-            .with_detail(serde_json::json!({
-                "format": format,
-                "cards": rendered.summary.cards,
-                "pages": rendered.summary.pages,
-            })),
+        crate::audit::AuditEvent::new(
+            crate::audit::AuditAction::BatchRendered,
+            "card_batch",
+            rendered.batch_id,
+        )
+        .with_detail(serde_json::json!({
+            "format": format,
+            "cards": rendered.summary.cards,
+            "pages": rendered.summary.pages,
+        })),
     )
     .await?;
     Ok(txn.commit().await?)

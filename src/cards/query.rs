@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{CardError, Holder};
+use super::{BatchKind, CardError, CardStatus, Holder};
 use crate::entities::{card_batches, cards, enterprises, service_points};
 use crate::error::Msg;
 
@@ -21,7 +21,7 @@ const SEARCH_LIMIT: u64 = 50;
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BatchRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: BatchKind,
     pub channel: String,
     pub template: String,
     pub list_version: i32,
@@ -42,7 +42,7 @@ pub struct CardRow {
     pub serial: String,
     pub batch_id: i64,
     pub position: i32,
-    pub status: String,
+    pub status: CardStatus,
     pub holder_name: String,
     /// District of an enterprise, hall of a service point.
     pub holder_detail: String,

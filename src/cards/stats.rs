@@ -26,12 +26,12 @@ pub async fn stats(db: &impl ConnectionTrait) -> Result<Stats, CardError> {
         ))
         .await?
     {
-        let status: String = row.try_get("", "status")?;
+        let status: super::CardStatus = row.try_get("", "status")?;
         let n: i64 = row.try_get("", "n")?;
         stats.issued += n;
-        match status.as_str() {
-            super::STATUS_ACTIVE => stats.active += n,
-            _ => stats.revoked += n,
+        match status {
+            super::CardStatus::Active => stats.active += n,
+            super::CardStatus::Revoked => stats.revoked += n,
         }
     }
     stats.by_district = pairs(
@@ -66,18 +66,20 @@ async fn pairs(
     Ok(out)
 }
 
-/// Enterprises per district, and how many of them hold an active card.
-pub async fn districts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64, i64)>, CardError> {
-    let sql = "SELECT e.district AS k, COUNT(*) AS n, \
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM cards c WHERE c.enterprise_id = e.id \
-               AND c.status = 'active') THEN 1 ELSE 0 END) AS carded \
-               FROM enterprises e GROUP BY e.district ORDER BY e.district";
+/// Enterprises per district of the register, and how many of them hold an active card.
+pub async fn districts(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, i64, i64)>, sea_orm::DbErr> {
+    let sql = format!(
+        "SELECT e.district AS k, COUNT(*) AS n, \
+         SUM(CASE WHEN EXISTS (SELECT 1 FROM cards c WHERE c.enterprise_id = e.id \
+         AND c.status = '{}') THEN 1 ELSE 0 END) AS carded \
+         FROM enterprises e GROUP BY e.district ORDER BY e.district",
+        super::CardStatus::Active.as_str()
+    );
     let mut out = Vec::new();
     for row in db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            sql.to_string(),
-        ))
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?
     {
         out.push((
@@ -87,4 +89,25 @@ pub async fn districts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64, i6
         ));
     }
     Ok(out)
+}
+
+/// Active cards per district: enterprise cards by the enterprise's district, desk signs by
+/// their window's (`""` for neither).
+pub async fn active_per_district(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, i64)>, sea_orm::DbErr> {
+    let sql = format!(
+        "SELECT COALESCE(e.district, s.district, '') AS district, COUNT(*) AS n \
+         FROM cards c \
+         LEFT JOIN enterprises e ON e.id = c.enterprise_id \
+         LEFT JOIN service_points s ON s.id = c.service_point_id \
+         WHERE c.status = '{}' GROUP BY COALESCE(e.district, s.district, '')",
+        super::CardStatus::Active.as_str()
+    );
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "district")?, row.try_get("", "n")?)))
+        .collect()
 }

@@ -9,7 +9,7 @@ use tokio::runtime::Handle;
 
 use super::print::{PrintCard, PrintJob};
 use super::query::{holder_names, holder_of};
-use super::{CardError, parse_kind};
+use super::{CardError, print_kind};
 use crate::config::Settings;
 use crate::entities::{card_batches, cards};
 use crate::error::Msg;
@@ -27,8 +27,7 @@ pub async fn print_job(
         .one(db)
         .await?
         .ok_or_else(|| CardError::NotFound(Msg::new("cards_error_no_batch").arg("id", batch_id)))?;
-    let kind = parse_kind(&batch.kind)
-        .ok_or_else(|| anyhow::anyhow!("batch {batch_id} has kind {:?}", batch.kind))?;
+    let kind = print_kind(batch.kind);
     let list = crate::negative_list::by_id(db, batch.list_version_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("batch {batch_id}: its negative list is missing"))?;

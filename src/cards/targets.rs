@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::issue::{CHUNK, Target};
 use super::print::PrintKind;
-use super::{CardError, Holder, STATUS_ACTIVE};
+use super::{CardError, CardStatus, Holder};
 use crate::entities::{cards, enterprises, service_points};
 use crate::error::Msg;
 
@@ -174,7 +174,7 @@ pub(super) async fn holders_with_active_cards(
     let ids: Vec<Option<i64>> = cards::Entity::find()
         .select_only()
         .column(column)
-        .filter(cards::Column::Status.eq(STATUS_ACTIVE))
+        .filter(cards::Column::Status.eq(CardStatus::Active))
         .filter(column.is_not_null())
         .distinct()
         .into_tuple()

@@ -315,7 +315,7 @@ pub async fn case_detail(
         contact_phone: report.contact_phone,
         contact_email: report.contact_email,
         enterprise,
-        source: report.source,
+        source: report.source.as_str().to_string(),
         batch_id: report.batch_id,
         channel: report.channel.map(|c| c.as_str().to_string()),
         service_point,

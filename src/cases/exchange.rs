@@ -9,7 +9,7 @@ use super::reporter::insert_message;
 use super::workflow::{CaseActor, MAX_TEXT};
 use super::{Event, record_event};
 use crate::attachments::NewAttachment;
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, internal_notes};
@@ -96,7 +96,7 @@ pub async fn post_message(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("message_sent", "case", case_id)
+        AuditEvent::new(AuditAction::MessageSent, "case", case_id)
             .with_detail(serde_json::json!({ "message": message.id, "files": files.len() })),
     )
     .await?;
@@ -128,7 +128,7 @@ pub async fn add_note(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("note_added", "case", case_id)
+        AuditEvent::new(AuditAction::NoteAdded, "case", case_id)
             .with_detail(serde_json::json!({ "note": note.id, "files": files.len() })),
     )
     .await?;

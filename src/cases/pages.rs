@@ -15,7 +15,7 @@ use super::routes::today;
 use super::scope::CaseScope;
 use super::status::{CaseStatus, Finding};
 use crate::access::{CurrentUser, Role};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::deadlines::SlaRules;
 use crate::entities::{cases, unit_districts, units, users};
 use crate::error::{AppError, Msg, ResultExt};
@@ -255,7 +255,7 @@ pub async fn export(
     crate::audit::append(
         &*txn,
         &state.stamp(user.actor()),
-        AuditEvent::new("cases_exported", "case_list", "csv")
+        AuditEvent::new(AuditAction::CasesExported, "case_list", "csv")
             .with_detail(serde_json::json!({ "rows": count, "query": query.link(None) })),
     )
     .await?;
@@ -559,7 +559,7 @@ pub async fn stats_csv(
     crate::audit::append(
         &*txn,
         &state.stamp(user.actor()),
-        AuditEvent::new("statistics_exported", "statistics", name)
+        AuditEvent::new(AuditAction::StatisticsExported, "statistics", name)
             .with_detail(serde_json::json!({ "period": Period::query(from, to) })),
     )
     .await?;

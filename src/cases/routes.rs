@@ -14,8 +14,8 @@ use super::pages::{self, ListQuery};
 use super::status::Finding;
 use super::workflow::{self, Assignment, CaseActor, ExtensionDecision, Step};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::attachments::{self as files, FileProblem, MAX_FILE_BYTES, MAX_FILES};
-use crate::audit::AuditEvent;
+use crate::attachments::{self as files, FileProblem};
+use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::china_today;
 use crate::entities::attachments;
 use crate::error::{AppError, Msg, ResultExt};
@@ -25,7 +25,7 @@ use crate::state::AppState;
 /// The workspace's routes: the home for every staff member, the cases for inspectors and
 /// supervisors, and the steps only supervisors take.
 pub fn staff_routes() -> Vec<StaffRouter> {
-    let upload = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
+    let upload = crate::limits::bytes::ATTACHMENTS_BODY;
     vec![
         StaffRouter::new(Access::AnyStaff).get("/staff", home),
         StaffRouter::new(Access::Cases)
@@ -474,7 +474,7 @@ async fn download(
     crate::audit::append(
         &*txn,
         &state.stamp(user.actor()),
-        AuditEvent::new("attachment_downloaded", "case", id)
+        AuditEvent::new(AuditAction::AttachmentDownloaded, "case", id)
             .with_detail(serde_json::json!({ "attachment": file.id })),
     )
     .await?;

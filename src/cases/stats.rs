@@ -423,7 +423,7 @@ pub async fn statistics(
         }
         let _ = fact.status;
     }
-    let mut cards_vs_reports: Vec<(String, i64, i64)> = cards_per_district(db)
+    let mut cards_vs_reports: Vec<(String, i64, i64)> = crate::cards::active_per_district(db)
         .await?
         .into_iter()
         .map(|(district, cards)| {
@@ -480,29 +480,6 @@ async fn item_links(db: &impl ConnectionTrait, report_ids: &[i64]) -> Result<Vec
     ItemLink::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await
-}
-
-/// Active cards per district (enterprise cards by the enterprise's district, desk signs by
-/// their window's).
-async fn cards_per_district(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
-    let sql = "SELECT COALESCE(e.district, s.district, '') AS district, COUNT(*) AS n \
-               FROM cards c \
-               LEFT JOIN enterprises e ON e.id = c.enterprise_id \
-               LEFT JOIN service_points s ON s.id = c.service_point_id \
-               WHERE c.status = 'active' GROUP BY COALESCE(e.district, s.district, '')";
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.to_string(),
-        ))
-        .await?;
-    let mut out = Vec::new();
-    for row in rows {
-        let district: String = row.try_get("", "district")?;
-        let n: i64 = row.try_get("", "n")?;
-        out.push((district, n));
-    }
-    Ok(out)
 }
 
 /// A horizontal bar chart as inline SVG (no script, no style: presentation attributes only).

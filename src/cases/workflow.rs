@@ -14,7 +14,7 @@ use super::scope::CaseScope;
 use super::status::{CaseStatus, Finding, Stage};
 use super::{Event, record_event};
 use crate::access::{Access, Role};
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::clock::china_today;
 use crate::db::WriteGate;
 use crate::deadlines::SlaRules;
@@ -93,14 +93,14 @@ impl Step {
         }
     }
 
-    fn action(&self) -> &'static str {
+    fn action(&self) -> AuditAction {
         match self {
-            Step::Accept => "case_accepted",
-            Step::Decline { .. } => "case_declined",
-            Step::Investigate => "case_investigating",
-            Step::Conclude { .. } => "case_concluded",
-            Step::Close => "case_closed",
-            Step::Reopen { .. } => "case_reopened",
+            Step::Accept => AuditAction::CaseAccepted,
+            Step::Decline { .. } => AuditAction::CaseDeclined,
+            Step::Investigate => AuditAction::CaseInvestigating,
+            Step::Conclude { .. } => AuditAction::CaseConcluded,
+            Step::Close => AuditAction::CaseClosed,
+            Step::Reopen { .. } => AuditAction::CaseReopened,
         }
     }
 }
@@ -393,7 +393,7 @@ pub async fn assign(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("case_assigned", "case", case_id).with_detail(detail),
+        AuditEvent::new(AuditAction::CaseAssigned, "case", case_id).with_detail(detail),
     )
     .await?;
     let case = actor.scope.find(&*txn, case_id).await?;
@@ -462,7 +462,7 @@ pub async fn request_extension(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("extension_requested", "case", case_id)
+        AuditEvent::new(AuditAction::ExtensionRequested, "case", case_id)
             .with_detail(serde_json::json!({ "extension": extension.id, "days": days })),
     )
     .await?;
@@ -550,11 +550,13 @@ pub async fn decide_extension(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("extension_decided", "case", case.id).with_detail(serde_json::json!({
-            "extension": extension.id,
-            "approved": extension.approved,
-            "due_on": new_due.map(|d| d.to_string()),
-        })),
+        AuditEvent::new(AuditAction::ExtensionDecided, "case", case.id).with_detail(
+            serde_json::json!({
+                "extension": extension.id,
+                "approved": extension.approved,
+                "due_on": new_due.map(|d| d.to_string()),
+            }),
+        ),
     )
     .await?;
     let case = actor.scope.find(&*txn, case.id).await?;
@@ -580,7 +582,7 @@ pub async fn clear_flag(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("case_flag_cleared", "case", case_id),
+        AuditEvent::new(AuditAction::CaseFlagCleared, "case", case_id),
     )
     .await?;
     let case = actor.scope.find(&*txn, case_id).await?;
@@ -599,7 +601,7 @@ pub async fn view(
     crate::audit::append(
         &*txn,
         &actor.stamp,
-        AuditEvent::new("case_viewed", "case", case_id),
+        AuditEvent::new(AuditAction::CaseViewed, "case", case_id),
     )
     .await?;
     txn.commit().await?;

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::calendar::SHIPPED;
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::{calendar_days, calendar_years};
 use crate::error::Msg;
@@ -207,7 +207,7 @@ pub async fn load_file(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("calendar_loaded", "calendar", file_name)
+        AuditEvent::new(AuditAction::CalendarLoaded, "calendar", file_name)
             .with_detail(serde_json::json!({ "years": loaded })),
     )
     .await?;

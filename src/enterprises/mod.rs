@@ -16,7 +16,7 @@ pub use import::{ImportError, ImportReport, NewEnterprise, Reason, Rejection};
 pub use routes::staff_routes;
 pub use uscc::{Uscc, UsccError};
 
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::cards::fonts::FontCoverage;
 use crate::config::Settings;
 use crate::db::WriteGate;
@@ -53,15 +53,18 @@ pub async fn import_file(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new("enterprises_imported", "enterprise_register", "import").with_detail(
-            serde_json::json!({
-                "rows": good_rows + report.rejected.len(),
-                "imported": report.imported,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "rejected": report.rejected.len(),
-            }),
-        ),
+        AuditEvent::new(
+            AuditAction::EnterprisesImported,
+            "enterprise_register",
+            "import",
+        )
+        .with_detail(serde_json::json!({
+            "rows": good_rows + report.rejected.len(),
+            "imported": report.imported,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected.len(),
+        })),
     )
     .await
     .map_err(busy_or_other)?;

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Statement,
+    QueryOrder,
 };
 
 use crate::entities::enterprises;
@@ -92,23 +92,15 @@ pub async fn search(db: &impl ConnectionTrait, search: &Search) -> Result<Page, 
 
 /// Every district with its number of enterprises and of enterprises holding an active card.
 pub async fn district_counts(db: &impl ConnectionTrait) -> Result<Vec<DistrictCount>, DbErr> {
-    let sql = "SELECT e.district AS district, COUNT(DISTINCT e.id) AS enterprises, \
-               COUNT(DISTINCT c.enterprise_id) AS with_active_card \
-               FROM enterprises e \
-               LEFT JOIN cards c ON c.enterprise_id = e.id AND c.status = 'active' \
-               GROUP BY e.district ORDER BY e.district";
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(DistrictCount {
-                district: row.try_get("", "district")?,
-                enterprises: row.try_get("", "enterprises")?,
-                with_active_card: row.try_get("", "with_active_card")?,
-            })
+    let counts = crate::cards::districts(db).await?;
+    Ok(counts
+        .into_iter()
+        .map(|(district, enterprises, with_active_card)| DistrictCount {
+            district,
+            enterprises,
+            with_active_card,
         })
-        .collect()
+        .collect())
 }
 
 /// How many enterprises the register holds.

@@ -24,7 +24,7 @@ pub fn staff_routes() -> StaffRouter {
         .post_upload(
             "/staff/enterprises/import",
             import_upload,
-            MAX_FILE_BYTES + 64 * 1024,
+            crate::limits::bytes::REGISTER_BODY,
         );
     super::service_point_routes::add(routes)
 }
@@ -206,7 +206,7 @@ async fn import_upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|n| n > MAX_FILE_BYTES + 64 * 1024) {
+    if announced.is_some_and(|n| n > crate::limits::bytes::REGISTER_BODY) {
         return Err(too_large());
     }
     let multipart = multipart.map_err(|_| AppError::BadRequest(Msg::new("ent_error_use_form")))?;

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use crate::audit::{AuditEvent, Stamp};
+use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::service_points;
 use crate::error::Msg;
@@ -126,13 +126,19 @@ pub async fn apply(
 ) -> Result<service_points::Model, ServicePointError> {
     let txn = writes.begin().await?;
     let (action, point) = match change {
-        Change::Create(new) => ("service_point_created", create(&*txn, new, stamp.at).await?),
-        Change::Rename { id, name } => ("service_point_renamed", rename(&*txn, id, &name).await?),
+        Change::Create(new) => (
+            AuditAction::ServicePointCreated,
+            create(&*txn, new, stamp.at).await?,
+        ),
+        Change::Rename { id, name } => (
+            AuditAction::ServicePointRenamed,
+            rename(&*txn, id, &name).await?,
+        ),
         Change::SetActive { id, active } => {
             let action = if active {
-                "service_point_activated"
+                AuditAction::ServicePointActivated
             } else {
-                "service_point_deactivated"
+                AuditAction::ServicePointDeactivated
             };
             (action, set_active(&*txn, id, active).await?)
         }

@@ -7,7 +7,7 @@ use std::io::{Cursor, Read};
 use calamine::{DataRef, Reader, Xlsx};
 
 /// A register file larger than this is refused before it is read.
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub use crate::limits::bytes::REGISTER_FILE_BYTES as MAX_FILE_BYTES;
 /// The most rows one file may have (a county register has a few thousand).
 pub const MAX_ROWS: usize = 100_000;
 /// The most bytes an XLSX workbook may unpack to (defeats zip bombs).

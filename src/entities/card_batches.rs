@@ -2,15 +2,14 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::enums::Channel;
+use super::enums::{BatchKind, Channel};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "card_batches")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(column_type = "Text")]
-    pub kind: String,
+    pub kind: BatchKind,
     pub channel: Channel,
     #[sea_orm(column_type = "Text")]
     pub template: String,

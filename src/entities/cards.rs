@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::enums::CardStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "cards")]
 pub struct Model {
@@ -15,8 +17,7 @@ pub struct Model {
     pub position_in_batch: i32,
     pub enterprise_id: Option<i64>,
     pub service_point_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: CardStatus,
     pub issued_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text")]

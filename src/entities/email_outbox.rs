@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::enums::OutboxStatus;
+use super::enums::{MailKind, OutboxStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_outbox")]
@@ -11,8 +11,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(column_type = "Text")]
     pub dedupe_key: String,
-    #[sea_orm(column_type = "Text")]
-    pub kind: String,
+    pub kind: MailKind,
     pub case_id: Option<i64>,
     #[sea_orm(column_type = "Text")]
     pub to_addr: String,

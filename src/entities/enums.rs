@@ -227,3 +227,160 @@ pub enum Channel {
     /// Stood at a window of the service hall.
     Window,
 }
+
+/// Whether a card's token still opens the form with full provenance. Stored as `active`,
+/// `revoked`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum CardStatus {
+    /// In its holder's hands.
+    Active,
+    /// Lost or replaced: its token still opens the form, and the report is flagged.
+    Revoked,
+}
+
+/// What a batch prints. Stored as `card`, `desk_sign`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    /// ID-1 cards for enterprises.
+    Card,
+    /// Desk signs for the windows of a service hall.
+    DeskSign,
+}
+
+/// Where a report came in. Stored as `card`, `desk_sign`, `revoked_card`, `unknown_card`,
+/// `web`, `api`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSource {
+    /// An enterprise's card.
+    Card,
+    /// A desk sign at a service window.
+    DeskSign,
+    /// A card that was revoked (lost or replaced).
+    RevokedCard,
+    /// A token no card has (mistyped, or made up).
+    #[default]
+    UnknownCard,
+    /// The form with no card (`/report`).
+    Web,
+    /// The JSON API without a card token.
+    Api,
+}
+
+/// What sort of email an outbox row is, shown on the outbox page. Stored as `test`,
+/// `reminder`, `escalation`, `digest`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// The admin's test of the mail settings.
+    Test,
+    /// A deadline is near or due.
+    Reminder,
+    /// A deadline has passed: to the supervisors.
+    Escalation,
+    /// A staff member's daily summary.
+    Digest,
+}
+
+/// `as_str` for an enum whose variants are stored as the given names (the same names
+/// `DeriveActiveEnum` writes; a test holds the two together).
+macro_rules! stored_names {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The name stored in the database (and shown in URLs, CSV and templates).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),*
+                }
+            }
+        }
+    };
+}
+
+stored_names!(CardStatus { Active => "active", Revoked => "revoked" });
+stored_names!(BatchKind { Card => "card", DeskSign => "desk_sign" });
+stored_names!(ReportSource {
+    Card => "card",
+    DeskSign => "desk_sign",
+    RevokedCard => "revoked_card",
+    UnknownCard => "unknown_card",
+    Web => "web",
+    Api => "api",
+});
+stored_names!(MailKind {
+    Test => "test",
+    Reminder => "reminder",
+    Escalation => "escalation",
+    Digest => "digest",
+});
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::*;
+
+    /// The stored names of every variant, as `DeriveActiveEnum` writes them.
+    fn stored<T: ActiveEnum<Value = String> + Iterable>() -> Vec<String> {
+        T::iter().map(|v| v.to_value()).collect()
+    }
+
+    #[test]
+    fn enumerated_columns_keep_the_names_existing_databases_hold() {
+        assert_eq!(stored::<CardStatus>(), ["active", "revoked"]);
+        assert_eq!(stored::<BatchKind>(), ["card", "desk_sign"]);
+        assert_eq!(
+            stored::<ReportSource>(),
+            [
+                "card",
+                "desk_sign",
+                "revoked_card",
+                "unknown_card",
+                "web",
+                "api"
+            ]
+        );
+        assert_eq!(
+            stored::<MailKind>(),
+            ["test", "reminder", "escalation", "digest"]
+        );
+    }
+
+    #[test]
+    fn the_names_shown_are_the_names_stored() {
+        assert!(CardStatus::iter().all(|v| v.as_str() == v.to_value()));
+        assert!(BatchKind::iter().all(|v| v.as_str() == v.to_value()));
+        assert!(ReportSource::iter().all(|v| v.as_str() == v.to_value()));
+        assert!(MailKind::iter().all(|v| v.as_str() == v.to_value()));
+        // Each parses back from what it stores, as a row read from the database does.
+        assert_eq!(
+            ReportSource::try_from_value(&"revoked_card".to_string()).ok(),
+            Some(ReportSource::RevokedCard)
+        );
+        assert!(CardStatus::try_from_value(&"lost".to_string()).is_err());
+    }
+}

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::enums::Channel;
+use super::enums::{Channel, ReportSource};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reports")]
@@ -24,8 +24,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub contact_email: Option<String>,
     pub enterprise_id: Option<i64>,
-    #[sea_orm(column_type = "Text")]
-    pub source: String,
+    pub source: ReportSource,
     #[sea_orm(column_type = "Text")]
     pub district: Option<String>,
     pub batch_id: Option<i64>,

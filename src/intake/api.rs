@@ -5,15 +5,15 @@
 use std::net::IpAddr;
 
 use super::api_json::{CodeJson, CreatedJson, ReportJson, ReportUpload, StatusJson};
-use super::draft::ReportDraft;
 use super::follow_up::{Access, open};
 use super::form;
-use super::provenance::{self, Provenance};
+use super::reservation::Reservation;
 use super::submission::SubmissionId;
-use super::submit::{IntakeDeps, ReportSubmission, Reservation, SubmitError, submit_report};
+use super::submit::{IntakeDeps, ReportSubmission, SubmitError, submit_report};
 use crate::attachments::FileProblem;
 use crate::cases;
 use crate::client::ClientAddr;
+use crate::entities::enums::ReportSource;
 use crate::error::{ApiError, AppError, Msg, ResultExt};
 use crate::i18n::{Lang, LangParam};
 use crate::state::AppState;
@@ -60,47 +60,124 @@ pub async fn create(
     request: Request,
 ) -> Result<Response, AppError> {
     let deps = IntakeDeps::of(&state);
-    let t = |key| state.views.locales.t(lang, key).to_string();
-    let id = match request.headers().get("idempotency-key") {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .and_then(SubmissionId::from_api_key)
-                .ok_or_else(|| AppError::BadRequest(Msg::new("intake_error_idempotency_key")))?,
-        ),
-    };
+    let id = idempotency_key(request.headers())?;
     // The per-client limit comes first: a client over it is refused before its body is read.
     let reservation = deps
         .reserve(peer, None)
-        .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited").into()))?;
+        .map_err(|e| refusal(&state, lang, e))?;
+    let (body, files) = read_report(&state, lang, request).await?;
+    create_report(&state, &deps, reservation, lang, id, body, files).await
+}
+
+/// The API's door: the parsed report handed to [`submit_report`], its receipt answered as
+/// JSON (`201`, or `409` for a repeat whose query code is no longer kept).
+async fn create_report(
+    state: &AppState,
+    deps: &IntakeDeps<'_>,
+    reservation: Reservation<'_>,
+    lang: Lang,
+    id: Option<SubmissionId>,
+    body: ReportJson,
+    files: Vec<Vec<u8>>,
+) -> Result<Response, AppError> {
+    let submission = ReportSubmission {
+        card_token: body.card_token.clone(),
+        draft: body.into_draft(),
+        files,
+        file_problem: None,
+        door: ReportSource::Api,
+        lang,
+        id,
+    };
+    let receipt = submit_report(deps, reservation, submission)
+        .await
+        .map_err(|e| refusal(state, lang, e))?;
+    let Some(code) = receipt.query_code else {
+        return Err(AppError::Conflict(
+            Msg::new("intake_error_idempotency_used").arg("case", receipt.case_number),
+        ));
+    };
+    let created = CreatedJson {
+        case_number: receipt.case_number,
+        query_code: code.digits().to_string(),
+        status: receipt.status,
+    };
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    if receipt.repeated {
+        let replayed = axum::http::HeaderValue::from_static("true");
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", replayed);
+    }
+    Ok(super::page::no_store(response))
+}
+
+/// The `Idempotency-Key` header, if sent; a malformed one is refused.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<SubmissionId>, AppError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(SubmissionId::from_api_key)
+        .map(Some)
+        .ok_or_else(|| AppError::BadRequest(Msg::new("intake_error_idempotency_key")))
+}
+
+/// The report a request carries: a JSON body, or the JSON in a multipart `report` part with
+/// its files.
+async fn read_report(
+    state: &AppState,
+    lang: Lang,
+    request: Request,
+) -> Result<(ReportJson, Vec<Vec<u8>>), AppError> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (body, files) = if is_multipart {
-        let multipart = Multipart::from_request(request, &state)
-            .await
-            .map_err(|e| {
-                AppError::BadRequest(Msg::new("api_error_request").arg("detail", e.body_text()))
-            })?;
-        let submission = form::read(multipart).await;
-        if let Some(problem) = submission.file_problem {
-            return Err(file_error(&state, lang, problem));
-        }
-        let body: ReportJson = serde_json::from_str(submission.text("report")).map_err(|e| {
-            AppError::BadRequest(Msg::new("api_error_bad_report_part").arg("detail", e.to_string()))
-        })?;
-        (body, submission.files)
-    } else {
-        let Json(body) = Json::<ReportJson>::from_request(request, &state)
+    if !is_multipart {
+        let Json(body) = Json::<ReportJson>::from_request(request, state)
             .await
             .map_err(bad_json)?;
-        (body, Vec::new())
-    };
-    create_report(&state, &deps, reservation, lang, id, body, files).await
+        return Ok((body, Vec::new()));
+    }
+    let multipart = Multipart::from_request(request, state).await.map_err(|e| {
+        AppError::BadRequest(Msg::new("api_error_request").arg("detail", e.body_text()))
+    })?;
+    let submission = form::read(multipart).await;
+    if let Some(problem) = submission.file_problem {
+        return Err(file_error(state, lang, problem));
+    }
+    let body: ReportJson = serde_json::from_str(submission.text("report")).map_err(|e| {
+        AppError::BadRequest(Msg::new("api_error_bad_report_part").arg("detail", e.to_string()))
+    })?;
+    Ok((body, submission.files))
+}
+
+/// What the API answers a submission that was not stored.
+fn refusal(state: &AppState, lang: Lang, refusal: SubmitError) -> AppError {
+    let t = |key| state.views.locales.t(lang, key).to_string();
+    match refusal {
+        SubmitError::RateLimited => {
+            AppError::TooManyRequests(t("intake_error_rate_limited").into())
+        }
+        SubmitError::Invalid {
+            file_problem: Some(problem),
+            ..
+        } => file_error(state, lang, problem),
+        SubmitError::Invalid { errors, .. } => {
+            let text = errors
+                .iter()
+                .map(|(field, key)| format!("{field}: {}", t(key)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            AppError::Unprocessable(text.into())
+        }
+        SubmitError::Busy => AppError::busy(),
+        SubmitError::Internal(e) => e,
+    }
 }
 
 fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
@@ -114,105 +191,6 @@ fn file_error(state: &AppState, lang: Lang, problem: FileProblem) -> AppError {
         FileProblem::NotAllowed => AppError::UnsupportedMediaType(message.into()),
         _ => AppError::Unprocessable(message.into()),
     }
-}
-
-async fn create_report(
-    state: &AppState,
-    deps: &IntakeDeps<'_>,
-    mut reservation: Reservation<'_>,
-    lang: Lang,
-    id: Option<SubmissionId>,
-    body: ReportJson,
-    files: Vec<Vec<u8>>,
-) -> Result<Response, AppError> {
-    let t = |key| state.views.locales.t(lang, key).to_string();
-    if let Some(token) = body.card_token.as_deref() {
-        reservation
-            .add_card(deps, token)
-            .map_err(|_| AppError::TooManyRequests(t("intake_error_rate_limited").into()))?;
-    }
-    let provenance = match body.card_token.as_deref() {
-        Some(token) => provenance::for_token(&state.db, token)
-            .await
-            .internal("looking up a card")?,
-        None => Provenance::without_card("api"),
-    };
-    let version = state
-        .lists
-        .for_card(&state.db, provenance.list_version_id)
-        .await
-        .internal("loading the negative list")?;
-    let contact = body.contact;
-    let draft = ReportDraft {
-        items: body.items,
-        description: body.description,
-        occurred_on: body.occurred_on.unwrap_or_default(),
-        department: body.department.unwrap_or_default(),
-        with_contact: contact.is_some(),
-        contact_name: contact
-            .as_ref()
-            .and_then(|c| c.name.clone())
-            .unwrap_or_default(),
-        contact_phone: contact
-            .as_ref()
-            .and_then(|c| c.phone.clone())
-            .unwrap_or_default(),
-        contact_email: contact
-            .as_ref()
-            .and_then(|c| c.email.clone())
-            .unwrap_or_default(),
-        identify: body.identify,
-    };
-    let submission = ReportSubmission {
-        draft,
-        files,
-        file_problem: None,
-        provenance: &provenance,
-        version: &version,
-        lang,
-        id,
-    };
-    let t = |key| state.views.locales.t(lang, key).to_string();
-    let receipt = match submit_report(deps, reservation, submission).await {
-        Ok(receipt) => receipt,
-        Err(SubmitError::RateLimited) => {
-            return Err(AppError::TooManyRequests(
-                t("intake_error_rate_limited").into(),
-            ));
-        }
-        Err(SubmitError::Invalid {
-            file_problem: Some(problem),
-            ..
-        }) => return Err(file_error(state, lang, problem)),
-        Err(SubmitError::Invalid { errors, .. }) => {
-            let text = errors
-                .iter()
-                .map(|(field, key)| format!("{field}: {}", t(key)))
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(AppError::Unprocessable(text.into()));
-        }
-        Err(SubmitError::Busy) => return Err(AppError::busy()),
-        Err(SubmitError::Internal(e)) => return Err(e),
-    };
-    let Some(code) = receipt.query_code else {
-        return Err(AppError::Conflict(
-            Msg::new("intake_error_idempotency_used").arg("case", receipt.case_number),
-        ));
-    };
-    let created = CreatedJson {
-        case_number: receipt.case_number,
-        query_code: code.digits().to_string(),
-        status: receipt.status,
-    };
-    let mut response = (StatusCode::CREATED, Json(created)).into_response();
-    if receipt.repeated {
-        response.headers_mut().insert(
-            "idempotent-replayed",
-            axum::http::HeaderValue::from_static("true"),
-        );
-    }
-    Ok(super::page::no_store(response))
 }
 
 /// A request without a code at all: a client mistake, answered before any attempt is counted.

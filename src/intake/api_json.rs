@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::draft::ReportDraft;
 use crate::cases::{self, PublicEvent, PublicMessage};
 
 /// Contact details in a JSON report: a phone number or an email address (or both) is
@@ -41,6 +42,30 @@ pub struct ReportJson {
     /// Link the report to the card's enterprise (only with an enterprise card).
     #[serde(default)]
     pub identify: bool,
+}
+
+impl ReportJson {
+    /// The report as the form's draft describes one (the card token is read apart).
+    pub fn into_draft(self) -> ReportDraft {
+        let contact = self.contact;
+        let field = |pick: fn(&ContactJson) -> &Option<String>| {
+            contact
+                .as_ref()
+                .and_then(|c| pick(c).clone())
+                .unwrap_or_default()
+        };
+        ReportDraft {
+            items: self.items,
+            description: self.description,
+            occurred_on: self.occurred_on.unwrap_or_default(),
+            department: self.department.unwrap_or_default(),
+            with_contact: contact.is_some(),
+            contact_name: field(|c| &c.name),
+            contact_phone: field(|c| &c.phone),
+            contact_email: field(|c| &c.email),
+            identify: self.identify,
+        }
+    }
 }
 
 /// `multipart/form-data` form of a report: the JSON in a `report` part, up to five files in

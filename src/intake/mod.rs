@@ -10,6 +10,7 @@ mod page;
 mod provenance;
 mod query_code;
 mod receipts;
+mod reservation;
 mod routes;
 mod submission;
 mod submit;
@@ -26,10 +27,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::limits::bytes::ATTACHMENTS_BODY;
 use crate::state::AppState;
-
-/// Largest request body a report may have: five full attachments plus the text.
-pub const MAX_REPORT_BODY: usize = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024;
 
 /// Forgets sealed query codes and submission ids past their time (the deadline tick calls
 /// this); returns the receipts deleted.
@@ -47,20 +46,20 @@ pub fn router() -> Router<AppState> {
             "/r/{token}",
             get(routes::card_form)
                 .post(routes::card_submit)
-                .layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+                .layer(DefaultBodyLimit::max(ATTACHMENTS_BODY)),
         )
         .route(
             "/report",
             get(routes::plain_form)
                 .post(routes::plain_submit)
-                .layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+                .layer(DefaultBodyLimit::max(ATTACHMENTS_BODY)),
         )
         .route(routes::RECEIPT_PATH, get(routes::receipt))
         .route("/q", get(follow_up::entry).post(follow_up::lookup))
         .route("/q/reply", post(follow_up::reply))
         .route(
             "/q/evidence",
-            post(follow_up::evidence).layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+            post(follow_up::evidence).layer(DefaultBodyLimit::max(ATTACHMENTS_BODY)),
         )
         .route("/q/rate", post(follow_up::rate))
 }
@@ -75,7 +74,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .route(
             "/reports",
-            post(api::create).layer(DefaultBodyLimit::max(MAX_REPORT_BODY)),
+            post(api::create).layer(DefaultBodyLimit::max(ATTACHMENTS_BODY)),
         )
         .route(
             "/reports/status",

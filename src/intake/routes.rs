@@ -6,6 +6,8 @@
 //! `SameSite=Strict`, never in a URL), so reloading the receipt shows the same receipt and
 //! files nothing again.
 
+use std::net::IpAddr;
+
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,14 +16,15 @@ use axum::response::{IntoResponse, Response};
 use super::draft::{FieldErrors, ReportDraft};
 use super::form::{self, Submission};
 use super::page::{self, FormPage};
-use super::provenance::{self, Provenance};
+use super::provenance::card_path;
 use super::receipts::{self, KEEP_HOURS};
 use super::submission::SubmissionId;
 use super::submit::{
-    IntakeDeps, Receipt, ReportSubmission, Reservation, SubmitError, submit_report,
+    IntakeDeps, Receipt, ReportSubmission, SubmitError, provenance_of, submit_report,
 };
 use crate::client::ClientAddr;
 use crate::cookies::{SameSite, SetCookie, get as cookie};
+use crate::entities::enums::ReportSource;
 use crate::error::{AppError, Msg, ResultExt};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -37,21 +40,12 @@ pub async fn card_form(
     Path(token): Path<String>,
     lang: Lang,
 ) -> Result<Response, AppError> {
-    let provenance = provenance::for_token(&state.db, &token)
-        .await
-        .internal("looking up a card")?;
-    show_blank(&state, lang, card_path(&token), &provenance).await
+    show(&state, lang, Some(&token), Refill::blank()?).await
 }
 
 /// `GET /report`: the form with no card.
 pub async fn plain_form(State(state): State<AppState>, lang: Lang) -> Result<Response, AppError> {
-    show_blank(
-        &state,
-        lang,
-        "/report".into(),
-        &Provenance::without_card("web"),
-    )
-    .await
+    show(&state, lang, None, Refill::blank()?).await
 }
 
 /// `POST /r/{token}`.
@@ -62,26 +56,7 @@ pub async fn card_submit(
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let deps = IntakeDeps::of(&state);
-    // The limits come first, before any of the body is read.
-    let reservation = deps.reserve(peer, Some(&token));
-    let provenance = provenance::for_token(&state.db, &token)
-        .await
-        .internal("looking up a card")?;
-    let Ok(reservation) = reservation else {
-        return refused(&state, lang, card_path(&token), &provenance, multipart).await;
-    };
-    let submission = read(multipart).await?;
-    submit(
-        &state,
-        &deps,
-        reservation,
-        lang,
-        card_path(&token),
-        provenance,
-        submission,
-    )
-    .await
+    submit(&state, peer, lang, Some(token), multipart).await
 }
 
 /// `POST /report`.
@@ -91,68 +66,142 @@ pub async fn plain_submit(
     lang: Lang,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let deps = IntakeDeps::of(&state);
-    let provenance = Provenance::without_card("web");
-    let Ok(reservation) = deps.reserve(peer, None) else {
-        return refused(&state, lang, "/report".into(), &provenance, multipart).await;
-    };
-    let submission = read(multipart).await?;
-    submit(
-        &state,
-        &deps,
-        reservation,
-        lang,
-        "/report".into(),
-        provenance,
-        submission,
-    )
-    .await
+    submit(&state, peer, lang, None, multipart).await
 }
 
-/// The refusal of a client over its report limit, decided before the body was read. Only the
-/// text is read then (files are passed over, never kept or decoded), so that the form comes
-/// back filled in.
-async fn refused(
+/// The form's door: a place within the limits first, then the form read and handed to
+/// [`submit_report`]; the answer is the receipt, or the form again, filled in, saying why.
+async fn submit(
     state: &AppState,
+    peer: IpAddr,
     lang: Lang,
-    path: String,
-    provenance: &Provenance,
+    token: Option<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let submission = match multipart {
-        Ok(multipart) => form::read_text(multipart).await,
-        Err(_) => Submission::default(),
+    let deps = IntakeDeps::of(state);
+    // The limits come first, before any of the body is read. A refused form has only its
+    // text read (files are passed over, never kept or decoded), to come back filled in.
+    let Ok(reservation) = deps.reserve(peer, token.as_deref()) else {
+        let submission = match multipart {
+            Ok(multipart) => form::read_text(multipart).await,
+            Err(_) => Submission::default(),
+        };
+        let refill = Refill::of(&submission)?.refused(SubmitError::RateLimited)?;
+        return show(state, lang, token.as_deref(), refill).await;
     };
+    let submission = read(multipart).await?;
+    let refill = Refill::of(&submission)?;
+    let report = ReportSubmission {
+        draft: refill.draft.clone(),
+        files: submission.files,
+        file_problem: submission.file_problem,
+        card_token: token.clone(),
+        door: ReportSource::Web,
+        lang,
+        id: Some(refill.submission.clone()),
+    };
+    match submit_report(&deps, reservation, report).await {
+        Ok(_) => Ok(to_receipt(state, &refill.submission)),
+        Err(refusal) => show(state, lang, token.as_deref(), refill.refused(refusal)?).await,
+    }
+}
+
+/// What a form page shows besides its card: what was typed, and why it came back.
+struct Refill {
+    draft: ReportDraft,
+    errors: FieldErrors,
+    /// A locale key shown above the form (a refusal that is not about one field).
+    notice: Option<&'static str>,
+    status: StatusCode,
+    submission: SubmissionId,
+    /// Files sent with a refused form: none is kept, so the page names them.
+    dropped_files: Vec<String>,
+}
+
+impl Refill {
+    /// A blank form with a fresh submission id.
+    fn blank() -> Result<Self, AppError> {
+        Ok(Self {
+            draft: ReportDraft::default(),
+            errors: FieldErrors::new(),
+            notice: None,
+            status: StatusCode::OK,
+            submission: SubmissionId::generate().internal("making a submission id")?,
+            dropped_files: Vec::new(),
+        })
+    }
+
+    /// The form as `submission` filled it in.
+    fn of(submission: &Submission) -> Result<Self, AppError> {
+        Ok(Self {
+            draft: form::draft(submission),
+            errors: FieldErrors::new(),
+            notice: None,
+            status: StatusCode::OK,
+            submission: submission_id(submission)?,
+            dropped_files: submission.file_names.clone(),
+        })
+    }
+
+    /// The form sent back for `refusal`: which fields, which notice, which status.
+    fn refused(mut self, refusal: SubmitError) -> Result<Self, AppError> {
+        (self.notice, self.status) = match refusal {
+            SubmitError::RateLimited => (
+                Some("intake_error_rate_limited"),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            SubmitError::Busy => (Some("intake_error_busy"), StatusCode::SERVICE_UNAVAILABLE),
+            SubmitError::Invalid {
+                errors,
+                file_problem,
+            } => {
+                self.errors = errors;
+                let status = match file_problem {
+                    Some(p) => {
+                        self.errors.insert("attachments", p.message_key());
+                        p.status()
+                    }
+                    None => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                (None, status)
+            }
+            SubmitError::Internal(e) => return Err(e),
+        };
+        Ok(self)
+    }
+}
+
+/// The form for the card behind `token` (or for no card), as `refill` fills it in.
+async fn show(
+    state: &AppState,
+    lang: Lang,
+    token: Option<&str>,
+    refill: Refill,
+) -> Result<Response, AppError> {
+    let provenance = provenance_of(&state.db, token, ReportSource::Web).await?;
     let version = state
         .lists
         .for_card(&state.db, provenance.list_version_id)
         .await
         .internal("loading the negative list")?;
     let page = FormPage {
-        path,
-        provenance,
+        path: token.map_or_else(|| "/report".into(), card_path),
+        provenance: &provenance,
         version: &version,
-        draft: &form::draft(&submission),
-        errors: &FieldErrors::new(),
-        notice: Some("intake_error_rate_limited"),
-        status: StatusCode::TOO_MANY_REQUESTS,
-        submission: &submission_id(&submission)?,
-        dropped_files: &submission.file_names,
+        draft: &refill.draft,
+        errors: &refill.errors,
+        notice: refill.notice,
+        status: refill.status,
+        submission: &refill.submission,
+        dropped_files: &refill.dropped_files,
     };
     let mut response = page::form(state, lang, page)?;
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
-    Ok(response)
-}
-
-/// Where the form for `token` posts: the same URL, unless the token is not a token at all.
-fn card_path(token: &str) -> String {
-    if provenance::plausible(token) {
-        format!("/r/{token}")
-    } else {
-        "/report".into()
+    if refill.status == StatusCode::TOO_MANY_REQUESTS {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
     }
+    Ok(response)
 }
 
 async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Submission, AppError> {
@@ -169,108 +218,6 @@ async fn read(multipart: Result<Multipart, MultipartRejection>) -> Result<Submis
         )));
     }
     Ok(submission)
-}
-
-async fn show_blank(
-    state: &AppState,
-    lang: Lang,
-    path: String,
-    provenance: &Provenance,
-) -> Result<Response, AppError> {
-    let version = state
-        .lists
-        .for_card(&state.db, provenance.list_version_id)
-        .await
-        .internal("loading the negative list")?;
-    let id = SubmissionId::generate().internal("making a submission id")?;
-    let page = FormPage {
-        path,
-        provenance,
-        version: &version,
-        draft: &ReportDraft::default(),
-        errors: &FieldErrors::new(),
-        notice: None,
-        status: StatusCode::OK,
-        submission: &id,
-        dropped_files: &[],
-    };
-    page::form(state, lang, page)
-}
-
-async fn submit(
-    state: &AppState,
-    deps: &IntakeDeps<'_>,
-    reservation: Reservation<'_>,
-    lang: Lang,
-    path: String,
-    provenance: Provenance,
-    submission: Submission,
-) -> Result<Response, AppError> {
-    let version = state
-        .lists
-        .for_card(&state.db, provenance.list_version_id)
-        .await
-        .internal("loading the negative list")?;
-    let draft = form::draft(&submission);
-    let id = submission_id(&submission)?;
-    let report = ReportSubmission {
-        draft: draft.clone(),
-        files: submission.files,
-        file_problem: submission.file_problem,
-        provenance: &provenance,
-        version: &version,
-        lang,
-        id: Some(id.clone()),
-    };
-    let file_names = submission.file_names;
-    let again = |errors: &FieldErrors, notice, status| {
-        let page = FormPage {
-            path: path.clone(),
-            provenance: &provenance,
-            version: &version,
-            draft: &draft,
-            errors,
-            notice,
-            status,
-            submission: &id,
-            dropped_files: &file_names,
-        };
-        page::form(state, lang, page)
-    };
-    match submit_report(deps, reservation, report).await {
-        Ok(_) => Ok(to_receipt(state, &id)),
-        // Reserved before the body was read; kept for completeness.
-        Err(SubmitError::RateLimited) => {
-            let mut response = again(
-                &FieldErrors::new(),
-                Some("intake_error_rate_limited"),
-                StatusCode::TOO_MANY_REQUESTS,
-            )?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
-            Ok(response)
-        }
-        Err(SubmitError::Busy) => again(
-            &FieldErrors::new(),
-            Some("intake_error_busy"),
-            StatusCode::SERVICE_UNAVAILABLE,
-        ),
-        Err(SubmitError::Invalid {
-            mut errors,
-            file_problem,
-        }) => {
-            let status = match file_problem {
-                Some(p) => {
-                    errors.insert("attachments", p.message_key());
-                    p.status()
-                }
-                None => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            again(&errors, None, status)
-        }
-        Err(SubmitError::Internal(e)) => Err(e),
-    }
 }
 
 /// The submission id the form sent back; a form without one (an old page, a hand-made

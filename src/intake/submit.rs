@@ -1,31 +1,32 @@
-//! The one intake use case: check a submission against the limits and the list, clean its
-//! files, and store report, items, case, 'received' event and attachments in one transaction —
-//! whole or not at all. The HTML form and the JSON API both call [`submit_report`].
+//! The one intake use case: find the card a submission names and the negative list printed on
+//! it, check the submission against the limits and the list, clean its files, and store
+//! report, items, case, 'received' event and attachments in one transaction — whole or not
+//! at all. The HTML form and the JSON API both call [`submit_report`] and only parse and answer.
 //!
 //! A submission that carries a [`SubmissionId`] is idempotent: its receipt is remembered in
 //! the same transaction (see [`super::receipts`]), a repeat stores nothing and answers with
 //! the first receipt, and two repeats racing each other meet at the receipt's primary key.
 
-use std::net::IpAddr;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use super::draft::{FieldErrors, ReportDraft, ValidReport};
-use super::provenance::Provenance;
+use super::provenance::{self, Provenance};
 use super::query_code::QueryCode;
 use super::receipts::{self, Kept};
+use super::reservation::Reservation;
 use super::submission::SubmissionId;
-use crate::attachments::{self as attachments, FileProblem};
+use crate::attachments::{self, FileProblem};
 use crate::cases::{self, CaseOrigin, CaseStatus, NewAttachment};
 use crate::clock::china_today;
 use crate::db::WriteGate;
 use crate::deadlines::SlaCache;
+use crate::entities::enums::ReportSource;
 use crate::entities::{report_items, reports};
 use crate::error::{AppError, ResultExt};
 use crate::i18n::Lang;
-use crate::limits::{Limits, card_key, client_key};
-use crate::negative_list::NegativeListVersion;
+use crate::limits::Limits;
+use crate::negative_list::ListCache;
 use crate::pool::{Pool, PoolError};
 use crate::state::AppState;
 
@@ -55,10 +56,12 @@ impl From<Kept> for Receipt {
     }
 }
 
-/// What intake needs from the server: the write gate, the in-memory limits and their
-/// settings, the image pool, the key, and the time.
+/// What intake needs from the server: the write gate, the negative lists, the in-memory
+/// limits and their settings, the image pool, the key, and the time.
 pub struct IntakeDeps<'a> {
     pub writes: &'a WriteGate,
+    /// The negative-list versions cards were printed with.
+    pub lists: &'a ListCache,
     /// The deadline rules a new case starts under.
     pub sla: &'a SlaCache,
     pub limits: &'a Limits,
@@ -79,6 +82,7 @@ impl<'a> IntakeDeps<'a> {
     pub fn of(state: &'a AppState) -> Self {
         Self {
             writes: &state.writes,
+            lists: &state.lists,
             sla: &state.sla,
             limits: &state.limits,
             images: &state.pools.images,
@@ -92,15 +96,18 @@ impl<'a> IntakeDeps<'a> {
 }
 
 /// One submission, from whichever door.
-pub struct ReportSubmission<'a> {
+pub struct ReportSubmission {
     pub draft: ReportDraft,
     /// The raw files, unchecked.
     pub files: Vec<Vec<u8>>,
     /// A problem the reader already found (too many, too large).
     pub file_problem: Option<FileProblem>,
-    pub provenance: &'a Provenance,
-    /// The negative-list version the form offered.
-    pub version: &'a NegativeListVersion,
+    /// The token of the card the report came through (the form's URL, the API's
+    /// `card_token`), if any; [`submit_report`] looks the card up.
+    pub card_token: Option<String>,
+    /// Where a report that names no card came in ([`ReportSource::Web`] or
+    /// [`ReportSource::Api`]).
+    pub door: ReportSource,
     pub lang: Lang,
     /// Makes the submission idempotent (the form's hidden field, the API's
     /// `Idempotency-Key`); without it every submission is a new report.
@@ -128,83 +135,12 @@ impl From<AppError> for SubmitError {
     }
 }
 
-/// A place within the per-client (and per-card) report limits, taken before the request
-/// body is read. It is given back when dropped unless a report was stored with it, so a
-/// refused, failed or abandoned submission costs the client nothing.
-pub struct Reservation<'a> {
-    limits: &'a Limits,
-    keys: Vec<String>,
-    kept: bool,
-}
-
-impl<'a> IntakeDeps<'a> {
-    /// Reserves one report for `client` (and `card_token`), before anything else is read.
-    pub fn reserve(
-        &self,
-        client: IpAddr,
-        card_token: Option<&str>,
-    ) -> Result<Reservation<'a>, SubmitError> {
-        let mut reservation = Reservation {
-            limits: self.limits,
-            keys: Vec::new(),
-            kept: false,
-        };
-        reservation.add(client_key(self.key, client), self.client_limit, self.now)?;
-        if let Some(token) = card_token {
-            reservation.add_card(self, token)?;
-        }
-        Ok(reservation)
-    }
-
-    /// Reserves one evidence upload for `client` (the same hourly limit as reports, counted
-    /// apart), before its body is read.
-    pub fn reserve_evidence(&self, client: IpAddr) -> Result<Reservation<'a>, SubmitError> {
-        let mut reservation = Reservation {
-            limits: self.limits,
-            keys: Vec::new(),
-            kept: false,
-        };
-        let key = format!("evidence:{}", client_key(self.key, client));
-        reservation.add(key, self.client_limit, self.now)?;
-        Ok(reservation)
-    }
-}
-
-impl Reservation<'_> {
-    /// Uses the reservation up: what it guarded was stored.
-    pub fn keep(mut self) {
-        self.kept = true;
-    }
-
-    /// Adds the per-card limit of `token` (known only once a JSON body is read).
-    pub fn add_card(&mut self, deps: &IntakeDeps<'_>, token: &str) -> Result<(), SubmitError> {
-        self.add(card_key(deps.key, token), deps.card_limit, deps.now)
-    }
-
-    fn add(&mut self, key: String, limit: u32, now: DateTime<Utc>) -> Result<(), SubmitError> {
-        if !self.limits.reserve_report(&[(key.as_str(), limit)], now) {
-            return Err(SubmitError::RateLimited);
-        }
-        self.keys.push(key);
-        Ok(())
-    }
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        if !self.kept {
-            let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
-            self.limits.release_report(&keys);
-        }
-    }
-}
-
 /// Checks, cleans and stores one submission within its `reservation`, which it uses up if
-/// the report is stored.
+/// the report is stored; the card's limit is added to it if the door could not reserve it.
 pub async fn submit_report(
     deps: &IntakeDeps<'_>,
     mut reservation: Reservation<'_>,
-    submission: ReportSubmission<'_>,
+    submission: ReportSubmission,
 ) -> Result<Receipt, SubmitError> {
     // A repeat is answered before anything is checked or cleaned.
     if let Some(id) = &submission.id {
@@ -215,19 +151,45 @@ pub async fn submit_report(
             return Ok(kept.into());
         }
     }
+    if let Some(token) = &submission.card_token {
+        reservation.add_card(deps, token)?;
+    }
     let stored = check_and_store(deps, submission).await;
-    reservation.kept = stored.as_ref().is_ok_and(|r| !r.repeated);
+    if stored.as_ref().is_ok_and(|r| !r.repeated) {
+        reservation.keep();
+    }
     stored
+}
+
+/// Where a submission came from: the card its token names, or its door.
+pub async fn provenance_of(
+    db: &impl sea_orm::ConnectionTrait,
+    card_token: Option<&str>,
+    door: ReportSource,
+) -> Result<Provenance, AppError> {
+    match card_token {
+        Some(token) => provenance::for_token(db, token)
+            .await
+            .internal("looking up a card"),
+        None => Ok(Provenance::without_card(door)),
+    }
 }
 
 async fn check_and_store(
     deps: &IntakeDeps<'_>,
-    submission: ReportSubmission<'_>,
+    submission: ReportSubmission,
 ) -> Result<Receipt, SubmitError> {
+    let db = deps.writes.db();
+    let provenance = provenance_of(db, submission.card_token.as_deref(), submission.door).await?;
+    let version = deps
+        .lists
+        .for_card(db, provenance.list_version_id)
+        .await
+        .internal("loading the negative list")?;
     let checked = submission
         .draft
         .cleaned()
-        .validate(submission.version, china_today(deps.now));
+        .validate(&version, china_today(deps.now));
     // Cheap checks on the files first, so one answer names every problem.
     let file_problem = submission.file_problem.or_else(|| {
         submission
@@ -262,7 +224,7 @@ async fn check_and_store(
     let stored = store(
         deps,
         valid,
-        submission.provenance,
+        &provenance,
         submission.lang,
         cleaned,
         submission.id.as_ref(),
@@ -296,7 +258,7 @@ async fn store(
     let anonymous = contact_phone.is_none() && contact_email.is_none() && enterprise_id.is_none();
     // An anonymous report keeps only the provenance that enough card holders share.
     let provenance = if anonymous {
-        &super::provenance::anonymised(deps.writes.db(), provenance, deps.anonymity_threshold)
+        &provenance::anonymised(deps.writes.db(), provenance, deps.anonymity_threshold)
             .await
             .internal("counting card holders")?
     } else {
@@ -313,7 +275,7 @@ async fn store(
         contact_phone: Set(contact_phone),
         contact_email: Set(contact_email),
         enterprise_id: Set(enterprise_id),
-        source: Set(provenance.source.to_string()),
+        source: Set(provenance.source),
         district: Set(provenance.district.clone()),
         batch_id: Set(provenance.batch_id),
         channel: Set(provenance.channel),

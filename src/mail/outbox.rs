@@ -9,10 +9,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::audit::{self, AuditEvent, Stamp};
+use crate::audit::{self, AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
 use crate::entities::email_outbox::{self, Column, Entity};
-use crate::entities::enums::OutboxStatus;
+use crate::entities::enums::{MailKind, OutboxStatus};
 
 /// One email to send, as the code that causes it describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,8 +21,8 @@ pub struct OutgoingEmail {
     /// Message-ID derives from it, so a receiver can recognise a resend too. Reminders use
     /// e.g. `reminder:case:42:accept:due:2026-12-03:user:7`.
     pub dedupe_key: String,
-    /// What sort of email it is (`test`, `reminder`, `digest`…), shown on the outbox page.
-    pub kind: String,
+    /// What sort of email it is, shown on the outbox page.
+    pub kind: MailKind,
     /// The case it is about, if any.
     pub case_id: Option<i64>,
     /// The recipient's address.
@@ -340,7 +340,7 @@ pub async fn retry(writes: &WriteGate, stamp: &Stamp<'_>, id: i64) -> Result<boo
         audit::append(
             &*txn,
             stamp,
-            AuditEvent::new("mail_retried", "email_outbox", id),
+            AuditEvent::new(AuditAction::MailRetried, "email_outbox", id),
         )
         .await?;
     }
@@ -355,7 +355,7 @@ pub async fn retry_all_failed(writes: &WriteGate, stamp: &Stamp<'_>) -> Result<u
     if done > 0 {
         let event = AuditEvent {
             subject_id: None,
-            ..AuditEvent::new("mail_retried", "email_outbox", "")
+            ..AuditEvent::new(AuditAction::MailRetried, "email_outbox", "")
         }
         .with_detail(serde_json::json!({ "all_failed": done }));
         audit::append(&*txn, stamp, event).await?;

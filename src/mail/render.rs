@@ -4,6 +4,7 @@
 use crate::web::Views;
 
 use super::OutgoingEmail;
+use crate::entities::enums::MailKind;
 
 /// An email's subject and bodies, rendered but not yet addressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,12 +22,12 @@ impl RenderedEmail {
         self,
         to: impl Into<String>,
         dedupe_key: impl Into<String>,
-        kind: impl Into<String>,
+        kind: MailKind,
         case_id: Option<i64>,
     ) -> OutgoingEmail {
         OutgoingEmail {
             dedupe_key: dedupe_key.into(),
-            kind: kind.into(),
+            kind,
             case_id,
             to: to.into(),
             subject: self.subject,

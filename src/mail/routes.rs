@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::{Delivery, OutgoingEmail, Sender};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::audit::{self, AuditEvent};
+use crate::audit::{self, AuditAction, AuditEvent};
 use crate::clock::beijing;
 use crate::entities::cases;
-use crate::entities::enums::OutboxStatus;
+use crate::entities::enums::{MailKind, OutboxStatus};
 use crate::error::{AppError, ResultExt};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -195,8 +195,8 @@ async fn mail_page(
     render(&state, lang, &user, "admin/mail.html", ctx)
 }
 
-/// The `kind` of the admin's test email.
-const TEST_KIND: &str = "test";
+/// The `kind` of the admin's test email (and the name of its template).
+const TEST_KIND: MailKind = MailKind::Test;
 
 async fn send_test(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let back = |outcome: &str, id: Option<i64>| {
@@ -215,8 +215,8 @@ async fn send_test(State(state): State<AppState>, user: CurrentUser) -> Result<R
         base_url => state.settings.base_url(),
         sent_at => beijing(now),
     };
-    let rendered =
-        super::render(&state.views, TEST_KIND, ctx).internal("rendering the test email")?;
+    let rendered = super::render(&state.views, TEST_KIND.as_str(), ctx)
+        .internal("rendering the test email")?;
     let token = crate::crypto::random_token::<9>().internal("a test email key")?;
     let email: OutgoingEmail = rendered.addressed(
         to,
@@ -231,7 +231,7 @@ async fn send_test(State(state): State<AppState>, user: CurrentUser) -> Result<R
         .await?
         .map(|row| row.id)
         .ok_or_else(|| anyhow::anyhow!("the test email was not queued"))?;
-    let event = AuditEvent::new("mail_test_queued", "email_outbox", id);
+    let event = AuditEvent::new(AuditAction::MailTestQueued, "email_outbox", id);
     audit::append(&*txn, &state.stamp(user.actor()), event).await?;
     txn.commit().await?;
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{BEIJING, beijing};
 use crate::deadlines::calendar_file::{self, CalendarError};
 use crate::entities::sla_policies;
@@ -21,7 +21,11 @@ use crate::state::AppState;
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::Admin)
         .get("/staff/admin/calendar", calendar_page)
-        .post_upload("/staff/admin/calendar", load_calendar, 1024 * 1024)
+        .post_upload(
+            "/staff/admin/calendar",
+            load_calendar,
+            crate::limits::bytes::CALENDAR_BODY,
+        )
         .get("/staff/admin/sla", sla_page)
         .post("/staff/admin/sla", change_policy)
 }
@@ -219,10 +223,12 @@ async fn change_policy(
     crate::audit::append(
         &*txn,
         &stamp,
-        AuditEvent::new("sla_policy_added", "sla_policy", row.id).with_detail(serde_json::json!({
-            "accept": accept, "conclude": conclude, "feedback": feedback, "yellow": yellow,
-            "effective_from": from.to_rfc3339(),
-        })),
+        AuditEvent::new(AuditAction::SlaPolicyAdded, "sla_policy", row.id).with_detail(
+            serde_json::json!({
+                "accept": accept, "conclude": conclude, "feedback": feedback, "yellow": yellow,
+                "effective_from": from.to_rfc3339(),
+            }),
+        ),
     )
     .await?;
     txn.commit().await?;

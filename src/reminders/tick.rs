@@ -25,6 +25,7 @@ use tokio::sync::watch;
 use super::rules::{self, DIGEST_DAYS, DueCase, Recipient, Reminder, Rule, Staff};
 use crate::clock::{BEIJING, china_today};
 use crate::deadlines::calendar::WorkingCalendar;
+use crate::entities::enums::MailKind;
 use crate::entities::{cases, users};
 use crate::i18n::Lang;
 use crate::mail::{self, OutgoingEmail, SendReport, Sender};
@@ -345,8 +346,8 @@ impl Compose {
         };
         let email = mail::render(&self.views, "reminder", ctx)?;
         let kind = match reminder.rule {
-            Rule::Overdue => "escalation",
-            Rule::Before | Rule::Due => "reminder",
+            Rule::Overdue => MailKind::Escalation,
+            Rule::Before | Rule::Due => MailKind::Reminder,
         };
         Ok(email.addressed(to.email.clone(), reminder.key.clone(), kind, Some(case.id)))
     }
@@ -381,7 +382,12 @@ impl Compose {
             list_link => format!("{}/staff/cases", self.base),
         };
         let email = mail::render(&self.views, "digest", ctx)?;
-        Ok(email.addressed(person.email.clone(), key.to_string(), "digest", None))
+        Ok(email.addressed(
+            person.email.clone(),
+            key.to_string(),
+            MailKind::Digest,
+            None,
+        ))
     }
 }
 

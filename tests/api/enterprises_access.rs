@@ -143,7 +143,7 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
             .expect("list");
         let now = chrono::Utc::now();
         let batch = card_batches::ActiveModel {
-            kind: Set("enterprise".into()),
+            kind: Set(jianduka::cards::BatchKind::Card),
             channel: Set(jianduka::cards::Channel::Visit),
             template: Set("default".into()),
             list_version_id: Set(list.id),
@@ -162,7 +162,14 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
             .all(&app.db)
             .await
             .expect("enterprises");
-        for (i, (enterprise, status)) in in_diankou.iter().zip(["active", "revoked"]).enumerate() {
+        for (i, (enterprise, status)) in in_diankou
+            .iter()
+            .zip([
+                jianduka::cards::CardStatus::Active,
+                jianduka::cards::CardStatus::Revoked,
+            ])
+            .enumerate()
+        {
             cards::ActiveModel {
                 serial: Set(format!("T-{i}")),
                 token: Set(format!("token-{i}")),
@@ -170,7 +177,7 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
                 position_in_batch: Set(i as i32),
                 enterprise_id: Set(Some(enterprise.id)),
                 service_point_id: Set(None),
-                status: Set(status.into()),
+                status: Set(status),
                 issued_at: Set(now),
                 revoked_at: Set(None),
                 revoked_reason: Set(None),

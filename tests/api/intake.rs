@@ -6,6 +6,7 @@ use crate::helpers::{on_each_database, spawn_app};
 use crate::intake_support::{
     CardKind, STORY, add_holders, count, insert_card, query_code_in, report_form,
 };
+use jianduka::entities::enums::ReportSource;
 use jianduka::entities::{cases as case_rows, reports};
 
 #[tokio::test]
@@ -72,7 +73,7 @@ async fn an_unknown_token_still_opens_the_form_and_stores_no_provenance() {
             .await
             .expect("query")
             .expect("stored");
-        assert_eq!(report.source, "unknown_card");
+        assert_eq!(report.source, ReportSource::UnknownCard);
         assert_eq!(
             (report.district, report.batch_id, report.enterprise_id),
             (None, None, None)
@@ -192,7 +193,7 @@ async fn a_desk_sign_report_records_the_window_district_and_channel() {
             .await
             .expect("query")
             .expect("stored");
-        assert_eq!(report.source, "desk_sign");
+        assert_eq!(report.source, ReportSource::DeskSign);
         assert_eq!(report.district.as_deref(), Some("浣东街道"));
         assert_eq!(report.channel, Some(jianduka::cards::Channel::Window));
         assert!(report.service_point_id.is_some());

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, Statement};
 
+use jianduka::cards::{BatchKind, CardStatus};
 use jianduka::entities::{card_batches, cards, enterprises, service_points};
 
 /// What kind of card a test needs.
@@ -28,11 +29,10 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
     let now = Utc::now();
     let batch = card_batches::ActiveModel {
         kind: Set(if kind == CardKind::DeskSign {
-            "desk_sign"
+            BatchKind::DeskSign
         } else {
-            "card"
-        }
-        .into()),
+            BatchKind::Card
+        }),
         channel: Set(if kind == CardKind::DeskSign {
             jianduka::cards::Channel::Window
         } else {
@@ -90,11 +90,10 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
         enterprise_id: Set(enterprise_id),
         service_point_id: Set(service_point_id),
         status: Set(if kind == CardKind::Revoked {
-            "revoked"
+            CardStatus::Revoked
         } else {
-            "active"
-        }
-        .into()),
+            CardStatus::Active
+        }),
         issued_at: Set(now),
         revoked_at: Set((kind == CardKind::Revoked).then_some(now)),
         revoked_reason: Set(None),
@@ -279,7 +278,7 @@ pub async fn add_holders(
                 .await
                 .expect("negative list");
             card_batches::ActiveModel {
-                kind: Set("card".into()),
+                kind: Set(BatchKind::Card),
                 channel: Set(jianduka::cards::Channel::Visit),
                 template: Set("id1".into()),
                 list_version_id: Set(version.id),
@@ -320,7 +319,7 @@ pub async fn add_holders(
             position_in_batch: Set(1),
             enterprise_id: Set(Some(enterprise.id)),
             service_point_id: Set(None),
-            status: Set("active".into()),
+            status: Set(CardStatus::Active),
             issued_at: Set(now),
             revoked_at: Set(None),
             revoked_reason: Set(None),

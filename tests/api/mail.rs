@@ -41,7 +41,7 @@ pub async fn finish(backend: &Backend, app: TestApp) {
 pub fn reminder(key: &str, to: &str) -> OutgoingEmail {
     OutgoingEmail {
         dedupe_key: key.into(),
-        kind: "reminder".into(),
+        kind: jianduka::entities::enums::MailKind::Reminder,
         case_id: None,
         to: to.into(),
         subject: "【诸暨市纪委监委】案件 JD2026-000001 受理期限提醒".into(),

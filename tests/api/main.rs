@@ -40,5 +40,6 @@ mod reminders;
 mod server;
 mod service_points;
 mod smtp_server;
+mod staff_uploads;
 mod totp;
 mod tracker;

@@ -143,7 +143,7 @@ async fn cards_revoke_and_reissue_work_by_serial() {
     let all = cards::Entity::find().all(&db).await.expect("cards");
     let old = all.iter().find(|c| c.serial == "C0001-00002").expect("old");
     let new = all.iter().find(|c| c.serial == "C0002-00001").expect("new");
-    assert_eq!(old.status, "revoked");
+    assert_eq!(old.status, jianduka::cards::CardStatus::Revoked);
     assert_eq!(old.replaced_by_card_id, Some(new.id));
     assert_ne!(old.token, new.token);
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use jianduka::auth::Role;
+use jianduka::cards::CardStatus;
 use jianduka::entities::{audit_log, cards, enterprises};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -35,7 +36,7 @@ async fn issuing_to_all_gives_every_enterprise_one_card_in_a_new_batch() {
         let list = cards_of(&app, batch_id).await;
         assert_eq!(list.len(), 3, "on {}", app.backend);
         assert_distinct_tokens(&list);
-        assert!(list.iter().all(|c| c.status == "active"));
+        assert!(list.iter().all(|c| c.status == CardStatus::Active));
         assert_eq!(list[0].serial, format!("C{batch_id:04}-00001"));
         let row = batch(&app, batch_id).await;
         assert_eq!(
@@ -322,10 +323,10 @@ async fn revoke_then_reissue_gives_a_new_token_and_keeps_the_old_card_revoked() 
             .await
             .expect("q")
             .expect("new");
-        assert_eq!(old.status, "revoked");
+        assert_eq!(old.status, CardStatus::Revoked);
         assert_eq!(old.revoked_reason.as_deref(), Some("企业报失"));
         assert_eq!(old.replaced_by_card_id, Some(new.id));
-        assert_eq!(new.status, "active");
+        assert_eq!(new.status, CardStatus::Active);
         assert_ne!(new.token, old.token);
         assert_eq!(new.token.len(), 22);
         assert_eq!(new.enterprise_id, old.enterprise_id);
@@ -374,12 +375,12 @@ async fn a_live_reissue_of_an_active_card_revokes_it_first() {
             .await
             .expect("q")
             .expect("old");
-        assert_eq!(old.status, "revoked");
+        assert_eq!(old.status, CardStatus::Revoked);
         assert!(old.replaced_by_card_id.is_some());
         // The enterprise now holds exactly one active card.
         let active = cards::Entity::find()
             .filter(cards::Column::EnterpriseId.eq(old.enterprise_id))
-            .filter(cards::Column::Status.eq("active"))
+            .filter(cards::Column::Status.eq(CardStatus::Active))
             .count(&app.db)
             .await
             .expect("count");

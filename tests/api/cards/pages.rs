@@ -177,7 +177,7 @@ async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
             .await
             .expect("q")
             .expect("card");
-        assert_eq!(card.status, "active");
+        assert_eq!(card.status, jianduka::cards::CardStatus::Active);
     })
     .await;
 }
@@ -452,7 +452,12 @@ async fn revoking_or_reissuing_without_ticking_the_confirmation_changes_nothing(
             .await
             .expect("query")
             .expect("card");
-        assert_eq!(stored.status, "active", "on {}", app.backend);
+        assert_eq!(
+            stored.status,
+            jianduka::cards::CardStatus::Active,
+            "on {}",
+            app.backend
+        );
         assert_eq!(
             cards::Entity::find().count(&app.db).await.expect("count"),
             3,
