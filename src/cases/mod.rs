@@ -12,6 +12,7 @@ mod error;
 mod exchange;
 mod list;
 mod pages;
+pub mod queues;
 mod reporter;
 mod routes;
 mod scope;
