@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
-use super::deadlines::{DueState, due_state};
 use super::error::CaseError;
+use super::labels::{DueState, due_state};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::access::{Access, Role};
