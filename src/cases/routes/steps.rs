@@ -57,6 +57,43 @@ pub(super) struct StepForm {
     feedback: String,
 }
 
+impl StepForm {
+    /// What the person typed, kept through a refusal.
+    fn typed(&self) -> pages::Draft {
+        match self.step.as_str() {
+            "decline" => pages::Draft::decline(&self.reason),
+            "conclude" => pages::Draft::conclude(&self.summary, &self.feedback),
+            _ => pages::Draft::default(),
+        }
+    }
+
+    /// The step asked for: an unknown step is a bad request, a conclusion without a finding
+    /// a refusal the page shows.
+    fn step(&self) -> Result<Result<Step, CaseError>, AppError> {
+        Ok(Ok(match self.step.as_str() {
+            "accept" => Step::Accept,
+            "decline" => Step::Decline {
+                reason: self.reason.clone(),
+            },
+            "investigate" => Step::Investigate,
+            "conclude" => match Finding::parse(&self.finding) {
+                Some(finding) => Step::Conclude {
+                    finding,
+                    summary: self.summary.clone(),
+                    feedback: self.feedback.clone(),
+                },
+                None => return Ok(Err(CaseError::Invalid(Msg::new("case_error_finding")))),
+            },
+            "close" => Step::Close,
+            other => {
+                return Err(AppError::BadRequest(
+                    Msg::new("case_error_unknown_step").arg("step", other),
+                ));
+            }
+        }))
+    }
+}
+
 pub(super) async fn step(
     State(state): State<AppState>,
     lang: Lang,
@@ -64,44 +101,18 @@ pub(super) async fn step(
     Path(id): Path<i64>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, AppError> {
-    let step = match form.step.as_str() {
-        "accept" => Step::Accept,
-        "decline" => Step::Decline {
-            reason: form.reason.clone(),
-        },
-        "investigate" => Step::Investigate,
-        "conclude" => match Finding::parse(&form.finding) {
-            Some(finding) => Step::Conclude {
-                finding,
-                summary: form.summary.clone(),
-                feedback: form.feedback.clone(),
-            },
-            None => {
-                let e = CaseError::Invalid(Msg::new("case_error_finding"));
-                let typed = pages::Draft::conclude(&form.summary, &form.feedback);
-                return after(&state, lang, &user, id, Err(e), "", typed).await;
-            }
-        },
-        "close" => Step::Close,
-        other => {
-            return Err(AppError::BadRequest(
-                Msg::new("case_error_unknown_step").arg("step", other),
-            ));
+    let step = match form.step()? {
+        Ok(step) => step,
+        Err(refusal) => {
+            return after(&state, lang, &user, id, Err(refusal), "", form.typed()).await;
         }
-    };
-    let typed = match &step {
-        Step::Decline { reason } => pages::Draft::decline(reason),
-        Step::Conclude {
-            summary, feedback, ..
-        } => pages::Draft::conclude(summary, feedback),
-        _ => pages::Draft::default(),
     };
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
     let result = workflow::take_step(&state.writes, &rules, &actor, id, form.version, step)
         .await
         .map(|_| ());
-    after(&state, lang, &user, id, result, &form.step, typed).await
+    after(&state, lang, &user, id, result, &form.step, form.typed()).await
 }
 
 pub(super) async fn reopen(
