@@ -1,16 +1,17 @@
 //! The model's data in the reader's words: a deadline as "剩余 3 个工作日", a row of the case
-//! list with its status label. Shared by every door that shows cases (the pages, the CSV
-//! export, the JSON API); the model itself speaks no language.
+//! list with its status label, an event's note, a report's items as "3. text". Shared by
+//! every door that shows cases (the pages, the CSV export, the JSON API, the case page and
+//! the reporter's timeline); the model itself speaks no language.
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::deadlines::{Deadline, Tone, deadline};
 use super::list::{CaseLine, case_lines};
 use super::status::{CaseStatus, Stage};
 use crate::clock::beijing;
-use crate::entities::cases;
+use crate::entities::{cases, negative_list_items, report_items};
 use crate::sla::SlaRules;
 use crate::web::Lang;
 
@@ -136,4 +137,41 @@ pub async fn case_rows(
 ) -> Result<Vec<CaseRow>, DbErr> {
     let lines = case_lines(db, rules, page, today).await?;
     Ok(CaseRow::all(&lines, lang))
+}
+
+/// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
+pub(super) fn shown(note: &str, lang: Lang) -> String {
+    match crate::web::Locales::embedded() {
+        Some(locales) => crate::msg::Msg::shown(note, locales, lang),
+        None => note.to_string(),
+    }
+}
+
+/// The negative-list items a report names, in list order, as "3. text" in `lang`.
+pub(super) async fn item_lines(
+    db: &impl ConnectionTrait,
+    report_id: i64,
+    lang: Lang,
+) -> Result<Vec<String>, DbErr> {
+    let item_ids: Vec<i64> = report_items::Entity::find()
+        .filter(report_items::Column::ReportId.eq(report_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.item_id)
+        .collect();
+    Ok(negative_list_items::Entity::find()
+        .filter(negative_list_items::Column::Id.is_in(item_ids))
+        .order_by_asc(negative_list_items::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|item| {
+            let text = match lang {
+                Lang::Zh => item.text_zh,
+                Lang::En => item.text_en,
+            };
+            format!("{}. {text}", item.position)
+        })
+        .collect())
 }

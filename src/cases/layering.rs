@@ -72,3 +72,66 @@ fn no_file_of_the_cases_domain_is_over_450_lines() {
     }
     assert!(seen > 10, "read {seen} files");
 }
+
+/// The module of `src/cases` a file belongs to (`pages/list.rs` → `pages`), and the modules
+/// of `src/cases` its code (tests aside) names.
+fn imports(dir: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).expect("src/cases").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(dir).expect("inside src/cases");
+            let first = relative.components().next().expect("a name");
+            let module = first
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            let source = std::fs::read_to_string(&path).expect("a file");
+            let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+            let names = graph.entry(module.clone()).or_default();
+            for prefix in ["super::", "crate::cases::"] {
+                for (at, _) in code.match_indices(prefix) {
+                    let rest = &code[at + prefix.len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != module {
+                        names.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    graph
+}
+
+#[test]
+fn no_two_files_of_the_cases_domain_import_each_other_even_through_others() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cases");
+    let graph = imports(&dir);
+    assert!(graph.contains_key("pages") && graph.contains_key("statistics"));
+    // From each module, walk what it imports; reaching the module again is a cycle.
+    for start in graph.keys() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo: Vec<Vec<&String>> = vec![vec![start]];
+        while let Some(path) = todo.pop() {
+            let last = path[path.len() - 1];
+            for next in graph.get(last).into_iter().flatten() {
+                assert!(next != start, "an import cycle: {path:?} → {next}");
+                if graph.contains_key(next) && seen.insert(next) {
+                    let mut longer = path.clone();
+                    longer.push(next);
+                    todo.push(longer);
+                }
+            }
+        }
+    }
+}
