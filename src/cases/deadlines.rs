@@ -1,6 +1,6 @@
-//! Where a case stands against its deadline, as the staff pages show it: working days left
-//! or overdue, in the colours that mean the same everywhere (overdue red, due soon amber,
-//! done grey).
+//! Where a case stands against its deadline: working days left or overdue, and the colour
+//! that means the same everywhere (overdue red, due soon amber, done grey). [`deadline`] is
+//! the fact; `labels` puts it into words for the staff pages and the API.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::status::Stage;
 use crate::deadlines::SlaRules;
 use crate::entities::cases;
-use crate::i18n::Lang;
 
 /// Working days left at which a deadline counts as due soon.
 pub const DUE_SOON_DAYS: i64 = 1;
@@ -23,27 +22,24 @@ pub enum Tone {
     Done,
 }
 
-/// A case's open deadline, ready to show.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct DueState {
+/// Where a case stands against its open deadline: data, in no language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Deadline {
     pub stage: Option<Stage>,
     pub due_on: Option<NaiveDate>,
     /// Positive: working days left; negative: overdue by; 0: due today.
     pub working_days_left: Option<i64>,
     pub tone: Tone,
-    /// "剩余 3 个工作日", "今日到期", "已超期 2 个工作日", "—".
-    pub text: String,
 }
 
 /// Where `case` stands on `today` (a Beijing date).
-pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: Lang) -> DueState {
+pub fn deadline(case: &cases::Model, rules: &SlaRules, today: NaiveDate) -> Deadline {
     let (Some(stage), Some(due_on)) = (case.status.open_stage(), case.due_on) else {
-        return DueState {
+        return Deadline {
             stage: None,
             due_on: None,
             working_days_left: None,
             tone: Tone::Done,
-            text: "—".into(),
         };
     };
     let left = rules.calendar.working_days_between(today, due_on);
@@ -60,19 +56,10 @@ pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: 
     } else {
         Tone::OnTrack
     };
-    let key = match left {
-        0 => "due_today",
-        1 => "due_left_one",
-        n if n > 0 => "due_left",
-        -1 => "due_overdue_one",
-        _ => "due_overdue",
-    };
-    let text = crate::i18n::label(lang, key).replace("{n}", &left.abs().to_string());
-    DueState {
+    Deadline {
         stage: Some(stage),
         due_on: Some(due_on),
         working_days_left: Some(left),
         tone,
-        text,
     }
 }

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
-use super::deadlines::{DueState, due_state};
 use super::error::CaseError;
+use super::labels::{DueState, due_state, item_lines, shown};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::access::{Access, Role};
@@ -207,7 +207,7 @@ pub async fn case_detail(
         .one(db)
         .await?
         .ok_or(CaseError::NotFound)?;
-    let items = super::timeline::item_lines(db, report.id, lang).await?;
+    let items = item_lines(db, report.id, lang).await?;
     let events = case_events::Entity::find()
         .filter(case_events::Column::CaseId.eq(case.id))
         .order_by_asc(case_events::Column::At)
@@ -373,14 +373,6 @@ pub async fn case_detail(
             .collect(),
         actions: actions(&case, user, pending),
     })
-}
-
-/// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
-pub(super) fn shown(note: &str, lang: Lang) -> String {
-    match crate::i18n::Locales::embedded() {
-        Some(locales) => crate::msg::Msg::shown(note, locales, lang),
-        None => note.to_string(),
-    }
 }
 
 fn event_label(e: &case_events::Model, lang: Lang) -> String {

@@ -2,25 +2,25 @@
 //! of 100,000 cases costs what the first does. The default order puts the most urgent first:
 //! open deadlines soonest (overdue ones first), then the cases with no deadline, newest first.
 //! The two parts are read one after the other, so NULL due dates sort the same on both
-//! engines and each part walks an index in order. [`case_rows`] names a page's units, people
-//! and items for whoever shows it (the workspace, the CSV export, the JSON API).
+//! engines and each part walks an index in order. [`case_lines`] names a page's units, people
+//! and items for whoever shows it (the workspace, the CSV export, the JSON API, the
+//! dashboard); [`count_cases`] counts what a filter matches.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
-use super::deadlines::{Tone, due_state};
+use super::deadlines::{Deadline, deadline};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
-use crate::clock::beijing;
 use crate::deadlines::SlaRules;
 use crate::entities::{cases, negative_list_items, report_items, units, users};
-use crate::i18n::Lang;
 
 /// Rows per page.
 pub const PAGE_SIZE: u64 = 50;
@@ -195,6 +195,20 @@ fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
     cond
 }
 
+/// How many of the cases `scope` may see match `filter` (a count for a queue or a tile).
+pub async fn count_cases(
+    db: &impl ConnectionTrait,
+    scope: CaseScope,
+    filter: &CaseFilter,
+    today: NaiveDate,
+) -> Result<u64, DbErr> {
+    scope
+        .cases()
+        .filter(filter_condition(filter, today))
+        .count(db)
+        .await
+}
+
 /// One page of the cases `scope` may see that match `filter`, starting after `after`.
 pub async fn list_cases(
     db: &impl ConnectionTrait,
@@ -203,9 +217,7 @@ pub async fn list_cases(
     today: NaiveDate,
     after: Option<Cursor>,
 ) -> Result<CasePage, DbErr> {
-    let base = cases::Entity::find()
-        .filter(scope.condition())
-        .filter(filter_condition(filter, today));
+    let base = scope.cases().filter(filter_condition(filter, today));
     let take = PAGE_SIZE + 1;
     let mut rows = match filter.sort {
         Sort::Newest => {
@@ -265,46 +277,39 @@ pub async fn list_cases(
     Ok(CasePage { cases: rows, next })
 }
 
-/// One row of the list, as every door shows it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct CaseRow {
+/// One case of a list with the names it shows (unit, assignee, item positions) and where it
+/// stands against its deadline: data, in no language.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseLine {
     pub id: i64,
     /// `JD2026-000042`.
     pub number: String,
     /// What a step must name (`version`) to be taken.
     pub version: i32,
     pub status: CaseStatus,
-    pub status_label: String,
-    /// Positions of the negative-list items, `1、9`.
-    pub items: String,
-    /// The same positions as numbers.
+    /// Positions of the negative-list items, in order.
     pub item_numbers: Vec<i32>,
     pub district: Option<String>,
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
     pub assignee_id: Option<i64>,
     pub assignee: Option<String>,
-    /// Beijing time, `2026-11-29 14:05`.
-    pub received_at: String,
-    /// The open deadline, `YYYY-MM-DD`.
-    pub due_on: Option<String>,
-    /// "剩余 3 个工作日", "overdue by 2 working days", "—".
-    pub due_text: String,
-    pub tone: Tone,
+    pub received_at: DateTime<Utc>,
+    pub deadline: Deadline,
     /// Flagged for a supervisor (a not-satisfied rating).
     pub flagged: bool,
     /// The report came through a revoked card.
     pub revoked: bool,
 }
 
-/// Names for a page of cases: units, people, items (three queries, however many rows).
-pub async fn case_rows(
+/// Names for a page of cases: units, people, items (three queries, however many rows), and
+/// each case's deadline on `today`.
+pub async fn case_lines(
     db: &impl ConnectionTrait,
     rules: &SlaRules,
     page: &[cases::Model],
-    today: chrono::NaiveDate,
-    lang: Lang,
-) -> Result<Vec<CaseRow>, DbErr> {
+    today: NaiveDate,
+) -> Result<Vec<CaseLine>, DbErr> {
     let unit_ids: HashSet<i64> = page.iter().filter_map(|c| c.unit_id).collect();
     let user_ids: HashSet<i64> = page.iter().filter_map(|c| c.assignee_id).collect();
     let report_ids: Vec<i64> = page.iter().map(|c| c.report_id).collect();
@@ -343,30 +348,21 @@ pub async fn case_rows(
     Ok(page
         .iter()
         .map(|c| {
-            let due = due_state(c, rules, today, lang);
             let mut numbers = items.get(&c.report_id).cloned().unwrap_or_default();
             numbers.sort_unstable();
-            CaseRow {
+            CaseLine {
                 id: c.id,
                 number: c.number.clone(),
                 version: c.version,
                 status: c.status,
-                status_label: c.status.label(lang).to_string(),
-                items: numbers
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join("、"),
                 item_numbers: numbers,
                 district: c.district.clone(),
                 unit_id: c.unit_id,
                 unit: c.unit_id.and_then(|id| unit_names.get(&id).cloned()),
                 assignee_id: c.assignee_id,
                 assignee: c.assignee_id.and_then(|id| user_names.get(&id).cloned()),
-                received_at: beijing(c.received_at),
-                due_on: due.due_on.map(|d| d.to_string()),
-                due_text: due.text,
-                tone: due.tone,
+                received_at: c.received_at,
+                deadline: deadline(c, rules, today),
                 flagged: c.needs_supervisor,
                 revoked: c.from_revoked_card,
             }

@@ -1,34 +1,50 @@
 //! Cases: every report becomes a case that inspectors work through a fixed set of statuses,
 //! against a deadline per stage. This module opens a case for a report (routed to the unit of
-//! its district, or to the triage queue), and its submodules hold the rest: who may see what
-//! (`scope`), the steps of the workflow (`workflow`), the exchange with the reporter
-//! (`reporter`, `timeline`), the staff's messages and notes (`exchange`), the case list
-//! (`list`), the case page (`detail`), statistics, and the staff pages and JSON API.
+//! its district, or to the triage queue), and its submodules hold the rest.
+//!
+//! The model returns data, in no language and without the request: who may see what
+//! (`scope`), the steps of the workflow (`workflow/`, one file per family of steps), the
+//! exchange with the reporter (`reporter`, `timeline`), the staff's messages and notes
+//! (`exchange`), the case list and counts (`list`), the dashboard (`dashboard`), the
+//! statistics (`statistics`), deadlines (`deadlines`), the case page's data (`detail`).
+//! `labels` puts that data into the reader's words; `pages/` renders it, `routes/` declares
+//! the staff routes and `api/` the JSON API. Imports run one way: routes → pages → labels →
+//! model, and the model imports none of them.
 
 mod api;
+mod dashboard;
 mod deadlines;
 mod detail;
 mod error;
 mod exchange;
+mod items;
+mod labels;
+#[cfg(test)]
+mod layering;
 mod list;
 mod pages;
 pub mod queues;
 mod reporter;
 mod routes;
 mod scope;
-mod stats;
+mod statistics;
 mod status;
 mod timeline;
 mod workflow;
 
 pub use api::api_routes;
-pub use deadlines::{DueState, due_state};
+pub use dashboard::{
+    Dashboard, SHORT_LIST, count_by_status, dashboard, open_cases_by_item, short_list,
+};
+pub use deadlines::{Deadline, Tone, deadline};
 pub use detail::{CaseDetail, case_detail};
 pub use error::CaseError;
 pub use exchange::{add_note, post_message};
+pub use items::{ItemName, item_names};
+pub use labels::{CaseRow, DueState, case_rows, due_state};
 pub use list::{
-    AssigneeFilter, CaseFilter, CasePage, CaseRow, Cursor, DueFilter, Sort, StatusFilter,
-    UnitFilter, case_rows, list_cases,
+    AssigneeFilter, CaseFilter, CaseLine, CasePage, Cursor, DueFilter, Sort, StatusFilter,
+    UnitFilter, case_lines, count_cases, list_cases,
 };
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
@@ -36,12 +52,12 @@ pub use reporter::{
 };
 pub use routes::staff_routes;
 pub use scope::CaseScope;
-pub use stats::{Statistics, statistics};
+pub use statistics::{MonthTable, Statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
 pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
 pub use workflow::{
     Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
-    take_step, view,
+    step_in, take_step, view,
 };
 
 use chrono::{DateTime, Utc};

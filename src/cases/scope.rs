@@ -2,7 +2,7 @@
 //! through [`CaseScope`]; a case outside it is answered exactly like one that does not exist.
 
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use super::error::CaseError;
 use crate::access::{CurrentUser, Role};
@@ -54,6 +54,11 @@ impl CaseScope {
         }
     }
 
+    /// The cases this scope sees: where every list, count and queue of cases starts.
+    pub fn cases(self) -> Select<cases::Entity> {
+        cases::Entity::find().filter(self.condition())
+    }
+
     /// Whether the triage queue (cases with no unit) is visible: supervisors and admins only.
     pub fn sees_triage(self) -> bool {
         self == CaseScope::All
@@ -61,8 +66,8 @@ impl CaseScope {
 
     /// Case `id`, if this scope may see it; otherwise the same answer as for a missing case.
     pub async fn find(self, db: &impl ConnectionTrait, id: i64) -> Result<cases::Model, CaseError> {
-        cases::Entity::find_by_id(id)
-            .filter(self.condition())
+        self.cases()
+            .filter(cases::Column::Id.eq(id))
             .one(db)
             .await?
             .ok_or(CaseError::NotFound)

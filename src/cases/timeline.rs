@@ -2,12 +2,11 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use super::labels::{item_lines, shown};
 use super::{CaseStatus, Rating};
 use crate::clock::beijing;
 use crate::entities::enums::{Direction, EventKind, Origin};
-use crate::entities::{
-    attachments, case_events, cases, messages, negative_list_items, report_items, reports,
-};
+use crate::entities::{attachments, case_events, cases, messages, reports};
 use crate::i18n::Lang;
 
 /// One line of the public timeline.
@@ -114,10 +113,7 @@ pub async fn public_view(
                 kind: e.kind,
                 status: to,
                 label,
-                note: e
-                    .note
-                    .as_deref()
-                    .map(|note| super::detail::shown(note, lang)),
+                note: e.note.as_deref().map(|note| shown(note, lang)),
             }
         })
         .collect();
@@ -181,35 +177,6 @@ async fn submitted(
 }
 
 /// "预计 12 月 3 日前受理" / "Expected to be accepted or declined by 3 December 2026".
-/// The negative-list items a report names, in list order, as "3. text" in `lang`.
-pub(super) async fn item_lines(
-    db: &impl ConnectionTrait,
-    report_id: i64,
-    lang: Lang,
-) -> Result<Vec<String>, DbErr> {
-    let item_ids: Vec<i64> = report_items::Entity::find()
-        .filter(report_items::Column::ReportId.eq(report_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.item_id)
-        .collect();
-    Ok(negative_list_items::Entity::find()
-        .filter(negative_list_items::Column::Id.is_in(item_ids))
-        .order_by_asc(negative_list_items::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|item| {
-            let text = match lang {
-                Lang::Zh => item.text_zh,
-                Lang::En => item.text_en,
-            };
-            format!("{}. {text}", item.position)
-        })
-        .collect())
-}
-
 fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
     let stage = case.status.open_stage()?;
     let due = case.due_on?;

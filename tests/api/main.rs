@@ -10,6 +10,7 @@ mod api_tokens;
 mod audit;
 mod browser;
 mod cards;
+mod case_model;
 mod case_support;
 mod cases_api;
 mod cli;

@@ -31,7 +31,7 @@ pub async fn report_through_a_card(app: &TestApp) -> case_rows::Model {
 }
 
 /// A report with no card (no district): it goes to triage.
-async fn report_without_a_card(app: &TestApp) -> case_rows::Model {
+pub async fn report_without_a_card(app: &TestApp) -> case_rows::Model {
     space_out(app);
     let response = app
         .client
@@ -46,7 +46,7 @@ async fn report_without_a_card(app: &TestApp) -> case_rows::Model {
 
 /// Unit 第一纪检监察室 covering 暨阳街道, where enough enterprises hold a card for an
 /// anonymous report to keep its district; returns its id.
-async fn first_unit(app: &TestApp) -> i64 {
+pub async fn first_unit(app: &TestApp) -> i64 {
     crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
     jianduka::auth::accounts::create_unit(
         &app.state.writes,

@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::CurrentUser;
+use crate::cases::labels::CaseRow;
 use crate::cases::list::{
-    AssigneeFilter, CaseFilter, CaseRow, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
+    AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
 };
 use crate::cases::status::{CaseStatus, Finding};
 use crate::cases::workflow::Step;

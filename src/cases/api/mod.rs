@@ -14,8 +14,9 @@ use axum::http::StatusCode;
 
 use self::bodies::{CaseList, CaseState, ListParams, TextJson, TransitionJson, Written, bad};
 use super::detail::{CaseDetail, case_detail};
-use super::list::{Cursor, case_rows, list_cases};
-use super::routes::today;
+use super::labels::case_rows;
+use super::list::{Cursor, list_cases};
+use super::pages::today;
 use super::scope::CaseScope;
 use super::workflow::{self, CaseActor};
 use crate::access::{Access, ApiRouter, CurrentUser};

@@ -1,6 +1,9 @@
-//! Statistics for supervisors, and the dashboard on the staff home. Counts are made in Rust
-//! over one pass of the cases of the period (a few columns each), so months are Beijing
-//! months on both engines. Charts are SVG drawn here, with no script and nothing fetched.
+//! Statistics for supervisors, as data: reports per item, district, batch and channel per
+//! Beijing month, cards against reports per district, how fast and how often on time cases
+//! were accepted and concluded, and the ratings. Keys are data (an item's key, a district, a
+//! batch number); `None` is "not known", which the page names. Counts are made in Rust over
+//! one pass of the cases of the period (a few columns each), so months are Beijing months on
+//! both engines.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,199 +13,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::list::{AssigneeFilter, CaseFilter, CaseRow, DueFilter, StatusFilter, UnitFilter};
-use super::pages::short_list;
-use super::routes::today;
-use super::scope::CaseScope;
 use super::status::{CaseStatus, Rating};
-use crate::access::CurrentUser;
 use crate::clock::{BEIJING, china_today};
 use crate::entities::{cases, negative_list_items, report_items, reports};
-use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::state::AppState;
-
-/// The dashboard on the staff home.
-#[derive(Clone, Debug, Serialize)]
-pub struct Dashboard {
-    pub by_status: Vec<(String, String, i64)>,
-    pub by_item: Vec<(String, i64)>,
-    pub mine: Vec<CaseRow>,
-    pub due_this_week: Vec<CaseRow>,
-    pub overdue: Vec<CaseRow>,
-    pub triage: Option<Vec<CaseRow>>,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct StatusCount {
-    status: CaseStatus,
-    n: i64,
-}
-
-/// The dashboard for `user`, whose cases are `scope`.
-pub async fn dashboard(
-    state: &AppState,
-    user: &CurrentUser,
-    scope: CaseScope,
-    lang: Lang,
-) -> Result<Dashboard, AppError> {
-    let db = &state.db;
-    let rules = state.sla.rules(db, state.clock.now()).await?;
-    let today = today(state);
-    let counts: Vec<StatusCount> = cases::Entity::find()
-        .select_only()
-        .column(cases::Column::Status)
-        .column_as(cases::Column::Id.count(), "n")
-        .filter(scope.condition())
-        .group_by(cases::Column::Status)
-        .into_model()
-        .all(db)
-        .await?;
-    let by_status = CaseStatus::ALL
-        .iter()
-        .map(|s| {
-            let n = counts.iter().find(|c| c.status == *s).map_or(0, |c| c.n);
-            (s.as_str().to_string(), s.label(lang).to_string(), n)
-        })
-        .collect();
-    let open = Some(StatusFilter::Open);
-    let mine = short_list(
-        state,
-        &rules,
-        scope,
-        CaseFilter {
-            assignee: Some(AssigneeFilter::Is(user.user.id)),
-            status: open,
-            ..Default::default()
-        },
-        lang,
-    )
-    .await?;
-    let due_this_week = short_list(
-        state,
-        &rules,
-        scope,
-        CaseFilter {
-            due: Some(DueFilter::By(today + chrono::Duration::days(7))),
-            ..Default::default()
-        },
-        lang,
-    )
-    .await?;
-    let overdue = short_list(
-        state,
-        &rules,
-        scope,
-        CaseFilter {
-            due: Some(DueFilter::Overdue),
-            ..Default::default()
-        },
-        lang,
-    )
-    .await?;
-    let triage = if scope.sees_triage() {
-        Some(
-            short_list(
-                state,
-                &rules,
-                scope,
-                CaseFilter {
-                    unit: Some(UnitFilter::Triage),
-                    status: open,
-                    ..Default::default()
-                },
-                lang,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let by_item = items_of_open_cases(db, scope, lang).await?;
-    Ok(Dashboard {
-        by_status,
-        by_item,
-        mine,
-        due_this_week,
-        overdue,
-        triage,
-    })
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ItemCount {
-    item_key: String,
-    n: i64,
-}
-
-/// Open cases per negative-list item (by stable key), labelled from the current list.
-async fn items_of_open_cases(
-    db: &impl ConnectionTrait,
-    scope: CaseScope,
-    lang: Lang,
-) -> Result<Vec<(String, i64)>, DbErr> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-    let key = (
-        negative_list_items::Entity,
-        negative_list_items::Column::ItemKey,
-    );
-    let query = Query::select()
-        .column(key)
-        .expr_as(
-            Func::count(Expr::col((
-                report_items::Entity,
-                report_items::Column::ReportId,
-            ))),
-            "n",
-        )
-        .from(report_items::Entity)
-        .inner_join(
-            negative_list_items::Entity,
-            Expr::col((negative_list_items::Entity, negative_list_items::Column::Id))
-                .equals((report_items::Entity, report_items::Column::ItemId)),
-        )
-        .inner_join(
-            cases::Entity,
-            Expr::col((cases::Entity, cases::Column::ReportId))
-                .equals((report_items::Entity, report_items::Column::ReportId)),
-        )
-        .cond_where(scope.condition())
-        .and_where(
-            Expr::col((cases::Entity, cases::Column::Status))
-                .is_not_in([CaseStatus::Declined.as_str(), CaseStatus::Closed.as_str()]),
-        )
-        .group_by_col(key)
-        .to_owned();
-    let counts = ItemCount::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    let labels = item_labels(db, lang).await?;
-    let mut out: Vec<(String, i64)> = counts
-        .into_iter()
-        .map(|c| (labels.get(&c.item_key).cloned().unwrap_or(c.item_key), c.n))
-        .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(out)
-}
-
-/// Item key → "3. 推诿扯皮……", from the newest version that has the key.
-async fn item_labels(
-    db: &impl ConnectionTrait,
-    lang: Lang,
-) -> Result<HashMap<String, String>, DbErr> {
-    let mut labels = HashMap::new();
-    let mut rows = negative_list_items::Entity::find().all(db).await?;
-    rows.sort_by_key(|i| i.version_id);
-    for item in rows {
-        let text = if lang == Lang::En {
-            item.text_en
-        } else {
-            item.text_zh
-        };
-        labels.insert(item.item_key, format!("{}. {text}", item.position));
-    }
-    Ok(labels)
-}
 
 /// One case, as the statistics need it.
 #[derive(Debug, FromQueryResult)]
@@ -225,17 +38,18 @@ struct Provenance {
     channel: Option<String>,
 }
 
-/// A table of counts: one row per key, one column per month, and the total.
+/// A table of counts: one row per key (`None`: not known), one column per month, and the
+/// total.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct MonthTable {
+pub struct MonthTable<K = Option<String>> {
     pub months: Vec<String>,
     /// (key, counts per month, total), biggest total first.
-    pub rows: Vec<(String, Vec<i64>, i64)>,
+    pub rows: Vec<(K, Vec<i64>, i64)>,
 }
 
-impl MonthTable {
-    fn build(months: &[String], counts: BTreeMap<String, BTreeMap<String, i64>>) -> Self {
-        let mut rows: Vec<(String, Vec<i64>, i64)> = counts
+impl<K: Ord + Clone> MonthTable<K> {
+    fn build(months: &[String], counts: BTreeMap<K, BTreeMap<String, i64>>) -> Self {
+        let mut rows: Vec<(K, Vec<i64>, i64)> = counts
             .into_iter()
             .map(|(key, by_month)| {
                 let cells: Vec<i64> = months
@@ -252,6 +66,32 @@ impl MonthTable {
             rows,
         }
     }
+
+    /// The same table under other keys (labels): rows that get the same label are added up,
+    /// and the order is made again (biggest total first, then by label).
+    pub fn relabel(&self, label: impl Fn(&K) -> String) -> MonthTable<String> {
+        let mut merged: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (key, cells, _) in &self.rows {
+            let sum = merged
+                .entry(label(key))
+                .or_insert_with(|| vec![0; cells.len()]);
+            for (total, n) in sum.iter_mut().zip(cells) {
+                *total += n;
+            }
+        }
+        let mut rows: Vec<(String, Vec<i64>, i64)> = merged
+            .into_iter()
+            .map(|(key, cells)| {
+                let total = cells.iter().sum();
+                (key, cells, total)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        MonthTable {
+            months: self.months.clone(),
+            rows,
+        }
+    }
 }
 
 /// Everything the statistics page shows.
@@ -260,12 +100,14 @@ pub struct Statistics {
     pub from: String,
     pub to: String,
     pub total: i64,
-    pub by_item: MonthTable,
+    /// By item key.
+    pub by_item: MonthTable<String>,
     pub by_district: MonthTable,
     pub by_batch: MonthTable,
     pub by_channel: MonthTable,
-    /// (district, cards issued, reports).
-    pub cards_vs_reports: Vec<(String, i64, i64)>,
+    /// (district, cards issued, reports); reports without a district have `None`, cards
+    /// without one `Some("")`.
+    pub cards_vs_reports: Vec<(Option<String>, i64, i64)>,
     /// Median hours from receipt to acceptance, and from acceptance to conclusion.
     pub median_hours_to_accept: Option<f64>,
     pub median_hours_to_conclude: Option<f64>,
@@ -303,7 +145,6 @@ pub async fn statistics(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
-    lang: Lang,
 ) -> Result<Statistics, DbErr> {
     let start = from
         .and_hms_opt(0, 0, 0)
@@ -354,7 +195,6 @@ pub async fn statistics(
             items.entry(link.report_id).or_default().push(link.item_key);
         }
     }
-    let labels = item_labels(db, lang).await?;
     let mut months = Vec::new();
     let mut month = from.with_day(1).unwrap_or(from);
     while month <= to {
@@ -364,40 +204,34 @@ pub async fn statistics(
             None => break,
         }
     }
-    let none = crate::i18n::label(lang, "stats_none");
     let mut by_item: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     let mut by_district = BTreeMap::new();
     let mut by_batch = BTreeMap::new();
     let mut by_channel = BTreeMap::new();
-    let mut reports_per_district: HashMap<String, i64> = HashMap::new();
+    let mut reports_per_district: HashMap<Option<String>, i64> = HashMap::new();
     let (mut to_accept, mut to_conclude) = (Vec::new(), Vec::new());
     let (mut accepted, mut accepted_in_time) = (0, 0);
     let (mut concluded, mut concluded_in_time) = (0, 0);
     let (mut satisfied, mut not_satisfied) = (0, 0);
-    let bump = |table: &mut BTreeMap<String, BTreeMap<String, i64>>, key: String, month: &str| {
+    fn bump<K: Ord>(table: &mut BTreeMap<K, BTreeMap<String, i64>>, key: K, month: &str) {
         *table
             .entry(key)
             .or_default()
             .entry(month.to_string())
             .or_default() += 1;
-    };
+    }
     for fact in &facts {
         let month = month_of(fact.received_at);
         for key in items.get(&fact.report_id).into_iter().flatten() {
-            let label = labels.get(key).cloned().unwrap_or_else(|| key.clone());
-            bump(&mut by_item, label, &month);
+            bump(&mut by_item, key.clone(), &month);
         }
-        let district = fact.district.clone().unwrap_or_else(|| none.to_string());
+        let district = fact.district.clone();
         *reports_per_district.entry(district.clone()).or_default() += 1;
         bump(&mut by_district, district, &month);
         let p = provenance.get(&fact.report_id);
-        let batch = p
-            .and_then(|p| p.batch_id)
-            .map_or_else(|| none.to_string(), |b| format!("#{b}"));
+        let batch = p.and_then(|p| p.batch_id).map(|b| format!("#{b}"));
         bump(&mut by_batch, batch, &month);
-        let channel = p
-            .and_then(|p| p.channel.clone())
-            .unwrap_or_else(|| none.to_string());
+        let channel = p.and_then(|p| p.channel.clone());
         bump(&mut by_channel, channel, &month);
         if let Some(at) = fact.accepted_at {
             to_accept.push((at - fact.received_at).num_minutes() as f64 / 60.0);
@@ -423,14 +257,16 @@ pub async fn statistics(
         }
         let _ = fact.status;
     }
-    let mut cards_vs_reports: Vec<(String, i64, i64)> = crate::cards::active_per_district(db)
-        .await?
-        .into_iter()
-        .map(|(district, cards)| {
-            let reports = reports_per_district.remove(&district).unwrap_or(0);
-            (district, cards, reports)
-        })
-        .collect();
+    let mut cards_vs_reports: Vec<(Option<String>, i64, i64)> =
+        crate::cards::active_per_district(db)
+            .await?
+            .into_iter()
+            .map(|(district, cards)| {
+                let district = Some(district);
+                let reports = reports_per_district.remove(&district).unwrap_or(0);
+                (district, cards, reports)
+            })
+            .collect();
     cards_vs_reports.extend(reports_per_district.into_iter().map(|(d, n)| (d, 0, n)));
     cards_vs_reports.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     Ok(Statistics {
@@ -482,46 +318,6 @@ async fn item_links(db: &impl ConnectionTrait, report_ids: &[i64]) -> Result<Vec
         .await
 }
 
-/// A horizontal bar chart as inline SVG (no script, no style: presentation attributes only).
-pub fn bar_chart(title: &str, rows: &[(String, i64)]) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
-    let bar_h = 22;
-    let label_w = 260;
-    let chart_w = 420;
-    let height = rows.len() as i64 * bar_h + 8;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\" \
-         width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" font-size=\"12\">",
-        escape(title),
-        label_w + chart_w + 60,
-        label_w + chart_w + 60,
-    );
-    for (i, (label, value)) in rows.iter().enumerate() {
-        let y = i as i64 * bar_h + 4;
-        let w = value * chart_w / max;
-        let short: String = label.chars().take(22).collect();
-        svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2328\">{}</text>\
-             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"#a8201a\"/>\
-             <text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{value}</text>",
-            label_w - 6,
-            y + 15,
-            escape(&short),
-            bar_h - 6,
-            label_w + w + 6,
-            y + 15,
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,12 +330,28 @@ mod tests {
     }
 
     #[test]
-    fn a_bar_chart_escapes_its_labels_and_scales_to_the_largest() {
-        let svg = bar_chart("t", &[("<b>".into(), 10), ("x".into(), 5)]);
-        assert!(svg.contains("&lt;b&gt;"));
-        assert!(svg.contains("width=\"420\""));
-        assert!(svg.contains("width=\"210\""));
-        assert!(!svg.contains("<b>"));
+    fn a_table_named_again_adds_up_the_rows_that_get_the_same_name_and_sorts_again() {
+        let months = vec!["2026-11".to_string(), "2026-12".to_string()];
+        let mut counts: BTreeMap<Option<String>, BTreeMap<String, i64>> = BTreeMap::new();
+        counts.insert(None, BTreeMap::from([("2026-11".to_string(), 1)]));
+        counts.insert(
+            Some("无".into()),
+            BTreeMap::from([("2026-12".to_string(), 2)]),
+        );
+        counts.insert(
+            Some("城东".into()),
+            BTreeMap::from([("2026-11".to_string(), 2)]),
+        );
+        let table = MonthTable::build(&months, counts);
+        let named = table.relabel(|key| key.clone().unwrap_or_else(|| "无".into()));
+        assert_eq!(
+            named.rows,
+            vec![
+                ("无".to_string(), vec![1, 2], 3),
+                ("城东".to_string(), vec![2, 0], 2),
+            ]
+        );
+        assert_eq!(named.months, months);
     }
 
     #[test]

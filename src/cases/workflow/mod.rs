@@ -1,0 +1,293 @@
+//! The steps of a case, by family: the intake decisions (accept, decline), the conclusion
+//! (conclude, close), reopening and the supervisor's flag, assignment, and deadline
+//! extensions; and the record that a case was viewed. Each step is one transaction: the case
+//! row (checked against the version the person saw, then bumped), its events, its deadlines
+//! and its audit row commit together or not at all. Every step is written as a function of
+//! the connection (`&impl ConnectionTrait`) and the actor's stamp (who, and `now`); the public
+//! entry points only open and commit the transaction on the [`WriteGate`].
+
+mod assignment;
+mod conclusion;
+mod extensions;
+mod intake;
+mod reopen;
+
+pub use assignment::{Assignment, assign};
+pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
+pub use reopen::clear_flag;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::error::CaseError;
+use super::scope::CaseScope;
+use super::status::{CaseStatus, Finding};
+use super::{Event, record_event};
+use crate::access::Access;
+use crate::audit::{AuditAction, AuditEvent, Stamp};
+use crate::clock::china_today;
+use crate::db::WriteGate;
+use crate::deadlines::SlaRules;
+use crate::entities::enums::EventKind;
+use crate::entities::{cases, users};
+use crate::error::Msg;
+
+/// Longest reason, summary or feedback kept, in characters.
+pub const MAX_TEXT: usize = 5000;
+
+/// Who takes a step: the user, what they may see, and the stamp of the act.
+pub struct CaseActor<'a> {
+    pub user: &'a users::Model,
+    pub scope: CaseScope,
+    pub stamp: Stamp<'a>,
+}
+
+impl<'a> CaseActor<'a> {
+    /// `user` acting as stamped.
+    pub fn new(user: &'a users::Model, stamp: Stamp<'a>) -> Self {
+        Self {
+            user,
+            scope: CaseScope::of(user),
+            stamp,
+        }
+    }
+
+    fn supervises(&self) -> bool {
+        Access::Supervise.allows(self.user.role)
+    }
+
+    fn require_supervisor(&self) -> Result<(), CaseError> {
+        if self.supervises() {
+            Ok(())
+        } else {
+            Err(CaseError::NotAllowed(Msg::new(
+                "case_error_supervisor_only",
+            )))
+        }
+    }
+}
+
+/// A step of the workflow.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Accept,
+    /// Declined, with the reason the reporter is shown.
+    Decline {
+        reason: String,
+    },
+    Investigate,
+    /// Concluded with a finding, an internal summary, and the feedback the reporter will see.
+    Conclude {
+        finding: Finding,
+        summary: String,
+        feedback: String,
+    },
+    /// The feedback is given: the reporter now sees it.
+    Close,
+    /// A supervisor sends a concluded or closed case back to investigation.
+    Reopen {
+        reason: String,
+    },
+}
+
+impl Step {
+    fn target(&self) -> CaseStatus {
+        match self {
+            Step::Accept => CaseStatus::Accepted,
+            Step::Decline { .. } => CaseStatus::Declined,
+            Step::Investigate | Step::Reopen { .. } => CaseStatus::Investigating,
+            Step::Conclude { .. } => CaseStatus::Concluded,
+            Step::Close => CaseStatus::Closed,
+        }
+    }
+
+    fn action(&self) -> AuditAction {
+        match self {
+            Step::Accept => AuditAction::CaseAccepted,
+            Step::Decline { .. } => AuditAction::CaseDeclined,
+            Step::Investigate => AuditAction::CaseInvestigating,
+            Step::Conclude { .. } => AuditAction::CaseConcluded,
+            Step::Close => AuditAction::CaseClosed,
+            Step::Reopen { .. } => AuditAction::CaseReopened,
+        }
+    }
+}
+
+/// What one step changes: the case row, what the reporter reads beside the new status, and
+/// the audit row's detail. Each family of steps fills it in.
+struct Change {
+    update: cases::ActiveModel,
+    public_note: Option<String>,
+    detail: serde_json::Value,
+}
+
+/// A required text: trimmed, not empty, not too long; `what` names it.
+fn required(text: &str, what: Msg) -> Result<String, CaseError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_required").arg("what", what),
+        ));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(CaseError::Invalid(
+            Msg::new("case_error_field_too_long")
+                .arg("what", what)
+                .arg("max", MAX_TEXT),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Writes `update` to case `case_id` if it is still at `version`, bumping the version.
+async fn save(
+    db: &impl ConnectionTrait,
+    case: &cases::Model,
+    version: i32,
+    mut update: cases::ActiveModel,
+    stamp: &Stamp<'_>,
+) -> Result<(), CaseError> {
+    update.updated_at = Set(stamp.at);
+    let mut query = cases::Entity::update_many()
+        .col_expr(
+            cases::Column::Version,
+            Expr::col(cases::Column::Version).add(1),
+        )
+        .filter(cases::Column::Id.eq(case.id))
+        .filter(cases::Column::Version.eq(version));
+    query = query.set(update);
+    let result = query.exec(db).await?;
+    if result.rows_affected != 1 {
+        return Err(CaseError::Conflict);
+    }
+    Ok(())
+}
+
+/// The case for a step: in scope, and at the version the person saw.
+async fn load(
+    db: &impl ConnectionTrait,
+    actor: &CaseActor<'_>,
+    case_id: i64,
+    version: i32,
+) -> Result<cases::Model, CaseError> {
+    let case = actor.scope.find(db, case_id).await?;
+    if case.version != version {
+        return Err(CaseError::Conflict);
+    }
+    Ok(case)
+}
+
+/// Takes `step` on case `case_id`, which the person saw at `version`.
+pub async fn take_step(
+    writes: &WriteGate,
+    rules: &SlaRules,
+    actor: &CaseActor<'_>,
+    case_id: i64,
+    version: i32,
+    step: Step,
+) -> Result<cases::Model, CaseError> {
+    let txn = writes.begin().await?;
+    let case = step_in(&*txn, rules, actor, case_id, version, step).await?;
+    txn.commit().await?;
+    Ok(case)
+}
+
+/// [`take_step`] inside the caller's transaction; `now` is the actor's stamp.
+pub async fn step_in(
+    db: &impl ConnectionTrait,
+    rules: &SlaRules,
+    actor: &CaseActor<'_>,
+    case_id: i64,
+    version: i32,
+    step: Step,
+) -> Result<cases::Model, CaseError> {
+    let case = load(db, actor, case_id, version).await?;
+    let from = case.status;
+    let to = step.target();
+    let allowed = match &step {
+        Step::Reopen { .. } => {
+            actor.require_supervisor()?;
+            matches!(from, CaseStatus::Concluded | CaseStatus::Closed)
+        }
+        _ => from.can_become(to),
+    };
+    if !allowed {
+        return Err(CaseError::transition(from, to));
+    }
+    let today = china_today(actor.stamp.at);
+    let policy = rules.policy(case.policy_id, case.received_at);
+    let mut change = Change {
+        update: cases::ActiveModel {
+            status: Set(to),
+            ..Default::default()
+        },
+        public_note: None,
+        detail: serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
+    };
+    match &step {
+        Step::Accept => intake::accept(&mut change, rules, policy, actor, &case, today),
+        Step::Decline { reason } => intake::decline(&mut change, reason)?,
+        Step::Investigate => {}
+        Step::Conclude {
+            finding,
+            summary,
+            feedback,
+        } => conclusion::conclude(
+            &mut change,
+            rules,
+            policy,
+            actor,
+            today,
+            *finding,
+            summary,
+            feedback,
+        )?,
+        Step::Close => conclusion::close(&mut change, actor, &case),
+        Step::Reopen { reason } => reopen::reopen(&mut change, rules, policy, today, reason)?,
+    }
+    save(db, &case, version, change.update, &actor.stamp).await?;
+    let (kind, note) = match &step {
+        Step::Reopen { reason } => (EventKind::Reopened, Some(reason.trim().to_string())),
+        _ => (EventKind::Status, change.public_note),
+    };
+    record_event(
+        db,
+        Event {
+            case_id,
+            actor_id: actor.stamp.user_id(),
+            at: actor.stamp.at,
+            kind,
+            from: Some(from),
+            to: Some(to),
+            note,
+            // A reopening's reason is internal; the reporter sees the case under investigation.
+            public: !matches!(step, Step::Reopen { .. }),
+        },
+    )
+    .await?;
+    crate::audit::append(
+        db,
+        &actor.stamp,
+        AuditEvent::new(step.action(), "case", case_id).with_detail(change.detail),
+    )
+    .await?;
+    actor.scope.find(db, case_id).await
+}
+
+/// Records that the actor opened case `case_id` (every view of a case is audited).
+pub async fn view(
+    writes: &WriteGate,
+    actor: &CaseActor<'_>,
+    case_id: i64,
+) -> Result<cases::Model, CaseError> {
+    let txn = writes.begin().await?;
+    let case = actor.scope.find(&*txn, case_id).await?;
+    crate::audit::append(
+        &*txn,
+        &actor.stamp,
+        AuditEvent::new(AuditAction::CaseViewed, "case", case_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(case)
+}
