@@ -36,6 +36,22 @@ impl CurrentUser {
         crate::audit::Actor::User(self.user.id)
     }
 
+    /// Renders staff page `template` in `lang`: `ctx` plus who the user is (`me`, for the top
+    /// bar and the navigation) and the session's form token (`csrf`). The one way staff pages
+    /// are rendered.
+    pub fn page(
+        &self,
+        views: &crate::web::Views,
+        template: &str,
+        lang: Lang,
+        ctx: minijinja::Value,
+    ) -> Result<axum::response::Html<String>, AppError> {
+        let full = minijinja::context! { me => self.context(lang), csrf => &self.csrf, ..ctx };
+        views
+            .page(template, lang, full)
+            .map_err(|e| AppError::Internal(e.context(format!("rendering {template}"))))
+    }
+
     /// What every staff page shows of the user, and which parts of the navigation it offers.
     pub fn context(&self, lang: Lang) -> minijinja::Value {
         minijinja::context! {

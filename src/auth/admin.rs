@@ -13,7 +13,7 @@ use super::{NewUser, Role};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::audit::{AuditFilter, Verification};
 use crate::clock::{BEIJING, beijing};
-use crate::error::{AppError, Msg, ResultExt};
+use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -49,14 +49,7 @@ pub(super) fn render(
     status: StatusCode,
     ctx: minijinja::Value,
 ) -> Result<Response, AppError> {
-    let page = state
-        .views
-        .page(
-            template,
-            lang,
-            minijinja::context! { me => user.context(lang), csrf => &user.csrf, ..ctx },
-        )
-        .internal("rendering an admin page")?;
+    let page = user.page(&state.views, template, lang, minijinja::context! { ..ctx })?;
     Ok((status, page).into_response())
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Channel, IssueRequest, IssuedBy, Target};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::error::{AppError, Msg, ResultExt};
+use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -34,15 +34,7 @@ fn page(
     template: &str,
     ctx: minijinja::Value,
 ) -> Result<Html<String>, AppError> {
-    let full = minijinja::context! {
-        me => user.context(lang),
-        csrf => &user.csrf,
-        ..ctx
-    };
-    state
-        .views
-        .page(template, lang, full)
-        .internal("rendering a cards page")
+    user.page(&state.views, template, lang, ctx)
 }
 
 #[derive(Deserialize, Default)]

@@ -10,7 +10,7 @@ use super::import::{ImportError, ImportReport};
 use super::register::{self, Search};
 use super::table::{MAX_FILE_BYTES, ReadError};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::error::{AppError, Msg, ResultExt};
+use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -56,17 +56,7 @@ async fn register_page(
     let q = query.q.as_deref().unwrap_or("");
     let district = query.district.as_deref().unwrap_or("");
     let view = register_view(&page, &counts, q, district);
-    state
-        .views
-        .page(
-            "enterprises/register.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang),
-                ..view
-            },
-        )
-        .internal("rendering the register")
+    user.page(&state.views, "enterprises/register.html", lang, view)
 }
 
 /// What the register template shows: the page of rows, its links, the district table.
@@ -153,19 +143,14 @@ fn render_import(
             rejected_count => r.rejected.len(), rejected => rejected,
         }
     });
-    state
-        .views
-        .page(
-            "enterprises/import.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang),
-                max_mb => MAX_FILE_BYTES / 1024 / 1024,
-                report => report,
-                error => error,
-            },
-        )
-        .internal("rendering the import page")
+    user.page(
+        &state.views,
+        "enterprises/import.html",
+        lang,
+        minijinja::context! { max_mb => MAX_FILE_BYTES / 1024 / 1024,
+        report => report,
+        error => error },
+    )
 }
 
 fn upload_error(e: &MultipartError) -> AppError {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::service_points::{self, Change, NewServicePoint, ServicePointError};
 use crate::access::{CurrentUser, StaffRouter};
 use crate::entities::service_points as entity;
-use crate::error::{AppError, ResultExt};
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -43,19 +43,9 @@ fn render_list(
         .iter()
         .map(|p| minijinja::context! { id => p.id, name => &p.name, hall => &p.hall, district => &p.district, active => p.active })
         .collect();
-    state
-        .views
-        .page(
-            "enterprises/service_points.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang),
-                points => rows,
+    user.page(&state.views, "enterprises/service_points.html", lang, minijinja::context! { points => rows,
                 error => error,
-                form => minijinja::context! { name => &form.name, hall => &form.hall, district => &form.district },
-            },
-        )
-        .internal("rendering the service points")
+                form => minijinja::context! { name => &form.name, hall => &form.hall, district => &form.district } })
 }
 
 async fn list_page(

@@ -37,14 +37,7 @@ fn render(
     template: &str,
     ctx: minijinja::Value,
 ) -> Result<Response, AppError> {
-    let page = state
-        .views
-        .page(
-            template,
-            lang,
-            minijinja::context! { me => user.context(lang), csrf => &user.csrf, ..ctx },
-        )
-        .internal("rendering a mail page")?;
+    let page = user.page(&state.views, template, lang, minijinja::context! { ..ctx })?;
     Ok((StatusCode::OK, page).into_response())
 }
 

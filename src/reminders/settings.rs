@@ -13,7 +13,7 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{BEIJING, beijing};
 use crate::deadlines::calendar_file::{self, CalendarError};
 use crate::entities::sla_policies;
-use crate::error::{AppError, Msg, ResultExt};
+use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -44,14 +44,12 @@ async fn calendar_view(
     ctx: minijinja::Value,
 ) -> Result<Response, AppError> {
     let years = calendar_file::status(&state.db).await?;
-    let page = state
-        .views
-        .page(
-            "admin/calendar.html",
-            lang,
-            minijinja::context! { me => user.context(lang), csrf => &user.csrf, years => years, ..ctx },
-        )
-        .internal("rendering the calendar page")?;
+    let page = user.page(
+        &state.views,
+        "admin/calendar.html",
+        lang,
+        minijinja::context! { years => years, ..ctx },
+    )?;
     Ok((status, page).into_response())
 }
 
@@ -131,14 +129,12 @@ async fn sla_view(
             }
         })
         .collect();
-    let page = state
-        .views
-        .page(
-            "admin/sla.html",
-            lang,
-            minijinja::context! { me => user.context(lang), csrf => &user.csrf, policies => policies, ..ctx },
-        )
-        .internal("rendering the SLA page")?;
+    let page = user.page(
+        &state.views,
+        "admin/sla.html",
+        lang,
+        minijinja::context! { policies => policies, ..ctx },
+    )?;
     Ok((status, page).into_response())
 }
 

@@ -22,7 +22,7 @@ use super::status::{CaseStatus, Finding};
 use crate::access::{CurrentUser, Role};
 use crate::clock::china_today;
 use crate::entities::{cases, unit_districts, units, users};
-use crate::error::{AppError, ResultExt};
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -92,13 +92,6 @@ fn render(
     status: StatusCode,
     ctx: minijinja::Value,
 ) -> Result<Response, AppError> {
-    let page = state
-        .views
-        .page(
-            template,
-            lang,
-            minijinja::context! { me => user.context(lang), csrf => &user.csrf, ..ctx },
-        )
-        .internal("rendering a case page")?;
+    let page = user.page(&state.views, template, lang, minijinja::context! { ..ctx })?;
     Ok((status, page).into_response())
 }
