@@ -60,8 +60,17 @@ pub async fn backup(db: &DatabaseConnection, out: &Path) -> anyhow::Result<Summa
         .map(|(name, _)| name)
         .collect();
     let partial = partial_path(out);
-    let file = std::fs::File::create(&partial)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", partial.display()))?;
+    // Reporters' words and files: readable by this user alone, like the database.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&partial)
+    }
+    .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", partial.display()))?;
     let mut writer = BufWriter::new(file);
     // One snapshot for every table: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a read
     // transaction sees the database as of its first read.

@@ -103,6 +103,15 @@ async fn a_backup_taken_while_reports_arrive_restores_into_either_engine_with_no
         )
         .await;
         assert!(backup.status.success(), "{}", stderr(&backup));
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = file
+                .metadata()
+                .expect("the backup exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the backup is its owner's alone");
+        }
         let before: Vec<usize> = acknowledged
             .lock()
             .expect("lock")
