@@ -5,6 +5,7 @@ mod backup;
 mod doctor;
 mod postgres_tls;
 mod standalone;
+mod upgrade;
 
 use std::process::{Command, Output};
 
