@@ -54,7 +54,7 @@ async fn a_database_of_every_earlier_schema_migrates_with_nothing_lost() {
     let mut found = 0;
     for entry in std::fs::read_dir(fixtures()).expect("tests/fixtures/upgrade") {
         let fixture = entry.expect("entry").path();
-        if fixture.extension().is_none_or(|e| e != "db") {
+        if fixture.extension().is_none_or(|e| e != "sqlite") {
             continue;
         }
         found += 1;
@@ -186,7 +186,8 @@ async fn make_the_upgrade_fixture() {
         .last()
         .cloned()
         .expect("a migration");
-    let out = fixtures().join(format!("{newest}.db"));
+    // Not `.db`: the repository ignores those (they are local databases).
+    let out = fixtures().join(format!("{newest}.sqlite"));
     std::fs::create_dir_all(fixtures()).expect("fixtures dir");
     // VACUUM INTO writes one consistent, compact file without the WAL beside it.
     let _ = std::fs::remove_file(&out);
