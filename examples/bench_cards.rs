@@ -15,6 +15,7 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::time::Instant;
 
+use jianduka::cards::assets::PrintAssets;
 use jianduka::cards::print::{PrintCard, PrintJob, PrintKind};
 use jianduka::cards::render::{Assets, DirSink, FaceFormat, ZipSink, render_faces, render_pdf};
 
@@ -38,9 +39,9 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(10_000);
     let out = args.get(2).map_or("/tmp/cards.pdf", String::as_str);
     let template = args.get(3).map_or("id1", String::as_str);
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets");
-    let assets_dir = args.get(4).map_or(shipped.as_path(), Path::new);
-    let assets = Assets::load(assets_dir, None)?;
+    // A fourth argument names an office's print-assets folder laid over the built-in one.
+    let source = PrintAssets::with_folder(args.get(4).map(Path::new));
+    let assets = Assets::load(&source, None)?;
     let job = PrintJob {
         kind: if template == "desk-sign" {
             PrintKind::DeskSign

@@ -155,7 +155,9 @@ impl Application {
         warn_of_unpublished_years(&db, Clock::system().now()).await;
         // Card templates and fonts are checked now, so a broken template stops the start
         // instead of the first print job.
-        let (assets, font) = (settings.print_assets.clone(), settings.card_font.clone());
+        let assets =
+            crate::cards::assets::PrintAssets::with_folder(settings.print_assets.as_deref());
+        let font = settings.card_font.clone();
         tokio::task::spawn_blocking(move || check_print_assets(&assets, font.as_deref()))
             .await
             .map_err(|e| anyhow::anyhow!("loading card templates: {e}"))??;
@@ -267,16 +269,10 @@ fn spawn_background(state: &AppState, stop: &watch::Receiver<bool>) -> Vec<JoinH
 }
 
 /// Loads the card templates and fonts; a problem names the setting to fix.
-fn check_print_assets(assets: &Path, font: Option<&Path>) -> Result<(), SettingError> {
-    if !assets.is_dir() {
-        return Err(SettingError::new(
-            "JIANDUKA_PRINT_ASSETS",
-            format!(
-                "{} is not a folder; name the shipped print-assets folder (card templates and fonts)",
-                assets.display()
-            ),
-        ));
-    }
+fn check_print_assets(
+    assets: &crate::cards::assets::PrintAssets,
+    font: Option<&Path>,
+) -> Result<(), SettingError> {
     let Err(e) = crate::cards::shared_assets(assets, font) else {
         return Ok(());
     };

@@ -62,6 +62,13 @@ pub enum Command {
     /// Manage the service hall's windows that get desk signs.
     #[command(subcommand)]
     ServicePoints(crate::enterprises::cli::ServicePointsCommand),
+    /// Check the deployment: settings, database, secret key, mail, calendar, public address,
+    /// print assets, clock. One line each; exit 1 if any fails.
+    Doctor,
+    /// Write a consistent snapshot of every table to a file (safe while the server runs).
+    Backup(crate::backup::cli::BackupArgs),
+    /// Restore a backup into a new, empty database (SQLite or PostgreSQL).
+    Restore(crate::backup::cli::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +137,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Serve(args)) => args.bind.clone(),
         _ => None,
     };
+    if matches!(cli.command, Some(Command::Doctor)) {
+        // Settings that do not load are the doctor's first finding, not the end of the run.
+        crate::telemetry::init("warn", false);
+        return crate::doctor::run(|| settings_for(&cli, None)).await;
+    }
     let settings = settings_for(&cli, bind)?;
     // One-shot commands print their own results; their logs stay at warnings unless the
     // operator asks for more with JIANDUKA_LOG.
@@ -180,6 +192,9 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let state = crate::app::state_for_command(settings).await?;
             crate::enterprises::cli::run_service_points(&state, command).await
         }
+        Some(Command::Doctor) => crate::doctor::run(|| Ok(settings)).await,
+        Some(Command::Backup(args)) => crate::backup::cli::backup(settings, args).await,
+        Some(Command::Restore(args)) => crate::backup::cli::restore(settings, args).await,
     }
 }
 

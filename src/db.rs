@@ -45,6 +45,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, SettingE
                 });
         }
         DatabaseKind::Postgres => {
+            check_tls_parameters(url)?;
             options.max_connections(16).min_connections(1);
         }
     }
@@ -62,6 +63,35 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, SettingE
             ),
         )
     })
+}
+
+/// TLS to PostgreSQL is asked for in the URL as libpq does: `sslmode=` one of these, and
+/// `sslrootcert=FILE` for a CA the system store does not hold (rustls, with the system's CA
+/// store as well). A misspelt mode would otherwise fall back to the driver's default.
+const SSL_MODES: [&str; 5] = ["disable", "prefer", "require", "verify-ca", "verify-full"];
+
+fn check_tls_parameters(url: &str) -> Result<(), SettingError> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(());
+    };
+    for (key, value) in parsed.query_pairs() {
+        match key.as_ref() {
+            "sslmode" if !SSL_MODES.contains(&value.as_ref()) => {
+                return Err(SettingError::new(
+                    "JIANDUKA_DATABASE_URL",
+                    format!("sslmode={value} is not one of {}", SSL_MODES.join(", ")),
+                ));
+            }
+            "sslrootcert" if !std::path::Path::new(value.as_ref()).is_file() => {
+                return Err(SettingError::new(
+                    "JIANDUKA_DATABASE_URL",
+                    format!("sslrootcert={value} is not a readable file"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
@@ -152,7 +182,7 @@ pub async fn check_key_fingerprint(
 
     use crate::entities::settings;
 
-    let fingerprint = crate::crypto::keyed_hash(key, "key-fingerprint", b"jianduka");
+    let fingerprint = key_fingerprint(key);
     let failed = |e: DbErr| {
         SettingError::new(
             "JIANDUKA_DATABASE_URL",
@@ -185,6 +215,59 @@ pub async fn check_key_fingerprint(
             Ok(())
         }
     }
+}
+
+/// The keyed fingerprint of `key` that the database keeps (never the key itself).
+pub fn key_fingerprint(key: &[u8]) -> String {
+    crate::crypto::keyed_hash(key, "key-fingerprint", b"jianduka")
+}
+
+/// The key fingerprint the database holds, if a server has started on it yet. Reads only.
+pub async fn stored_key_fingerprint(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    use sea_orm::EntityTrait;
+
+    Ok(
+        crate::entities::settings::Entity::find_by_id(KEY_FINGERPRINT)
+            .one(db)
+            .await?
+            .map(|row| row.value),
+    )
+}
+
+/// The database server's clock, read now (SQLite's is this machine's).
+pub async fn database_clock(
+    db: &impl ConnectionTrait,
+) -> Result<chrono::DateTime<chrono::Utc>, DbErr> {
+    // Seconds since the epoch as a float on both engines: one decoding for both.
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION) AS t"
+        }
+        _ => "SELECT CAST((julianday('now') - 2440587.5) * 86400.0 AS REAL) AS t",
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the database returned no time".into()))?;
+    let seconds: f64 = row.try_get("", "t")?;
+    let millis = (seconds * 1000.0).round();
+    if !millis.is_finite() {
+        return Err(DbErr::Custom("the database returned no time".into()));
+    }
+    // A timestamp out of chrono's range is as useless as none.
+    chrono::DateTime::from_timestamp_millis(millis as i64)
+        .ok_or_else(|| DbErr::Custom(format!("the database's time {seconds} is out of range")))
+}
+
+/// The names of every migration this program has, in order.
+pub fn known_migrations() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect()
 }
 
 /// One line per migration: its name and whether it is applied.

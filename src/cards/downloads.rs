@@ -207,10 +207,11 @@ async fn preview(
         .ok_or(AppError::NotFound)?;
     let (_, job) = super::print_job(&state.db, &state.settings, card.batch_id).await?;
     let print_card = super::print_card_for(&state.db, &state.settings, &card).await?;
-    let assets_dir = state.settings.print_assets.clone();
+    let source = super::assets::PrintAssets::with_folder(state.settings.print_assets.as_deref());
     let font = state.settings.card_font.clone();
     let png = tokio::task::spawn_blocking(move || {
-        let assets = super::output::shared_assets(&assets_dir, font.as_deref())?;
+        let assets =
+            super::output::shared_assets(&source, font.as_deref()).map_err(|e| source.blame(e))?;
         render::render_face(
             &assets,
             &job,

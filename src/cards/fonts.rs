@@ -1,35 +1,41 @@
 //! Which characters the card fonts can draw. Import uses it to report names that would print
 //! as empty boxes; the renderer uses the same fonts.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::Path;
+
+use super::assets::PrintAssets;
 
 /// The shipped regular face, relative to the print-assets folder.
 pub const REGULAR: &str = "fonts/NotoSansCJKsc-Regular.otf";
 /// The shipped bold face, relative to the print-assets folder.
 pub const BOLD: &str = "fonts/NotoSansCJKsc-Bold.otf";
 
-/// The character coverage of the configured fonts (an optional extra font, then the shipped one).
+/// The character coverage of the configured fonts (an optional extra font, then the regular
+/// face of the print assets).
 pub struct FontCoverage {
-    fonts: Vec<Vec<u8>>,
+    fonts: Vec<Cow<'static, [u8]>>,
 }
 
 impl FontCoverage {
-    /// Loads the shipped regular face from `print_assets`, and `extra` first if given.
-    pub fn load(print_assets: &Path, extra: Option<&Path>) -> anyhow::Result<Self> {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        if let Some(extra) = extra {
-            paths.push(extra.to_path_buf());
-        }
-        paths.push(print_assets.join(REGULAR));
+    /// The regular face of `print_assets` (the built-in one is borrowed from the program, not
+    /// read), and `extra` first if given.
+    pub fn load(print_assets: &PrintAssets, extra: Option<&Path>) -> anyhow::Result<Self> {
+        print_assets.check_folder()?;
         let mut fonts = Vec::new();
-        for path in paths {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| anyhow::anyhow!("reading font {}: {e}", path.display()))?;
-            ttf_parser::Face::parse(&bytes, 0)
-                .map_err(|e| anyhow::anyhow!("font {} is not usable: {e}", path.display()))?;
-            fonts.push(bytes);
+        if let Some(extra) = extra {
+            let bytes = std::fs::read(extra)
+                .map_err(|e| anyhow::anyhow!("reading font {}: {e}", extra.display()))?;
+            fonts.push((Cow::Owned(bytes), extra.display().to_string()));
         }
-        Ok(Self { fonts })
+        fonts.push(print_assets.file(REGULAR)?);
+        for (bytes, origin) in &fonts {
+            ttf_parser::Face::parse(bytes, 0)
+                .map_err(|e| anyhow::anyhow!("font {origin} is not usable: {e}"))?;
+        }
+        Ok(Self {
+            fonts: fonts.into_iter().map(|(bytes, _)| bytes).collect(),
+        })
     }
 
     /// The characters of `text` that no font has (whitespace ignored), in order, deduplicated.
@@ -57,11 +63,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> FontCoverage {
-        FontCoverage::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets"),
-            None,
-        )
-        .expect("shipped font loads")
+        FontCoverage::load(&PrintAssets::shipped(), None).expect("shipped font loads")
     }
 
     #[test]

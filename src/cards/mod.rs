@@ -5,6 +5,7 @@
 //! the batch), so staff can find the batch of a card from the serial alone.
 
 pub mod address;
+pub mod assets;
 pub mod cli;
 mod downloads;
 pub mod fonts;

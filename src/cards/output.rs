@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
+use super::assets::PrintAssets;
 use super::print::PrintJob;
 use super::render::{self, FaceFormat, FaceSink, RenderSummary, safe_name};
 use super::stream::{BatchCards, print_job};
@@ -15,15 +16,15 @@ use crate::config::Settings;
 use crate::db::WriteGate;
 
 /// Templates and fonts, loaded once per (assets folder, extra font) and shared by every
-/// render: loading reads ~33 MB of fonts, too much for each preview image. Call from a
-/// blocking context.
+/// render: parsing the templates and ~33 MB of fonts is too much for each preview image. Call
+/// from a blocking context.
 pub fn shared_assets(
-    dir: &std::path::Path,
+    assets: &PrintAssets,
     font: Option<&std::path::Path>,
 ) -> anyhow::Result<Arc<render::Assets>> {
-    type Key = (PathBuf, Option<PathBuf>);
+    type Key = (PrintAssets, Option<PathBuf>);
     static CACHE: OnceLock<Mutex<HashMap<Key, Arc<render::Assets>>>> = OnceLock::new();
-    let key = (dir.to_path_buf(), font.map(|f| f.to_path_buf()));
+    let key = (assets.clone(), font.map(|f| f.to_path_buf()));
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut cache = cache
         .lock()
@@ -31,7 +32,7 @@ pub fn shared_assets(
     if let Some(assets) = cache.get(&key) {
         return Ok(assets.clone());
     }
-    let assets = Arc::new(render::Assets::load(dir, font)?);
+    let assets = Arc::new(render::Assets::load(assets, font)?);
     cache.insert(key, assets.clone());
     Ok(assets)
 }
@@ -102,10 +103,10 @@ async fn with_batch<T: Send + 'static>(
         settings,
         batch_id,
     );
-    let assets_dir = settings.print_assets.clone();
+    let source = PrintAssets::with_folder(settings.print_assets.as_deref());
     let font = settings.card_font.clone();
     let output = tokio::task::spawn_blocking(move || {
-        let assets = shared_assets(&assets_dir, font.as_deref())?;
+        let assets = shared_assets(&source, font.as_deref()).map_err(|e| source.blame(e))?;
         work(&assets, &job, &mut cards)
     })
     .await

@@ -186,9 +186,10 @@ pub struct Settings {
     /// Optional extra font for cards (a TTF/OTF path) tried before the shipped one.
     #[serde(default)]
     pub card_font: Option<PathBuf>,
-    /// Folder with card templates and fonts (checked when the server starts).
-    #[serde(default = "default::print_assets")]
-    pub print_assets: PathBuf,
+    /// An office's folder of card templates and fonts, laid over the built-in ones (checked
+    /// when the server starts). Unset: the built-in print assets alone.
+    #[serde(default)]
+    pub print_assets: Option<PathBuf>,
     /// Reports accepted per client address per hour (in-memory limit).
     #[serde(default = "default::count::<10>", deserialize_with = "parse::positive")]
     pub intake_client_limit: u32,
@@ -263,7 +264,7 @@ pub struct Settings {
 /// Built-in defaults, in the order of the settings above.
 mod default {
     use std::net::SocketAddr;
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     pub fn bind() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8080))
@@ -279,25 +280,6 @@ mod default {
     }
     pub fn log() -> String {
         "info".into()
-    }
-    /// `print-assets` in the working directory, else beside the program: in its folder or up
-    /// to three above it (a test binary in `target/debug/deps` reaches the repository). A
-    /// copied binary never looks where it was built; if nothing is found, the start-up check
-    /// reports the missing folder.
-    pub fn print_assets() -> PathBuf {
-        let local = PathBuf::from("print-assets");
-        if local.is_dir() {
-            return local;
-        }
-        let program_dir = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(Path::to_path_buf));
-        program_dir
-            .iter()
-            .flat_map(|dir| dir.ancestors().take(4))
-            .map(|dir| dir.join("print-assets"))
-            .find(|candidate| candidate.is_dir())
-            .unwrap_or(local)
     }
     /// A number written where the setting is declared: `default::count::<10>`.
     pub fn count<const N: u32>() -> u32 {

@@ -345,10 +345,16 @@ fn a_broken_config_file_is_reported_on_one_line() {
 }
 
 #[test]
-fn print_assets_default_to_the_working_directory_not_the_build_tree() {
-    // Tests run in the crate root, which holds print-assets/.
+fn print_assets_default_to_the_built_in_ones_wherever_the_program_runs() {
+    // Tests run in the crate root, which holds print-assets/: it is not picked up by accident.
     let s = load_with(&[], &temp_dir("assets")).expect("load");
-    assert_eq!(s.print_assets, PathBuf::from("print-assets"));
+    assert_eq!(s.print_assets, None);
+    let s = load_with(
+        &[("JIANDUKA_PRINT_ASSETS", "/srv/office-assets")],
+        &temp_dir("assets"),
+    )
+    .expect("load");
+    assert_eq!(s.print_assets, Some(PathBuf::from("/srv/office-assets")));
 }
 
 #[test]

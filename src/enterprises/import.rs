@@ -289,11 +289,8 @@ mod tests {
     use crate::enterprises::table::RawRow;
 
     fn fonts() -> FontCoverage {
-        FontCoverage::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets"),
-            None,
-        )
-        .expect("shipped font loads")
+        FontCoverage::load(&crate::cards::assets::PrintAssets::shipped(), None)
+            .expect("shipped font loads")
     }
 
     fn table(headers: &[&str], rows: &[&[&str]]) -> RawTable {

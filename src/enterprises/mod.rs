@@ -17,6 +17,7 @@ pub use routes::staff_routes;
 pub use uscc::{Uscc, UsccError};
 
 use crate::audit::{AuditAction, AuditEvent, Stamp};
+use crate::cards::assets::PrintAssets;
 use crate::cards::fonts::FontCoverage;
 use crate::config::Settings;
 use crate::db::WriteGate;
@@ -30,12 +31,13 @@ pub async fn import_file(
     stamp: &Stamp<'_>,
     bytes: Vec<u8>,
 ) -> Result<ImportReport, ImportError> {
-    let print_assets = settings.print_assets.clone();
+    let print_assets = PrintAssets::with_folder(settings.print_assets.as_deref());
     let card_font = settings.card_font.clone();
     // Decoding, unpacking and the font lookups are CPU work: off the async executor.
     let checked = tokio::task::spawn_blocking(move || {
         let table = table::read(&bytes)?;
-        let fonts = FontCoverage::load(&print_assets, card_font.as_deref())?;
+        let fonts = FontCoverage::load(&print_assets, card_font.as_deref())
+            .map_err(|e| print_assets.blame(e))?;
         import::check(table, &fonts)
     })
     .await

@@ -37,6 +37,7 @@ mod mail;
 mod mail_pages;
 mod one_language;
 mod openapi;
+mod ops;
 mod reminders;
 mod server;
 mod service_points;

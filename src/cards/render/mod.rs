@@ -26,31 +26,34 @@ mod tests;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 
 use self::layout::{NameCheck, Part};
 use self::template::Template;
 use self::text::{Fonts, Shaper};
+use super::assets::PrintAssets;
 use super::print::{PrintCard, PrintJob};
 
 pub use self::sink::{DirSink, ZipSink, safe_name};
 
-/// Templates and fonts, loaded once from `print-assets/` and shared by every render.
+/// Templates and fonts, loaded once (built in, or an office's folder over them) and shared
+/// by every render.
 pub struct Assets {
-    root: PathBuf,
+    source: PrintAssets,
     templates: HashMap<String, Template>,
     fonts: Fonts,
 }
 
 impl Assets {
-    /// Loads the templates and fonts under `print_assets`; `extra_font` is tried first.
-    pub fn load(print_assets: &Path, extra_font: Option<&Path>) -> anyhow::Result<Self> {
-        let templates = template::load_all(&print_assets.join("templates"))?;
+    /// Loads the templates and fonts of `print_assets`; `extra_font` is tried first.
+    pub fn load(print_assets: &PrintAssets, extra_font: Option<&Path>) -> anyhow::Result<Self> {
+        print_assets.check_folder()?;
+        let templates = template::load_all(print_assets)?;
         let fonts = Fonts::load(print_assets, extra_font)?;
         Ok(Self {
-            root: print_assets.to_path_buf(),
+            source: print_assets.clone(),
             templates,
             fonts,
         })
@@ -65,7 +68,7 @@ impl Assets {
         known.sort_unstable();
         bail!(
             "there is no card template {name:?} in {} (available: {})",
-            self.root.join("templates").display(),
+            self.source.describe(),
             known.join(", ")
         )
     }

@@ -4,10 +4,11 @@
 //! corner, font sizes in points.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
+
+use crate::cards::assets::PrintAssets;
 
 /// The smallest type allowed anywhere on a card: body text must stay legible at arm's length.
 pub const MIN_FONT_PT: f32 = 6.0;
@@ -286,27 +287,17 @@ struct RawElement {
     valign: VAlign,
 }
 
-/// Reads every `*.toml` under `dir`; the file stem is the template name.
-pub fn load_all(dir: &Path) -> anyhow::Result<HashMap<String, Template>> {
+/// Parses every template `assets` holds (built-in, and an office's folder over them); the
+/// file stem is the template name.
+pub fn load_all(assets: &PrintAssets) -> anyhow::Result<HashMap<String, Template>> {
     let mut templates = HashMap::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("reading templates in {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
-            continue;
-        }
-        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading template {}", path.display()))?;
-        let template = parse(name, &text)
-            .with_context(|| format!("card template {} is invalid", path.display()))?;
-        templates.insert(name.to_string(), template);
+    for source in assets.templates()? {
+        let template = parse(&source.name, &source.text)
+            .with_context(|| format!("card template {} is invalid", source.origin))?;
+        templates.insert(source.name, template);
     }
     if templates.is_empty() {
-        bail!("no card templates (*.toml) in {}", dir.display());
+        bail!("no card templates (*.toml) in {}", assets.describe());
     }
     Ok(templates)
 }
@@ -434,8 +425,7 @@ mod tests {
     use super::*;
 
     fn shipped() -> HashMap<String, Template> {
-        load_all(&Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets/templates"))
-            .expect("shipped templates load")
+        load_all(&PrintAssets::shipped()).expect("shipped templates load")
     }
 
     #[test]

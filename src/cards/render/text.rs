@@ -1,6 +1,7 @@
 //! Fonts and line setting. Chinese needs no complex shaping: a cmap lookup and the advance
 //! widths are enough, which keeps the PDF, SVG and PNG outputs glyph-for-glyph identical.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -8,13 +9,15 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 
 use super::template::{Rgb, Weight};
+use crate::cards::assets::PrintAssets;
 
 /// Millimetres per point.
 pub const MM_PER_PT: f32 = 25.4 / 72.0;
 
 /// One font file, kept in memory for the life of the [`super::Assets`].
 pub struct FontFile {
-    pub bytes: Arc<Vec<u8>>,
+    /// Built-in fonts are borrowed from the program; a configured file is read into memory.
+    pub bytes: Arc<Cow<'static, [u8]>>,
     pub family: String,
     pub postscript_name: String,
     pub units_per_em: f32,
@@ -29,8 +32,13 @@ impl FontFile {
     fn read(path: &Path, bold: bool) -> anyhow::Result<Self> {
         let bytes =
             std::fs::read(path).with_context(|| format!("reading font {}", path.display()))?;
+        Self::parse(Cow::Owned(bytes), &path.display().to_string(), bold)
+    }
+
+    /// Parses a font's bytes; `origin` names it in messages.
+    fn parse(bytes: Cow<'static, [u8]>, origin: &str, bold: bool) -> anyhow::Result<Self> {
         let face = ttf_parser::Face::parse(&bytes, 0)
-            .map_err(|e| anyhow::anyhow!("font {} is not usable: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("font {origin} is not usable: {e}"))?;
         let name = |id: u16| {
             face.names()
                 .into_iter()
@@ -55,7 +63,7 @@ impl FontFile {
             descender: f32::from(face.descender()) / upem,
             bbox: [b.x_min, b.y_min, b.x_max, b.y_max].map(|v| f32::from(v) / upem),
             bold,
-            bytes: Arc::new(Vec::new()),
+            bytes: Arc::new(Cow::Borrowed(&[])),
         };
         Ok(Self {
             bytes: Arc::new(bytes),
@@ -83,21 +91,20 @@ impl Fonts {
             .collect()
     }
 
-    /// Loads the shipped faces from `print_assets`, and `extra` (tried first) if given.
-    pub fn load(print_assets: &Path, extra: Option<&Path>) -> anyhow::Result<Self> {
+    /// Loads the regular and bold faces of `print_assets`, and `extra` (tried first) if given.
+    pub fn load(print_assets: &PrintAssets, extra: Option<&Path>) -> anyhow::Result<Self> {
         let mut files = Vec::new();
         if let Some(extra) = extra {
             files.push(FontFile::read(extra, false)?);
         }
         let first = files.len();
-        files.push(FontFile::read(
-            &print_assets.join(crate::cards::fonts::REGULAR),
-            false,
-        )?);
-        files.push(FontFile::read(
-            &print_assets.join(crate::cards::fonts::BOLD),
-            true,
-        )?);
+        for (name, bold) in [
+            (crate::cards::fonts::REGULAR, false),
+            (crate::cards::fonts::BOLD, true),
+        ] {
+            let (bytes, origin) = print_assets.file(name)?;
+            files.push(FontFile::parse(bytes, &origin, bold)?);
+        }
         let extra: Vec<usize> = (0..first).collect();
         Ok(Self {
             regular: extra.iter().copied().chain([first]).collect(),

@@ -102,11 +102,10 @@ impl Imposition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn id1() -> Template {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets/templates");
-        let mut all = crate::cards::render::template::load_all(&dir).expect("templates load");
+        let shipped = crate::cards::assets::PrintAssets::shipped();
+        let mut all = crate::cards::render::template::load_all(&shipped).expect("templates load");
         all.remove("id1").expect("id1 is shipped")
     }
 

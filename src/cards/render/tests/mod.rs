@@ -31,11 +31,7 @@ const NAMES: [&str; 12] = [
 ];
 
 fn assets() -> Assets {
-    Assets::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets"),
-        None,
-    )
-    .expect("shipped print assets load")
+    Assets::load(&PrintAssets::shipped(), None).expect("shipped print assets load")
 }
 
 /// The desk sign of window `n` of the service hall.
@@ -421,7 +417,8 @@ fn a_configured_extra_font_is_tried_first_and_embedded_as_a_subset() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("print-assets");
     // Any OpenType font will do as the "extra" one; the shipped bold face is at hand.
     let extra = root.join(crate::cards::fonts::BOLD);
-    let assets = Assets::load(&root, Some(&extra)).expect("assets with an extra font");
+    let assets =
+        Assets::load(&PrintAssets::shipped(), Some(&extra)).expect("assets with an extra font");
     let mut bytes = Vec::new();
     render_pdf(&assets, &job("id1"), &mut stream(&cards()[..3]), &mut bytes).expect("renders");
     let dir = scratch("extra-font");
