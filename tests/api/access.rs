@@ -9,7 +9,7 @@ use jianduka::enterprises::service_points::{self, Change, NewServicePoint};
 use reqwest::{Client, Method};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::helpers::{TEST_PASSWORD, TestApp, new_client, on_each_database};
+use crate::support::{TEST_PASSWORD, TestApp, new_client, on_each_database};
 
 /// Every table a staff action could change, dumped whole as text (sessions aside: logging
 /// in is allowed to touch them).
@@ -182,7 +182,7 @@ async fn every_staff_route_refuses_strangers_wrong_roles_and_forged_posts() {
 
 #[tokio::test]
 async fn a_staff_page_is_never_cached() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     app.login_as_admin().await;
     for path in ["/staff", "/staff/enterprises", "/staff/batches"] {
         let response = app.get(path).await;
@@ -193,7 +193,7 @@ async fn a_staff_page_is_never_cached() {
 
 #[tokio::test]
 async fn the_login_form_refuses_a_post_without_its_own_token() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let forged = app
         .post_form(
             "/login",
@@ -202,7 +202,7 @@ async fn the_login_form_refuses_a_post_without_its_own_token() {
         .await;
     assert_eq!(forged.status(), 403);
     let page = app.get("/login").await.text().await.expect("page");
-    let csrf = crate::helpers::extract_csrf(&page);
+    let csrf = crate::support::extract_csrf(&page);
     let cross_site = app
         .client
         .post(format!("{}/login", app.address))
@@ -256,7 +256,7 @@ async fn every_api_route_opens_only_to_a_live_token_of_an_allowed_role_never_to_
         let routes = jianduka::app::api_routes();
         assert!(routes.len() >= 5, "only {} API routes", routes.len());
         // Case 1, so that `{id}` = 1 names something.
-        crate::case_support::report_from(&app, None, &[1]).await;
+        crate::support::cases::report_from(&app, None, &[1]).await;
         let mut tokens = Vec::new();
         let mut admin_id = 0;
         for role in Role::ALL {
@@ -265,7 +265,7 @@ async fn every_api_route_opens_only_to_a_live_token_of_an_allowed_role_never_to_
             if role == Role::Admin {
                 admin_id = user.id;
             }
-            tokens.push((role, crate::case_support::token_for(&app, &user).await));
+            tokens.push((role, crate::support::cases::token_for(&app, &user).await));
         }
         let admin = &tokens[0].1;
         let (revoked_row, revoked) =

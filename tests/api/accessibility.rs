@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::browser::{Browser, installed};
-use crate::helpers::{TEST_PASSWORD, spawn_app, temp_dir};
-use crate::intake_support::{CardKind, insert_card};
+use crate::support::intake::{CardKind, insert_card};
+use crate::support::{TEST_PASSWORD, spawn_app, temp_dir};
 
 /// axe-core's script, if `npm ci --prefix tests/axe` has been run (`.ci/run` does).
 fn axe_source() -> Option<String> {
@@ -103,7 +103,7 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
     };
     let app = spawn_app().await;
     let card = insert_card(&app.db, CardKind::Enterprise).await;
-    crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
+    crate::support::intake::add_holders(&app.db, None, "暨阳街道", 12).await;
     let card_id = jianduka::entities::cards::Entity::find()
         .filter(jianduka::entities::cards::Column::Token.eq(card.token.clone()))
         .one(&app.db)
@@ -176,7 +176,7 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
         phone.quit().await;
     }
 
-    let case = crate::case_support::newest_case(&app).await;
+    let case = crate::support::cases::newest_case(&app).await;
     let staff_pages = [
         "/staff".to_string(),
         "/staff/cases".into(),

@@ -8,11 +8,11 @@ use std::process::{Output, Stdio};
 use jianduka::access::Role;
 use sea_orm::{ConnectionTrait, DbBackend};
 
-use crate::helpers::{TEST_PASSWORD, on_each_database, spawn_app, temp_dir};
+use crate::support::{TEST_PASSWORD, on_each_database, spawn_app, temp_dir};
 
 /// Runs the binary on the SQLite database in `dir`, with `stdin` as its input.
 fn jianduka(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
     cmd.env(
         "JIANDUKA_SECRET_KEY",
@@ -95,13 +95,13 @@ async fn a_scripted_inspector_logs_in_with_their_password_and_lands_in_the_works
 
     // The server on the same data dir: the password works, and no change is asked for.
     let url = format!("sqlite://{}?mode=rwc", dir.join("jianduka.db").display());
-    let settings = crate::helpers::test_settings(&dir, &url);
+    let settings = crate::support::test_settings(&dir, &url);
     let app = jianduka::app::Application::build(settings)
         .await
         .expect("builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
-    let client = crate::helpers::new_client();
+    let client = crate::support::new_client();
     let base = format!("http://127.0.0.1:{port}");
     let page = client
         .get(format!("{base}/login"))
@@ -114,7 +114,7 @@ async fn a_scripted_inspector_logs_in_with_their_password_and_lands_in_the_works
     let login = client
         .post(format!("{base}/login"))
         .form(&[
-            ("csrf", crate::helpers::extract_csrf(&page).as_str()),
+            ("csrf", crate::support::extract_csrf(&page).as_str()),
             ("username", "wang.fang"),
             ("password", "a-scripted-password-123"),
             ("next", "/staff"),
@@ -233,7 +233,7 @@ async fn changing_the_password_ends_the_other_sessions_and_keeps_this_one() {
         let changed = desk
             .post(format!("{}/account/password", app.address))
             .form(&[
-                ("csrf", crate::helpers::extract_csrf(&page).as_str()),
+                ("csrf", crate::support::extract_csrf(&page).as_str()),
                 ("current", TEST_PASSWORD),
                 ("new_password", "a-brand-new-password"),
                 ("confirm", "a-brand-new-password"),
@@ -370,13 +370,13 @@ async fn an_admin_creates_an_account_on_the_page_and_the_one_time_password_works
         assert!(!again.contains(&password), "shown once only");
         assert!(again.contains("周杰") && again.contains("第三纪检监察室"));
         // The person logs in with it and is asked to choose their own.
-        let client = crate::helpers::new_client();
+        let client = crate::support::new_client();
         let login = client
             .get(format!("{}/login", app.address))
             .send()
             .await
             .expect("page");
-        let login_csrf = crate::helpers::extract_csrf(&login.text().await.expect("body"));
+        let login_csrf = crate::support::extract_csrf(&login.text().await.expect("body"));
         let response = client
             .post(format!("{}/login", app.address))
             .form(&[

@@ -12,8 +12,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 
-use crate::case_support::{api, member};
-use crate::helpers::{TestApp, on_each_database, temp_dir};
+use crate::support::cases::{api, member};
+use crate::support::{TestApp, on_each_database, temp_dir};
 
 async fn stored(app: &TestApp, id: i64) -> api_tokens::Model {
     api_tokens::Entity::find_by_id(id)
@@ -114,7 +114,7 @@ async fn a_token_opens_the_api_until_revoked_and_records_when_it_was_last_used()
 async fn a_disabled_account_s_tokens_open_nothing_and_it_gets_no_new_ones() {
     on_each_database(async |app| {
         let user = member(&app, "li", Role::Supervisor, None).await;
-        let token = crate::case_support::token_for(&app, &user).await;
+        let token = crate::support::cases::token_for(&app, &user).await;
         assert_eq!(api(&app, &token, "GET", "/api/v1/cases", None).await.0, 200);
         let mut update = user.into_active_model();
         update.active = Set(false);
@@ -141,7 +141,7 @@ async fn a_disabled_account_s_tokens_open_nothing_and_it_gets_no_new_ones() {
 
 /// Runs `jianduka ARGS` on the test server's database with its key.
 fn jianduka(app: &TestApp, args: &[&str]) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     let dir = temp_dir("token-cli");
     cmd.arg("--data-dir")
         .arg(&dir)

@@ -4,7 +4,7 @@
 use jianduka::audit::{Verification, verify};
 use sea_orm::{ConnectionTrait, DbBackend};
 
-use crate::helpers::{TestApp, on_each_database};
+use crate::support::{TestApp, on_each_database};
 
 /// What an attacker with database rights does first: drop the triggers that refuse changes.
 async fn drop_the_triggers(app: &TestApp) {

@@ -1,5 +1,12 @@
 //! A tiny W3C WebDriver client on reqwest driving Debian's Chromium through chromedriver,
-//! for the end-to-end tests; they skip (one line) when either is not installed.
+//! for the end-to-end tests; they skip (one line) when either is not installed, and fail
+//! instead under CI (`CI=true`).
+//!
+//! Hand-written on purpose: measured on this project's 2-core machine, fantoccini 0.22 (no
+//! TLS) adds 23 crates (a second `http`, `thiserror`, `cookie` and an ICU 1.5 stack) and about
+//! 77 s of CPU over the crates the tests already build, and turns on features of shared
+//! crates, so the test build recompiles sea-orm, axum and the server; thirtyfour 0.38 (no
+//! TLS) adds a second reqwest and moves async-trait to a second `syn` major.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -8,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::temp_dir;
+use crate::support::temp_dir;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -290,20 +297,51 @@ impl Browser {
     }
 }
 
-fn installed_at(path: &str) -> bool {
-    let present = Path::new(path).exists();
-    if !present {
-        // Straight to stderr: the test harness captures eprintln!.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: browser test skipped: {path} is not installed (apt-get install chromium chromium-driver)"
-        );
+/// Whether a browser test can run with the programs at `paths`: `Ok(true)` when all are
+/// installed; without one, `Ok(false)` (skip, with one line saying why) on a developer's
+/// machine, and an error under CI, where a missing browser must fail the run rather than
+/// let every browser test pass unseen.
+pub fn availability(paths: &[&str], ci: bool) -> Result<bool, String> {
+    let missing: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|path| !Path::new(path).exists())
+        .collect();
+    if missing.is_empty() {
+        return Ok(true);
     }
-    present
+    let what = format!(
+        "{} not installed (apt-get install chromium chromium-driver)",
+        missing.join(" and ")
+    );
+    if ci {
+        return Err(format!(
+            "browser test cannot run: {what}; with CI=true the browser tests must run"
+        ));
+    }
+    // Straight to stderr: the test harness captures eprintln!.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "note: browser test skipped: {what}");
+    Ok(false)
 }
 
-/// Whether Chromium and its driver are installed (else the browser tests skip, saying so).
+/// Whether this run is CI's (`CI=true`, as CI services and `.ci/run` set it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// Whether Chromium and its driver are installed: without them a browser test skips,
+/// saying so, except under CI, where it fails.
 pub fn installed() -> bool {
-    installed_at(CHROMEDRIVER) && installed_at(CHROMIUM)
+    availability(&[CHROMEDRIVER, CHROMIUM], in_ci()).unwrap_or_else(|problem| panic!("{problem}"))
+}
+
+#[test]
+fn a_browser_test_without_chromium_fails_under_ci_and_skips_elsewhere() {
+    let missing = ["/nonexistent/chromium"];
+    let refused = availability(&missing, true).expect_err("CI fails");
+    assert!(refused.contains("/nonexistent/chromium"), "{refused}");
+    assert_eq!(availability(&missing, false), Ok(false));
+    let present = [env!("CARGO_BIN_EXE_jianduka")];
+    assert_eq!(availability(&present, true), Ok(true));
 }

@@ -9,8 +9,8 @@ use jianduka::entities::{audit_log, cases as case_rows, internal_notes, messages
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::case_support::{api, member, report_from, token_for, unit_for};
-use crate::helpers::{TestApp, on_each_database};
+use crate::support::cases::{api, member, report_from, token_for, unit_for};
+use crate::support::{TestApp, on_each_database};
 
 const EAST: &str = "暨阳街道";
 const WEST: &str = "浣东街道";
@@ -198,7 +198,7 @@ async fn a_case_reads_as_its_page_shows_it_and_each_read_is_audited() {
         assert_eq!(detail["status"], "new");
         assert_eq!(detail["version"], 0);
         assert_eq!(detail["unit"], "第一纪检监察室");
-        assert_eq!(detail["description"], crate::intake_support::STORY);
+        assert_eq!(detail["description"], crate::support::intake::STORY);
         assert_eq!(detail["items"].as_array().expect("items").len(), 2);
         assert_eq!(detail["events"][0]["kind"], "received");
         let actions = detail["actions"].to_string();
@@ -344,7 +344,7 @@ async fn every_step_goes_through_the_api_and_each_refusal_says_why() {
 
 /// POSTs `body` as it is, labelled JSON.
 async fn api_raw(app: &TestApp, token: &str, path: &str, body: &str) -> (u16, Value) {
-    let response = crate::helpers::new_client()
+    let response = crate::support::new_client()
         .post(format!("{}{path}", app.address))
         .bearer_auth(token)
         .header("content-type", "application/json")

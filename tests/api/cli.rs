@@ -2,10 +2,10 @@
 
 use std::process::Output;
 
-use crate::helpers::temp_dir;
+use crate::support::temp_dir;
 
 fn jianduka(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.args(args);
     for (key, value) in env {
         cmd.env(key, value);
@@ -152,7 +152,7 @@ fn migrate_then_serve_work_twice_on_the_same_database() {
 #[allow(clippy::zombie_processes)]
 fn start_server(dir: &str, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.args(["--data-dir", dir, "serve", "--bind", "127.0.0.1:0"]);
     for (key, value) in env {
         cmd.env(key, value);
@@ -224,7 +224,7 @@ async fn migrate_then_serve_work_twice_on_an_empty_postgres_database() {
     let Ok(server) = std::env::var("JIANDUKA_TEST_DATABASE_URL") else {
         return;
     };
-    let url = crate::helpers::fresh_postgres_database(&server).await;
+    let url = crate::support::fresh_postgres_database(&server).await;
     let dir = temp_dir("serve-pg");
     let dir = dir.to_str().expect("utf-8");
     let env = [("JIANDUKA_DATABASE_URL", url.as_str())];
@@ -237,7 +237,7 @@ async fn migrate_then_serve_work_twice_on_an_empty_postgres_database() {
     serve_twice_and_check(dir, &env).await;
     let status = jianduka(&["--data-dir", dir, "migrate", "status"], &env);
     assert!(String::from_utf8_lossy(&status.stdout).contains("applied  m20261129_000001_initial"));
-    crate::helpers::drop_postgres_database(&server, &url).await;
+    crate::support::drop_postgres_database(&server, &url).await;
 }
 
 #[test]

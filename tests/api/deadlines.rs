@@ -6,8 +6,7 @@ use jianduka::access::Role;
 use jianduka::entities::cases as case_rows;
 use sea_orm::EntityTrait;
 
-use crate::helpers::{TEST_PASSWORD, TestApp, on_each_database};
-use crate::intake_support::{STORY, query_code_in, report_form};
+use crate::support::{Report, TEST_PASSWORD, TestApp, Upload, on_each_database};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -17,16 +16,8 @@ fn at(text: &str) -> DateTime<Utc> {
 
 /// A report with no card at the server's current time; returns (case, query code).
 async fn report(app: &TestApp) -> (case_rows::Model, String) {
-    let response = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[4], STORY))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200);
-    let code = query_code_in(&response.text().await.expect("body"));
-    (crate::case_support::newest_case(app).await, code)
+    let code = app.report_and_get_code(Report::default().items(&[4])).await;
+    (crate::support::cases::newest_case(app).await, code)
 }
 
 const HOLIDAYS_2027: &str = r#"{"year": 2027, "papers": ["https://www.gov.cn/zhengce/example"], "days": [
@@ -55,18 +46,8 @@ async fn a_year_loaded_by_an_admin_moves_the_deadlines_that_cross_it() {
             .await
             .expect("body");
         assert!(page.contains("尚未发布：仅按周一至周五计算"), "{page}");
-        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-            "file",
-            reqwest::multipart::Part::bytes(HOLIDAYS_2027.as_bytes().to_vec())
-                .file_name("2027.json"),
-        );
-        let loaded = app
-            .client
-            .post(format!("{}/staff/admin/calendar", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let calendar = Upload::new("2027.json", "application/json", HOLIDAYS_2027.into());
+        let loaded = app.upload_calendar(&csrf, calendar).await;
         assert_eq!(loaded.status(), 303, "on {}", app.backend);
         let page = app
             .get("/staff/admin/calendar")
@@ -94,25 +75,14 @@ async fn a_year_loaded_by_an_admin_moves_the_deadlines_that_cross_it() {
 
 #[tokio::test]
 async fn a_garbled_calendar_file_is_refused_with_a_message_and_changes_nothing() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let csrf = app.login_as_admin().await;
     for bad in [
         &b"{ not json"[..],
         br#"{"year": 2027, "days": [{"name": "x", "date": "2026-05-01", "isOffDay": true}]}"#,
     ] {
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", csrf.clone())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bad.to_vec()).file_name("bad.json"),
-            );
-        let response = app
-            .client
-            .post(format!("{}/staff/admin/calendar", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let calendar = Upload::new("bad.json", "application/json", bad.to_vec());
+        let response = app.upload_calendar(&csrf, calendar).await;
         assert_eq!(response.status(), 422);
         let page = response.text().await.expect("body");
         assert!(
@@ -167,7 +137,7 @@ async fn a_new_policy_applies_to_reports_from_its_date_and_not_before() {
             .text()
             .await
             .expect("body");
-        let csrf = crate::helpers::extract_csrf(&page);
+        let csrf = crate::support::extract_csrf(&page);
         let refused = app
             .post_form(
                 "/staff/admin/sla",
@@ -189,16 +159,11 @@ async fn the_reporter_is_told_by_when_to_expect_the_next_step_and_again_after_an
     on_each_database(async |app| {
         app.state.clock.set(at("2026-11-30T02:00:00Z")); // Mon 30 Nov
         let (case, code) = report(&app).await;
-        let page = app
-            .post_form("/q", &[("code", &code)])
-            .await
-            .text()
-            .await
-            .expect("body");
+        let page = app.look_up(&code).await.text().await.expect("body");
         assert!(page.contains("预计 2026年12月3日 前受理"), "{page}");
         // An inspector asks for 2 more working days; a supervisor approves.
         app.add_user("insp", Role::Inspector).await;
-        crate::case_support::assign_to(&app, case.id, "insp").await;
+        crate::support::cases::assign_to(&app, case.id, "insp").await;
         let (insp, insp_csrf) = app.client_for("insp", TEST_PASSWORD).await;
         let asked = insp
             .post(format!("{}/staff/cases/{}/extension", app.address, case.id))
@@ -232,12 +197,7 @@ async fn the_reporter_is_told_by_when_to_expect_the_next_step_and_again_after_an
             .await
             .expect("sent");
         assert_eq!(decided.status(), 303);
-        let page = app
-            .post_form("/q", &[("code", &code)])
-            .await
-            .text()
-            .await
-            .expect("body");
+        let page = app.look_up(&code).await.text().await.expect("body");
         assert!(page.contains("预计 2026年12月7日 前受理"), "{page}");
         assert!(page.contains("期限延至 2026年12月7日"), "{page}");
         // In English too.

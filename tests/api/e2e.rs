@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use crate::browser::{Browser, installed};
-use crate::helpers::{spawn_app, temp_dir};
-use crate::intake_support::{CardKind, count, insert_card, jpeg_with_exif_and_gps};
+use crate::support::intake::{CardKind, count, insert_card, jpeg_with_exif_and_gps};
+use crate::support::{spawn_app, temp_dir};
 
 #[tokio::test]
 async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_the_code() {
@@ -70,13 +70,13 @@ async fn a_reporter_on_a_phone_reports_with_a_photo_and_follows_the_case_with_th
         .await
         .expect("query")
         .expect("case");
-    crate::case_support::message(
+    crate::support::cases::message(
         &app,
         case.id,
         "您好，请问是哪一天去的窗口？方便的话请补充受理回执照片。",
     )
     .await;
-    crate::case_support::conclude_and_close(
+    crate::support::cases::conclude_and_close(
         &app,
         case.id,
         "经查，反映问题基本属实，已对相关人员批评教育并责令整改。",
@@ -289,14 +289,14 @@ async fn an_english_reporter_stays_in_english_through_the_case_and_its_language_
     if !installed() {
         return;
     }
-    let app = crate::intake_support::spawn_app_with(|s| {
+    let app = crate::support::intake::spawn_app_with(|s| {
         s.org_name_en = Some("Zhuji Commission for Discipline Inspection and Supervision".into());
     })
     .await;
     let card = insert_card(&app.db, CardKind::Enterprise).await;
     let shots = temp_dir("e2e-screenshots-english");
     let photo = shots.join("site-photo.png");
-    std::fs::write(&photo, crate::intake_support::png(64, 48)).expect("photo");
+    std::fs::write(&photo, crate::support::intake::png(64, 48)).expect("photo");
     let mut browser = Browser::start(shots.clone(), true).await;
     browser.width = 375;
     browser.window(375, 844).await;

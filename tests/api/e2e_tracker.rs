@@ -5,8 +5,8 @@
 //! checks what the person sees.
 
 use crate::browser::{Browser, installed};
-use crate::helpers::{TEST_PASSWORD, spawn_app, temp_dir};
-use crate::intake_support::{CardKind, insert_card};
+use crate::support::intake::{CardKind, insert_card};
+use crate::support::{TEST_PASSWORD, spawn_app, temp_dir};
 
 #[tokio::test]
 async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_sees() {
@@ -23,7 +23,7 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     .await
     .expect("unit");
     // Enough card holders in the district for an anonymous report to keep it.
-    crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
+    crate::support::intake::add_holders(&app.db, None, "暨阳街道", 12).await;
     let inspector = app
         .add_user("wang.fang", jianduka::access::Role::Inspector)
         .await;
@@ -71,7 +71,7 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     desk.go(&format!("{}/staff/cases", app.address)).await;
     desk.wait_for_text("h1", "案件").await;
     let list = desk.source().await;
-    let case = crate::case_support::newest_case(&app).await;
+    let case = crate::support::cases::newest_case(&app).await;
     assert!(
         list.contains(&case.number) && list.contains("待受理") && list.contains("第一纪检监察室")
     );

@@ -7,7 +7,7 @@ use jianduka::enterprises::{self, ImportReport};
 use jianduka::entities::enterprises as entity;
 use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::helpers::{TestApp, extract_csrf, on_each_database};
+use crate::support::{TestApp, Upload, extract_csrf, on_each_database};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,16 +55,8 @@ async fn upload(app: &TestApp, file_name: &str, bytes: Vec<u8>) -> reqwest::Resp
         .await
         .expect("body");
     let csrf = extract_csrf(&page);
-    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
-    );
-    app.client
-        .post(format!("{}/staff/enterprises/import", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .expect("request sent")
+    let register = Upload::new(file_name, "application/octet-stream", bytes);
+    app.import_register(&csrf, register).await
 }
 
 #[tokio::test]
@@ -112,7 +104,7 @@ async fn gb18030_csv_bom_csv_and_xlsx_import_exactly_the_enterprises_of_the_utf8
 async fn each_format_alone_fills_an_empty_register_with_the_same_rows() {
     let mut seen = Vec::new();
     for file in ["register-utf8.csv", "register-gb18030.csv", "register.xlsx"] {
-        let app = crate::helpers::spawn_app().await;
+        let app = crate::support::spawn_app().await;
         let report = import(&app, fixture_bytes(file)).await;
         assert_eq!(report.imported, 8, "{file}: {:?}", report.rejected);
         seen.push(stored(&app).await);
@@ -224,7 +216,7 @@ fn zip_bomb() -> Vec<u8> {
 
 #[tokio::test]
 async fn hostile_uploads_get_a_4xx_with_a_message_and_change_nothing() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     app.login_as_admin().await;
     let mut binary = vec![0u8, 159, 146, 150, 255, 0, 1, 2];
     binary.extend(std::iter::repeat_n(0xC8u8, 4096));
@@ -267,19 +259,10 @@ async fn hostile_uploads_get_a_4xx_with_a_message_and_change_nothing() {
 
 #[tokio::test]
 async fn an_upload_without_the_forms_token_is_refused() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     app.login_as_admin().await;
-    let form = reqwest::multipart::Form::new().text("csrf", "forged").part(
-        "file",
-        reqwest::multipart::Part::bytes(fixture_bytes("register-utf8.csv")),
-    );
-    let response = app
-        .client
-        .post(format!("{}/staff/enterprises/import", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+    let register = Upload::new("名录.csv", "text/csv", fixture_bytes("register-utf8.csv"));
+    let response = app.import_register("forged", register).await;
     assert_eq!(response.status(), 403);
     assert!(stored(&app).await.is_empty());
 }
@@ -343,7 +326,7 @@ async fn the_register_page_searches_by_name_or_uscc_and_counts_per_district() {
 
 #[tokio::test]
 async fn the_register_needs_a_login() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let response = app.get("/staff/enterprises").await;
     assert_eq!(response.status(), 303);
 }

@@ -4,7 +4,7 @@ use jianduka::auth::Role;
 use jianduka::entities::audit_log;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{TestApp, on_each_database};
+use crate::support::{TestApp, Upload, on_each_database};
 
 async fn login_as(app: &TestApp, username: &str, role: Role) {
     app.login_as(username, role).await;
@@ -12,7 +12,7 @@ async fn login_as(app: &TestApp, username: &str, role: Role) {
 
 #[tokio::test]
 async fn an_inspector_may_not_see_the_register_or_the_service_points() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     login_as(&app, "inspector1", Role::Inspector).await;
     for path in [
         "/staff/enterprises",
@@ -33,23 +33,14 @@ async fn print_staff_may_import_and_the_audit_log_keeps_counts_but_no_contact_da
             .text()
             .await
             .expect("body");
-        let csrf = crate::helpers::extract_csrf(&page);
+        let csrf = crate::support::extract_csrf(&page);
         let bytes = std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures/register-gb18030.csv"),
         )
         .expect("fixture");
-        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("名录.csv"),
-        );
-        let response = app
-            .client
-            .post(format!("{}/staff/enterprises/import", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let register = Upload::new("名录.csv", "text/csv", bytes);
+        let response = app.import_register(&csrf, register).await;
         assert_eq!(response.status(), 200, "on {}", app.backend);
         let page = response.text().await.expect("body");
         assert!(
@@ -86,7 +77,7 @@ async fn print_staff_may_import_and_the_audit_log_keeps_counts_but_no_contact_da
 
 #[tokio::test]
 async fn a_long_register_is_paginated_with_links_that_keep_the_filter() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let mut csv = String::from("企业名称,统一社会信用代码,所属镇街\n");
     for i in 0..120 {
         let code =
@@ -208,7 +199,7 @@ async fn district_counts_include_enterprises_holding_an_active_card_only() {
 
 #[tokio::test]
 async fn a_register_file_of_several_megabytes_is_accepted() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     login_as(&app, "printer3", Role::PrintStaff).await;
     let page = app
         .get("/staff/enterprises/import")
@@ -216,7 +207,7 @@ async fn a_register_file_of_several_megabytes_is_accepted() {
         .text()
         .await
         .expect("body");
-    let csrf = crate::helpers::extract_csrf(&page);
+    let csrf = crate::support::extract_csrf(&page);
     // The global 2 MB body limit must not apply to this page: a 6 MB file with a long notes
     // column (not a register column, so ignored).
     let mut csv = String::from("name,uscc,district,备注\n");
@@ -227,17 +218,8 @@ async fn a_register_file_of_several_megabytes_is_accepted() {
         csv.push_str(&format!("诸暨市大文件{i}有限公司,{code},次坞镇,{notes}\n"));
     }
     assert!(csv.len() > 5 * 1024 * 1024);
-    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
-    );
-    let response = app
-        .client
-        .post(format!("{}/staff/enterprises/import", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+    let register = Upload::new("big.csv", "text/csv", csv.into_bytes());
+    let response = app.import_register(&csrf, register).await;
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("body");
     assert!(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::helpers::temp_dir;
+use crate::support::temp_dir;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -12,7 +12,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn jianduka(data_dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.arg("--data-dir").arg(data_dir).args(args);
     cmd.env("JIANDUKA_LOG", "warn");
     cmd.output().expect("the binary runs")

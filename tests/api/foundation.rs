@@ -1,6 +1,6 @@
 //! The server itself: health, readiness, metrics, errors, login, privacy of the logs.
 
-use crate::helpers::{on_each_database, spawn_app};
+use crate::support::{on_each_database, spawn_app};
 
 #[tokio::test]
 async fn health_and_readiness_answer_200() {
@@ -44,7 +44,7 @@ async fn the_default_negative_list_and_deadlines_are_seeded_once() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_not_by_path() {
-    let app = crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, |s| {
+    let app = crate::support::spawn_app_with_settings(crate::support::Backend::Sqlite, |s| {
         s.metrics_token = Some(jianduka::config::Secret::new("metrics-token-0123".into()));
     })
     .await;

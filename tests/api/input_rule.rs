@@ -4,8 +4,9 @@
 use sea_orm::EntityTrait;
 use serde_json::json;
 
-use crate::helpers::on_each_database;
-use crate::intake_support::{STORY, query_code_in, report_form};
+use crate::support::Report;
+use crate::support::intake::{STORY, query_code_in};
+use crate::support::on_each_database;
 use jianduka::access::Role;
 use jianduka::entities::{messages, reports};
 
@@ -13,23 +14,13 @@ use jianduka::entities::{messages, reports};
 async fn text_with_a_nul_character_is_kept_without_it_on_every_public_route() {
     on_each_database(async |app| {
         let typed = format!("{STORY}\u{0}附言\u{1b}[31m");
-        let form = report_form(&[1], &typed).text("department", "市场\u{0}监管局");
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(Report::default().text(&typed).department("市场\u{0}监管局"))
+            .await;
         assert_eq!(response.status(), 200, "form on {}", app.backend);
         let code = query_code_in(&response.text().await.expect("body"));
-        let response = app
-            .client
-            .post(format!("{}/api/v1/reports", app.address))
-            .json(&json!({ "items": [3], "description": typed, "department": "a\u{0}b" }))
-            .send()
-            .await
-            .expect("sent");
+        let report = json!({ "items": [3], "description": typed, "department": "a\u{0}b" });
+        let response = app.post_report_api(&report).await;
         assert_eq!(response.status(), 201, "API on {}", app.backend);
         let stored = reports::Entity::find().all(&app.db).await.expect("reports");
         assert_eq!(stored.len(), 2);
@@ -47,12 +38,7 @@ async fn text_with_a_nul_character_is_kept_without_it_on_every_public_route() {
                     .is_some_and(|d| !d.contains('\u{0}'))
             );
         }
-        let response = app
-            .post_form(
-                "/q/reply",
-                &[("code", &code), ("body", "补充\u{0}说明一下")],
-            )
-            .await;
+        let response = app.reply_as_reporter(&code, "补充\u{0}说明一下").await;
         assert_eq!(response.status(), 200, "reply on {}", app.backend);
         let replies = messages::Entity::find()
             .all(&app.db)
@@ -64,7 +50,7 @@ async fn text_with_a_nul_character_is_kept_without_it_on_every_public_route() {
         );
         let response = app.login("ad\u{0}min", "wrong\u{0}password").await;
         assert_eq!(response.status(), 401, "login on {}", app.backend);
-        let response = app.post_form("/q", &[("code", "1234\u{0}")]).await;
+        let response = app.look_up("1234\u{0}").await;
         assert_eq!(response.status(), 404, "query on {}", app.backend);
     })
     .await;

@@ -2,7 +2,7 @@
 
 use jianduka::app::{Application, StartupError};
 
-use crate::helpers::{Backend, backends, fresh_postgres_database, temp_dir, test_settings};
+use crate::support::{Backend, backends, fresh_postgres_database, temp_dir, test_settings};
 
 #[tokio::test]
 async fn an_instance_with_another_secret_key_refuses_to_start_naming_the_setting() {
@@ -63,7 +63,7 @@ async fn two_instances_starting_at_once_on_an_empty_postgresql_database_both_sta
                 + usize::from(second.first_admin_password.is_some()),
             1
         );
-        crate::helpers::drop_postgres_database(&server, &url).await;
+        crate::support::drop_postgres_database(&server, &url).await;
     }
 }
 
@@ -72,7 +72,7 @@ fn a_command_with_another_secret_key_ends_with_one_line_and_status_2() {
     let dir = temp_dir("keycli");
     let dir = dir.to_str().expect("utf-8 path");
     let run = |key: &str| {
-        let mut cmd = crate::helpers::jianduka_binary();
+        let mut cmd = crate::support::jianduka_binary();
         cmd.args(["--data-dir", dir, "enterprises", "list"])
             .env("JIANDUKA_SECRET_KEY", key)
             .output()

@@ -2,10 +2,8 @@
 
 use sea_orm::EntityTrait;
 
-use crate::helpers::{on_each_database, spawn_app};
-use crate::intake_support::{
-    CardKind, STORY, add_holders, count, insert_card, query_code_in, report_form,
-};
+use crate::support::intake::{CardKind, add_holders, count, insert_card, query_code_in};
+use crate::support::{Report, on_each_database, spawn_app};
 use jianduka::entities::enums::ReportSource;
 use jianduka::entities::{cases as case_rows, reports};
 
@@ -61,12 +59,8 @@ async fn an_unknown_token_still_opens_the_form_and_stores_no_provenance() {
         let html = response.text().await.expect("body");
         assert!(!html.contains("告诉办理人员我是哪家企业"));
         let response = app
-            .client
-            .post(format!("{}/r/not-a-real-token-at-all", app.address))
-            .multipart(report_form(&[1], STORY))
-            .send()
-            .await
-            .expect("sent");
+            .post_report("not-a-real-token-at-all", Report::default())
+            .await;
         assert_eq!(response.status(), 200);
         let report = reports::Entity::find()
             .one(&app.db)
@@ -89,12 +83,8 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
         // Ten holders share the district, batch and channel: none of them is named by it.
         add_holders(&app.db, Some(card.batch_id), "暨阳街道", 9).await;
         let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(report_form(&[2, 5], STORY))
-            .send()
-            .await
-            .expect("sent");
+            .post_report(&card.token, Report::default().items(&[2, 5]))
+            .await;
         assert_eq!(response.status(), 200);
         let html = response.text().await.expect("body");
         assert!(html.contains("已收到您的反映") && html.contains("只在本设备上显示30分钟"));
@@ -127,14 +117,9 @@ async fn an_anonymous_card_report_keeps_district_batch_and_channel_but_not_the_e
 async fn a_reporter_who_opts_in_is_linked_to_their_enterprise() {
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::Enterprise).await;
-        let form = report_form(&[3], STORY).text("identify", "yes");
         let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+            .post_report(&card.token, Report::default().items(&[3]).identify())
+            .await;
         assert_eq!(response.status(), 200);
         let report = reports::Entity::find()
             .one(&app.db)
@@ -151,13 +136,7 @@ async fn a_reporter_who_opts_in_is_linked_to_their_enterprise() {
 async fn revoked_card_still_accepts_a_report_which_is_flagged() {
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::Revoked).await;
-        let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(report_form(&[1], STORY))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_report(&card.token, Report::default()).await;
         assert_eq!(response.status(), 200);
         let report = reports::Entity::find()
             .one(&app.db)
@@ -180,13 +159,7 @@ async fn a_desk_sign_report_records_the_window_district_and_channel() {
             .await
             .expect("body");
         assert!(html.contains("监督桌牌"));
-        let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(report_form(&[1], STORY))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_report(&card.token, Report::default()).await;
         assert_eq!(response.status(), 200);
         let report = reports::Entity::find()
             .one(&app.db)
@@ -202,18 +175,37 @@ async fn a_desk_sign_report_records_the_window_district_and_channel() {
 }
 
 #[tokio::test]
+async fn a_reporter_who_leaves_contact_details_is_stored_as_reachable_not_anonymous() {
+    on_each_database(async |app| {
+        let report = Report::default()
+            .items(&[6])
+            .contact("王先生", "13805751234");
+        let response = app.post_report_without_card(report).await;
+        assert_eq!(response.status(), 200, "on {}", app.backend);
+        let stored = reports::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert!(!stored.anonymous);
+        assert_eq!(stored.contact_name.as_deref(), Some("王先生"));
+        assert_eq!(stored.contact_phone.as_deref(), Some("13805751234"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_validation_error_brings_the_form_back_filled_in_with_the_problem_next_to_its_field() {
     on_each_database(async |app| {
-        let form = report_form(&[4], "太短了")
-            .text("department", "某某局三科")
-            .text("occurred_on", "2999-01-01");
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(
+                Report::default()
+                    .items(&[4])
+                    .text("太短了")
+                    .department("某某局三科")
+                    .occurred_on("2999-01-01"),
+            )
+            .await;
         assert_eq!(response.status(), 422);
         let html = response.text().await.expect("body");
         assert!(html.contains("至少 10 个字"));
@@ -231,12 +223,8 @@ async fn a_validation_error_brings_the_form_back_filled_in_with_the_problem_next
 async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
     on_each_database(async |app| {
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(report_form(&[], STORY))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(Report::default().items(&[]))
+            .await;
         assert_eq!(response.status(), 422);
         assert!(
             response
@@ -250,14 +238,8 @@ async fn no_item_ticked_is_refused_with_a_message_and_nothing_is_stored() {
     .await;
 }
 
-async fn anonymous_report_from(app: &crate::helpers::TestApp, token: &str) -> reports::Model {
-    let response = app
-        .client
-        .post(format!("{}/r/{token}", app.address))
-        .multipart(report_form(&[1], STORY))
-        .send()
-        .await
-        .expect("sent");
+async fn anonymous_report_from(app: &crate::support::TestApp, token: &str) -> reports::Model {
+    let response = app.post_report(token, Report::default()).await;
     assert_eq!(response.status(), 200);
     let report = reports::Entity::find()
         .one(&app.db)
@@ -307,12 +289,8 @@ async fn a_description_far_over_the_limit_comes_back_cut_with_a_message_not_empt
     let app = spawn_app().await;
     let story = "窗口工作人员推诿扯皮。".repeat(8_000); // ~264 KB, far over 64 KB
     let response = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[3], &story))
-        .send()
-        .await
-        .expect("sent");
+        .post_report_without_card(Report::default().items(&[3]).text(&story))
+        .await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.expect("body");
     assert!(
@@ -325,15 +303,16 @@ async fn a_description_far_over_the_limit_comes_back_cut_with_a_message_not_empt
 
 #[tokio::test]
 async fn a_refused_form_lists_each_problem_linked_to_its_field_and_opens_at_the_first() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let post = async |items: &[i32], description: &str| {
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(report_form(items, description).text("occurred_on", "2999-01-01"))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(
+                Report::default()
+                    .items(items)
+                    .text(description)
+                    .occurred_on("2999-01-01"),
+            )
+            .await;
         assert_eq!(response.status(), 422);
         response.text().await.expect("body")
     };

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::on_each_database;
-use crate::intake_support::{CardKind, STORY, count, insert_card};
+use crate::support::intake::{CardKind, STORY, count, insert_card, jpeg_with_exif_and_gps};
+use crate::support::{Upload, on_each_database};
 use jianduka::entities::cases as case_rows;
 use sea_orm::EntityTrait;
 
@@ -12,12 +12,10 @@ async fn a_json_report_returns_a_case_number_and_a_query_code_that_reads_its_sta
     on_each_database(async |app| {
         let card = insert_card(&app.db, CardKind::Enterprise).await;
         let response = app
-            .client
-            .post(format!("{}/api/v1/reports", app.address))
-            .json(&json!({ "items": [1, 9], "description": STORY, "card_token": card.token }))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_api(
+                &json!({ "items": [1, 9], "description": STORY, "card_token": card.token }),
+            )
+            .await;
         assert_eq!(response.status(), 201);
         let created: Value = response.json().await.expect("json");
         let code = created["query_code"].as_str().expect("code").to_string();
@@ -30,15 +28,11 @@ async fn a_json_report_returns_a_case_number_and_a_query_code_that_reads_its_sta
             .expect("q")
             .expect("case");
         assert_eq!(created["case_number"], case.number.as_str());
-        crate::case_support::message(&app, case.id, "已收到，正在核实。").await;
+        crate::support::cases::message(&app, case.id, "已收到，正在核实。").await;
 
         let by_header: Value = app
-            .client
-            .get(format!("{}/api/v1/reports/status", app.address))
-            .header("X-Query-Code", &code)
-            .send()
+            .report_status_api(&code)
             .await
-            .expect("sent")
             .json()
             .await
             .expect("json");
@@ -84,13 +78,7 @@ async fn a_json_report_with_bad_fields_gets_422_naming_them_and_a_wrong_code_get
             .expect("sent");
         assert_eq!(response.status(), 400);
         assert!(response.json::<Value>().await.expect("json")["error"].is_string());
-        let response = app
-            .client
-            .get(format!("{}/api/v1/reports/status", app.address))
-            .header("X-Query-Code", "0000000000000000")
-            .send()
-            .await
-            .expect("sent");
+        let response = app.report_status_api("0000000000000000").await;
         assert_eq!(response.status(), 404);
         assert!(response.json::<Value>().await.expect("json")["error"].is_string());
         assert_eq!(count(&app.db, "reports").await, 0);
@@ -101,38 +89,14 @@ async fn a_json_report_with_bad_fields_gets_422_naming_them_and_a_wrong_code_get
 #[tokio::test]
 async fn a_multipart_json_report_carries_photos_and_refuses_disguised_files() {
     on_each_database(async |app| {
-        let report = json!({ "items": [2], "description": STORY }).to_string();
-        let form = reqwest::multipart::Form::new().text("report", report.clone());
-        let form = crate::intake_support::with_file(
-            form,
-            "a.jpg",
-            "image/jpeg",
-            crate::intake_support::jpeg_with_exif_and_gps(32, 16),
-        );
-        let response = app
-            .client
-            .post(format!("{}/api/v1/reports", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let report = json!({ "items": [2], "description": STORY });
+        let photo = Upload::new("a.jpg", "image/jpeg", jpeg_with_exif_and_gps(32, 16));
+        let response = app.post_report_api_with_files(&report, &[photo]).await;
         assert_eq!(response.status(), 201);
         assert_eq!(count(&app.db, "attachments").await, 1);
 
-        let form = reqwest::multipart::Form::new().text("report", report);
-        let form = crate::intake_support::with_file(
-            form,
-            "b.jpg",
-            "image/jpeg",
-            b"MZ\x90\x00 not a photo".to_vec(),
-        );
-        let response = app
-            .client
-            .post(format!("{}/api/v1/reports", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let disguised = Upload::new("b.jpg", "image/jpeg", b"MZ\x90\x00 not a photo".to_vec());
+        let response = app.post_report_api_with_files(&report, &[disguised]).await;
         assert_eq!(response.status(), 415);
         assert!(response.json::<Value>().await.expect("json")["error"].is_string());
         assert_eq!(count(&app.db, "reports").await, 1);
@@ -173,12 +137,8 @@ async fn a_status_request_without_a_query_code_is_a_400_and_costs_no_attempt() {
         }
         // None of those counted as a wrong code: the right one opens the case at once.
         let response = app
-            .client
-            .post(format!("{}/api/v1/reports", app.address))
-            .json(&json!({ "items": [3], "description": STORY }))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_api(&json!({ "items": [3], "description": STORY }))
+            .await;
         let created: Value = response.json().await.expect("json");
         let code = created["query_code"].as_str().expect("code");
         let response = app
@@ -195,7 +155,7 @@ async fn a_status_request_without_a_query_code_is_a_400_and_costs_no_attempt() {
 
 #[tokio::test]
 async fn a_status_request_without_its_code_or_without_json_gets_a_documented_400_or_415() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let response = app.get("/api/v1/reports/status").await;
     assert_eq!(response.status(), 400);
     assert!(response.json::<Value>().await.expect("json")["error"].is_string());

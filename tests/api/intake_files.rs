@@ -2,21 +2,11 @@
 
 use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::helpers::{TestApp, on_each_database};
-use crate::intake_support::{
+use crate::support::intake::{
     CardKind, STORY, count, insert_card, jpeg_markers, jpeg_with_exif_and_gps, png, png_claiming,
-    report_form, with_file,
 };
+use crate::support::{Report, TestApp, Upload, on_each_database};
 use jianduka::entities::attachments;
-
-async fn post(app: &TestApp, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
-    app.client
-        .post(format!("{}{}", app.address, path))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent")
-}
 
 async fn assert_nothing_stored(app: &TestApp) {
     for table in [
@@ -39,10 +29,11 @@ async fn a_report_with_two_items_and_two_photos_stores_photos_without_exif_or_gp
             jpeg_markers(&jpeg).contains(&0xE1),
             "the upload carries EXIF"
         );
-        let form = report_form(&[2, 5], STORY);
-        let form = with_file(form, "张三的照片.jpg", "image/jpeg", jpeg);
-        let form = with_file(form, "screenshot.png", "image/png", png(30, 20));
-        let response = post(&app, &format!("/r/{}", card.token), form).await;
+        let report = Report::default()
+            .items(&[2, 5])
+            .file("张三的照片.jpg", "image/jpeg", jpeg)
+            .file("screenshot.png", "image/png", png(30, 20));
+        let response = app.post_report(&card.token, report).await;
         assert_eq!(response.status(), 200, "{}", app.backend);
         assert_eq!(count(&app.db, "report_items").await, 2);
         let stored = attachments::Entity::find()
@@ -79,13 +70,9 @@ async fn a_report_with_two_items_and_two_photos_stores_photos_without_exif_or_gp
 async fn a_pdf_is_stored_as_given() {
     on_each_database(async |app| {
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-        let form = with_file(
-            report_form(&[1], STORY),
-            "材料.pdf",
-            "application/pdf",
-            pdf.clone(),
-        );
-        assert_eq!(post(&app, "/report", form).await.status(), 200);
+        let report = Report::default().file("材料.pdf", "application/pdf", pdf.clone());
+        let response = app.post_report_without_card(report).await;
+        assert_eq!(response.status(), 200);
         let stored = attachments::Entity::find()
             .one(&app.db)
             .await
@@ -102,8 +89,8 @@ async fn an_oversize_file_is_refused_with_413_and_no_partial_report() {
     on_each_database(async |app| {
         let mut big = vec![0xFF, 0xD8, 0xFF, 0xE0];
         big.resize(10 * 1024 * 1024 + 1, 0);
-        let form = with_file(report_form(&[1], STORY), "big.jpg", "image/jpeg", big);
-        let response = post(&app, "/report", form).await;
+        let report = Report::default().file("big.jpg", "image/jpeg", big);
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 413);
         let html = response.text().await.expect("body");
         assert!(html.contains("超过 10 MB"));
@@ -118,9 +105,12 @@ async fn an_exe_renamed_jpg_is_refused_with_415_and_no_partial_report() {
     on_each_database(async |app| {
         let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xFF\xFF".to_vec();
         exe.extend_from_slice(b"This program cannot be run in DOS mode.");
-        let form = with_file(report_form(&[1], STORY), "photo.jpg", "image/jpeg", exe);
-        let form = with_file(form, "ok.png", "image/png", png(8, 8));
-        let response = post(&app, "/report", form).await;
+        let report = Report::default().file("photo.jpg", "image/jpeg", exe).file(
+            "ok.png",
+            "image/png",
+            png(8, 8),
+        );
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 415);
         assert!(
             response
@@ -137,9 +127,10 @@ async fn an_exe_renamed_jpg_is_refused_with_415_and_no_partial_report() {
 #[tokio::test]
 async fn a_png_claiming_forty_thousand_pixels_square_is_refused_with_no_partial_report() {
     on_each_database(async |app| {
-        let form = with_file(report_form(&[1], STORY), "ok.png", "image/png", png(8, 8));
-        let form = with_file(form, "bomb.png", "image/png", png_claiming(40_000, 40_000));
-        let response = post(&app, "/report", form).await;
+        let report = Report::default()
+            .file("ok.png", "image/png", png(8, 8))
+            .file("bomb.png", "image/png", png_claiming(40_000, 40_000));
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 422);
         assert!(
             response
@@ -156,11 +147,11 @@ async fn a_png_claiming_forty_thousand_pixels_square_is_refused_with_no_partial_
 #[tokio::test]
 async fn a_sixth_file_is_refused() {
     on_each_database(async |app| {
-        let mut form = report_form(&[1], STORY);
+        let mut report = Report::default();
         for i in 0..6 {
-            form = with_file(form, &format!("{i}.png"), "image/png", png(4, 4));
+            report = report.file(&format!("{i}.png"), "image/png", png(4, 4));
         }
-        let response = post(&app, "/report", form).await;
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 422);
         assert!(
             response
@@ -177,16 +168,9 @@ async fn a_sixth_file_is_refused() {
 #[tokio::test]
 async fn evidence_added_through_the_query_code_is_cleaned_too() {
     on_each_database(async |app| {
-        let response = post(&app, "/report", report_form(&[1], STORY)).await;
-        let code = crate::intake_support::query_code_in(&response.text().await.expect("body"));
-        let form = reqwest::multipart::Form::new().text("code", code);
-        let form = with_file(
-            form,
-            "more.jpg",
-            "image/jpeg",
-            jpeg_with_exif_and_gps(20, 10),
-        );
-        let response = post(&app, "/q/evidence", form).await;
+        let code = app.report_and_get_code(Report::default()).await;
+        let photo = Upload::new("more.jpg", "image/jpeg", jpeg_with_exif_and_gps(20, 10));
+        let response = app.add_evidence(&code, &[photo]).await;
         assert_eq!(response.status(), 200);
         assert!(
             response
@@ -208,13 +192,13 @@ async fn evidence_added_through_the_query_code_is_cleaned_too() {
 #[tokio::test]
 async fn a_request_over_the_total_limit_gets_a_friendly_413_page_with_the_text_kept() {
     on_each_database(async |app| {
-        let mut form = report_form(&[1], STORY);
+        let mut report = Report::default();
         for i in 0..6 {
             let mut file = vec![0xFF, 0xD8, 0xFF, 0xE0];
             file.resize(9 * 1024 * 1024 + i, 7);
-            form = with_file(form, &format!("{i}.jpg"), "image/jpeg", file);
+            report = report.file(&format!("{i}.jpg"), "image/jpeg", file);
         }
-        let response = post(&app, "/report", form).await;
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 413);
         let html = response.text().await.expect("body");
         assert!(html.contains(STORY), "the text comes back");
@@ -225,22 +209,19 @@ async fn a_request_over_the_total_limit_gets_a_friendly_413_page_with_the_text_k
 
 #[tokio::test]
 async fn concurrent_reports_on_sqlite_are_all_stored_without_locking_errors() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let limit = app.settings.intake_client_limit as usize;
     let mut tasks = Vec::new();
     for i in 0..limit {
         let client = app.client.clone();
         let url = format!("{}/report", app.address);
         tasks.push(tokio::spawn(async move {
-            let form = report_form(&[1 + (i % 10) as i32], STORY);
-            let form = with_file(form, "p.png", "image/png", png(16, 16));
-            client
-                .post(url)
-                .multipart(form)
-                .send()
-                .await
-                .expect("sent")
-                .status()
+            let report = Report::default().items(&[1 + (i % 10) as i32]).file(
+                "p.png",
+                "image/png",
+                png(16, 16),
+            );
+            report.send_to(&client, &url).await.status()
         }));
     }
     for task in tasks {
@@ -253,20 +234,18 @@ async fn concurrent_reports_on_sqlite_are_all_stored_without_locking_errors() {
 
 #[tokio::test]
 async fn evidence_beyond_the_per_case_cap_is_refused_politely() {
-    let app = crate::helpers::spawn_app().await;
-    let response = post(&app, "/report", report_form(&[1], STORY)).await;
-    let code = crate::intake_support::query_code_in(&response.text().await.expect("body"));
-    let upload = |files: usize| {
-        let mut form = reqwest::multipart::Form::new().text("code", code.clone());
-        for i in 0..files {
-            form = with_file(form, &format!("{i}.png"), "image/png", png(4, 4));
-        }
-        form
+    let app = crate::support::spawn_app().await;
+    let code = app.report_and_get_code(Report::default()).await;
+    let photos = |n: usize| -> Vec<Upload> {
+        (0..n)
+            .map(|i| Upload::new(&format!("{i}.png"), "image/png", png(4, 4)))
+            .collect()
     };
     for _ in 0..5 {
-        assert_eq!(post(&app, "/q/evidence", upload(5)).await.status(), 200);
+        let response = app.add_evidence(&code, &photos(5)).await;
+        assert_eq!(response.status(), 200);
     }
-    let response = post(&app, "/q/evidence", upload(1)).await;
+    let response = app.add_evidence(&code, &photos(1)).await;
     assert_eq!(response.status(), 429);
     assert!(response.text().await.expect("body").contains("已达上限"));
     assert_eq!(count(&app.db, "attachments").await, 25);

@@ -2,33 +2,22 @@
 
 use sea_orm::EntityTrait;
 
-use crate::helpers::on_each_database;
-use crate::intake_support::{STORY, count, query_code_in, report_form};
+use crate::support::Report;
+use crate::support::intake::{STORY, count, query_code_in};
+use crate::support::on_each_database;
 use jianduka::entities::cases as case_rows;
-
-async fn submit_and_get_code(app: &crate::helpers::TestApp) -> String {
-    let response = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[2], STORY))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), 200);
-    query_code_in(&response.text().await.expect("body"))
-}
 
 #[tokio::test]
 async fn the_query_code_shows_the_timeline_and_the_office_message() {
     on_each_database(async |app| {
-        let code = submit_and_get_code(&app).await;
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
         let case = case_rows::Entity::find()
             .one(&app.db)
             .await
             .expect("query")
             .expect("case");
-        crate::case_support::step(&app, case.id, jianduka::cases::Step::Accept).await;
-        crate::case_support::message(&app, case.id, "请问具体是哪一天？").await;
+        crate::support::cases::step(&app, case.id, jianduka::cases::Step::Accept).await;
+        crate::support::cases::message(&app, case.id, "请问具体是哪一天？").await;
         let grouped = format!(
             "{} {}-{} {}",
             &code[..4],
@@ -36,7 +25,7 @@ async fn the_query_code_shows_the_timeline_and_the_office_message() {
             &code[8..12],
             &code[12..]
         );
-        let response = app.post_form("/q", &[("code", &grouped)]).await;
+        let response = app.look_up(&grouped).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
             response
@@ -57,13 +46,8 @@ async fn the_query_code_shows_the_timeline_and_the_office_message() {
 #[tokio::test]
 async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags_a_supervisor() {
     on_each_database(async |app| {
-        let code = submit_and_get_code(&app).await;
-        let response = app
-            .post_form(
-                "/q/reply",
-                &[("code", &code), ("body", "是 11 月 3 日上午。")],
-            )
-            .await;
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
+        let response = app.reply_as_reporter(&code, "是 11 月 3 日上午。").await;
         assert_eq!(response.status(), 200);
         assert!(
             response
@@ -77,24 +61,10 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
             .await
             .expect("query")
             .expect("case");
-        crate::case_support::conclude_and_close(&app, case.id, "经查属实，已责令整改。").await;
-        let html = app
-            .post_form("/q", &[("code", &code)])
-            .await
-            .text()
-            .await
-            .expect("body");
+        crate::support::cases::conclude_and_close(&app, case.id, "经查属实，已责令整改。").await;
+        let html = app.look_up(&code).await.text().await.expect("body");
         assert!(html.contains("经查属实") && html.contains("对办理结果是否满意"));
-        let response = app
-            .post_form(
-                "/q/rate",
-                &[
-                    ("code", &code),
-                    ("rating", "not_satisfied"),
-                    ("comment", "整改不到位"),
-                ],
-            )
-            .await;
+        let response = app.rate(&code, "not_satisfied", "整改不到位").await;
         assert_eq!(response.status(), 200);
         let case = case_rows::Entity::find_by_id(case.id)
             .one(&app.db)
@@ -110,13 +80,11 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
 #[tokio::test]
 async fn a_wrong_code_gets_the_same_answer_whatever_the_reason() {
     on_each_database(async |app| {
-        submit_and_get_code(&app).await;
-        let unknown = app
-            .post_form("/q", &[("code", "0000 0000 0000 0001")])
-            .await;
+        app.report_and_get_code(Report::default().items(&[2])).await;
+        let unknown = app.look_up("0000 0000 0000 0001").await;
         let status = unknown.status();
         let unknown = unknown.text().await.expect("body");
-        let malformed = app.post_form("/q", &[("code", "12ab")]).await;
+        let malformed = app.look_up("12ab").await;
         assert_eq!(status, 404);
         assert_eq!(malformed.status(), status);
         assert_eq!(malformed.text().await.expect("body"), unknown);
@@ -128,17 +96,13 @@ async fn a_wrong_code_gets_the_same_answer_whatever_the_reason() {
 #[tokio::test]
 async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code() {
     on_each_database(async |app| {
-        let code = submit_and_get_code(&app).await;
-        let wrong = async || {
-            app.post_form("/q", &[("code", "9999 9999 9999 9999")])
-                .await
-                .status()
-        };
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
+        let wrong = async || app.look_up("9999 9999 9999 9999").await.status();
         for _ in 0..4 {
             assert_eq!(wrong().await, 404);
         }
         // Slowed: an attempt right after the fourth wrong code is not even checked.
-        let hurried = app.post_form("/q", &[("code", &code)]).await;
+        let hurried = app.look_up(&code).await;
         assert_eq!(hurried.status(), 429);
         assert!(hurried.text().await.expect("body").contains("稍等几秒"));
         for _ in 4..8 {
@@ -146,7 +110,7 @@ async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code()
             assert_eq!(wrong().await, 404);
         }
         app.state.clock.advance(chrono::Duration::seconds(10));
-        let response = app.post_form("/q", &[("code", &code)]).await;
+        let response = app.look_up(&code).await;
         assert_eq!(response.status(), 429);
         assert!(
             response
@@ -157,7 +121,7 @@ async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code()
         );
         // A quiet quarter of an hour later the right code opens the case again.
         app.state.clock.advance(chrono::Duration::minutes(16));
-        let response = app.post_form("/q", &[("code", &code)]).await;
+        let response = app.look_up(&code).await;
         assert_eq!(response.status(), 200);
     })
     .await;
@@ -167,15 +131,15 @@ async fn repeated_wrong_codes_are_slowed_then_refused_even_with_the_right_code()
 async fn too_many_reports_from_one_client_get_a_friendly_429_that_keeps_the_text() {
     on_each_database(async |app| {
         for _ in 0..app.settings.intake_client_limit {
-            submit_and_get_code(&app).await;
+            app.report_and_get_code(Report::default().items(&[2])).await;
         }
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(report_form(&[2], "第十一次反映的内容，应当原样保留。"))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(
+                Report::default()
+                    .items(&[2])
+                    .text("第十一次反映的内容，应当原样保留。"),
+            )
+            .await;
         assert_eq!(response.status(), 429);
         assert!(response.headers().contains_key("retry-after"));
         let html = response.text().await.expect("body");
@@ -190,19 +154,14 @@ async fn too_many_reports_from_one_client_get_a_friendly_429_that_keeps_the_text
 
 #[tokio::test]
 async fn behind_a_configured_proxy_each_forwarded_client_has_its_own_limit() {
-    let app = crate::intake_support::spawn_app_with(|s| {
+    let app = crate::support::intake::spawn_app_with(|s| {
         s.intake_client_limit = 2;
         s.client_ip_header = Some("X-Real-IP".into());
     })
     .await;
     let send = async |ip: &str| {
-        app.client
-            .post(format!("{}/report", app.address))
-            .header("X-Real-IP", ip)
-            .multipart(report_form(&[1], STORY))
-            .send()
+        app.post_report_without_card(Report::default().header("X-Real-IP", ip))
             .await
-            .expect("sent")
             .status()
     };
     assert_eq!(send("198.51.100.1").await, 200);
@@ -215,12 +174,8 @@ async fn behind_a_configured_proxy_each_forwarded_client_has_its_own_limit() {
 async fn the_query_code_appears_in_no_url_and_no_cookie() {
     on_each_database(async |app| {
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(report_form(&[2], STORY))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(Report::default().items(&[2]))
+            .await;
         // Followed from the 303: the receipt is a page of its own, found by a cookie that
         // holds a one-time submission id, not the code.
         assert_eq!(response.url().path(), "/receipt");
@@ -248,7 +203,7 @@ async fn the_query_code_appears_in_no_url_and_no_cookie() {
             "shown once, in one place"
         );
         assert!(!html.contains(&code));
-        let response = app.post_form("/q", &[("code", &code)]).await;
+        let response = app.look_up(&code).await;
         assert!(response.headers().get("set-cookie").is_none());
         let html = response.text().await.expect("body");
         for attribute in ["href=\"", "action=\"", "src=\""] {
@@ -269,24 +224,17 @@ async fn the_query_code_appears_in_no_url_and_no_cookie() {
 #[tokio::test]
 async fn the_reporter_sees_what_they_submitted_in_their_language() {
     on_each_database(async |app| {
-        let form = report_form(&[2, 7], STORY)
-            .text("department", "某镇便民服务中心")
-            .text("occurred_on", "2026-11-20");
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(
+                Report::default()
+                    .items(&[2, 7])
+                    .department("某镇便民服务中心")
+                    .occurred_on("2026-11-20"),
+            )
+            .await;
         assert_eq!(response.status(), 200);
         let code = query_code_in(&response.text().await.expect("body"));
-        let html = app
-            .post_form("/q", &[("code", &code)])
-            .await
-            .text()
-            .await
-            .expect("body");
+        let html = app.look_up(&code).await.text().await.expect("body");
         assert!(html.contains("您反映的内容"), "{html}");
         assert!(html.contains(&STORY[..24]), "the text as sent");
         assert!(html.contains("某镇便民服务中心"));

@@ -2,10 +2,10 @@
 //! page switches language without losing the case, and English pages carry no Chinese but the
 //! issuer's name (when it has no English form) and what the reporter wrote.
 
-use crate::helpers::{TestApp, on_each_database};
-use crate::intake_support::{
-    CardKind, insert_card, query_code_in, report_form, spawn_app_with, submission_id_in,
+use crate::support::intake::{
+    CardKind, insert_card, query_code_in, spawn_app_with, submission_id_in,
 };
+use crate::support::{Report, TestApp, on_each_database};
 
 const ENGLISH_STORY: &str =
     "At the licensing window the clerk hinted that a dinner would speed up our permit.";
@@ -58,12 +58,13 @@ async fn report_in_english(app: &TestApp) -> String {
     let form = app.get("/report").await.text().await.expect("form");
     let id = submission_id_in(&form);
     let response = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[2], ENGLISH_STORY).text("submission", id))
-        .send()
-        .await
-        .expect("sent");
+        .post_report_without_card(
+            Report::default()
+                .items(&[2])
+                .text(ENGLISH_STORY)
+                .submission(&id),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     response.text().await.expect("receipt")
 }
@@ -112,12 +113,7 @@ async fn switching_language_on_the_case_page_keeps_the_case_open() {
         app.get("/report?lang=en").await;
         let receipt = report_in_english(&app).await;
         let code = query_code_in(&receipt);
-        let html = app
-            .post_form("/q", &[("code", code.as_str())])
-            .await
-            .text()
-            .await
-            .expect("case");
+        let html = app.look_up(&code).await.text().await.expect("case");
         assert!(html.contains("<html lang=\"en\">") && html.contains("Your report"));
         // The switch is a form that posts the code again, in the other language.
         let switch = html
@@ -154,18 +150,14 @@ async fn english_pages_show_no_chinese_but_the_issuer_and_what_the_reporter_wrot
         ("query", app.get("/q").await.text().await.expect("page")),
     ];
     let refused = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[], "short"))
-        .send()
-        .await
-        .expect("sent");
+        .post_report_without_card(Report::default().items(&[]).text("short"))
+        .await;
     assert_eq!(refused.status(), 422);
     pages.push(("refused form", refused.text().await.expect("page")));
     let receipt = report_in_english(&app).await;
     let code = query_code_in(&receipt);
     pages.push(("receipt", receipt));
-    let case = app.post_form("/q", &[("code", code.as_str())]).await;
+    let case = app.look_up(&code).await;
     pages.push(("case", case.text().await.expect("page")));
     for (name, html) in &pages {
         assert!(

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, backends, spawn_app_with_settings};
-use crate::intake_support::{STORY, count, png, query_code_in, report_form, with_file};
+use crate::support::intake::{STORY, count, png, query_code_in};
+use crate::support::{Backend, TestApp, backends, spawn_app_with_settings};
+use crate::support::{Report, Upload};
 
 async fn with_limit(backend: Backend, limit: u32) -> TestApp {
     spawn_app_with_settings(backend, |s| s.intake_client_limit = limit).await
@@ -29,13 +30,7 @@ async fn a_client_over_its_limit_is_refused_before_its_body_is_read() {
         let app = with_limit(backend, 2).await;
         let mut code = String::new();
         for _ in 0..2 {
-            let response = app
-                .client
-                .post(format!("{}/report", app.address))
-                .multipart(report_form(&[1], STORY))
-                .send()
-                .await
-                .expect("sent");
+            let response = app.post_report_without_card(Report::default()).await;
             assert_eq!(response.status(), 200, "on {}", app.backend);
             code = query_code_in(&response.text().await.expect("body"));
         }
@@ -51,19 +46,8 @@ async fn a_client_over_its_limit_is_refused_before_its_body_is_read() {
         );
         // Evidence uploads have a limit of their own, checked the same way.
         for _ in 0..2 {
-            let form = with_file(
-                reqwest::multipart::Form::new().text("code", code.clone()),
-                "p.png",
-                "image/png",
-                png(8, 8),
-            );
-            let response = app
-                .client
-                .post(format!("{}/q/evidence", app.address))
-                .multipart(form)
-                .send()
-                .await
-                .expect("sent");
+            let photo = Upload::new("p.png", "image/png", png(8, 8));
+            let response = app.add_evidence(&code, &[photo]).await;
             assert_eq!(response.status(), 200, "on {}", app.backend);
         }
         assert_eq!(post_garbage(&app, "/q/evidence", multipart).await, 429);
@@ -80,16 +64,18 @@ async fn many_reports_sent_at_once_by_form_and_api_store_no_more_than_the_limit(
             let client = app.client.clone();
             let address = app.address.clone();
             tasks.push(tokio::spawn(async move {
-                let request = if i % 2 == 0 {
-                    client
-                        .post(format!("{address}/report"))
-                        .multipart(report_form(&[1], STORY))
+                let response = if i % 2 == 0 {
+                    let url = format!("{address}/report");
+                    Report::default().send_to(&client, &url).await
                 } else {
                     client
                         .post(format!("{address}/api/v1/reports"))
                         .json(&json!({ "items": [2], "description": STORY }))
+                        .send()
+                        .await
+                        .expect("sent")
                 };
-                request.send().await.expect("sent").status().as_u16()
+                response.status().as_u16()
             }));
         }
         let mut stored = 0;

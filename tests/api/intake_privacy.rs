@@ -8,10 +8,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
-use crate::helpers::{on_each_database, temp_dir};
-use crate::intake_support::{
-    CardKind, STORY, add_holders, insert_card, query_code_in, report_form,
-};
+use crate::support::intake::{CardKind, add_holders, insert_card, query_code_in};
+use crate::support::{Report, on_each_database, temp_dir};
 
 const USER_AGENT: &str = "Mozilla/5.0 (Linux; Android 14) JiandukaProbe/7.3.1";
 
@@ -76,14 +74,14 @@ async fn a_dump_of_every_table_after_an_anonymous_report_holds_no_address_agent_
         // Enough holders share the card's district for an anonymous report to keep it.
         add_holders(&app.db, Some(card.batch_id), "暨阳街道", 9).await;
         let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .header("User-Agent", USER_AGENT)
-            .header("X-Forwarded-For", "203.0.113.9")
-            .multipart(report_form(&[1, 2], STORY))
-            .send()
-            .await
-            .expect("sent");
+            .post_report(
+                &card.token,
+                Report::default()
+                    .items(&[1, 2])
+                    .header("User-Agent", USER_AGENT)
+                    .header("X-Forwarded-For", "203.0.113.9"),
+            )
+            .await;
         assert_eq!(response.status(), 200);
         let code = query_code_in(&response.text().await.expect("body"));
         let rows = dump(&app.db).await;
@@ -145,7 +143,7 @@ pub fn collect(
 #[tokio::test]
 async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
     let dir = temp_dir("privacy-log");
-    let mut command = crate::helpers::jianduka_binary();
+    let mut command = crate::support::jianduka_binary();
     let mut child = command
         .args([
             "--data-dir",
@@ -199,13 +197,12 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
         .expect("get");
     assert_eq!(form_page.status(), 200);
     let form_html = form_page.text().await.expect("form");
-    let submission = crate::intake_support::submission_id_in(&form_html);
-    let response = client
-        .post(format!("{base}/r/{}", card.token))
-        .multipart(report_form(&[3], STORY).text("submission", submission.clone()))
-        .send()
-        .await
-        .expect("post");
+    let submission = crate::support::intake::submission_id_in(&form_html);
+    let response = Report::default()
+        .items(&[3])
+        .submission(&submission)
+        .send_to(&client, &format!("{base}/r/{}", card.token))
+        .await;
     assert_eq!(response.status(), 200);
     let code = query_code_in(&response.text().await.expect("body"));
     let grouped = format!(

@@ -6,11 +6,10 @@
 use chrono::Duration;
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::helpers::{TestApp, on_each_database};
-use crate::intake_support::{
-    CardKind, STORY, count, insert_card, png, query_code_in, report_form, submission_id_in,
-    with_file,
+use crate::support::intake::{
+    CardKind, STORY, count, insert_card, png, query_code_in, submission_id_in,
 };
+use crate::support::{Report, TestApp, on_each_database};
 
 /// A client like a browser's, but one that stops at every redirect.
 fn stopping_client() -> reqwest::Client {
@@ -34,21 +33,6 @@ async fn open_form(client: &reqwest::Client, app: &TestApp, path: &str) -> Strin
     submission_id_in(&html)
 }
 
-async fn send(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    id: &str,
-    story: &str,
-) -> reqwest::Response {
-    client
-        .post(format!("{}{path}", app.address))
-        .multipart(report_form(&[2], story).text("submission", id.to_string()))
-        .send()
-        .await
-        .expect("sent")
-}
-
 fn case_number_in(html: &str) -> String {
     let marker = "id=\"case-number\">";
     let start = html.find(marker).expect("page shows a case number") + marker.len();
@@ -63,11 +47,23 @@ async fn sending_the_same_form_twice_files_one_report_and_shows_the_same_receipt
         for path in [format!("/r/{}", card.token), "/report".to_string()] {
             let before = count(&app.db, "reports").await;
             let id = open_form(&app.client, &app, &path).await;
-            let first = send(&app.client, &app, &path, &id, STORY).await;
+            let first = app
+                .send_report(
+                    &app.client,
+                    &path,
+                    Report::default().items(&[2]).submission(&id),
+                )
+                .await;
             assert_eq!(first.status(), 200, "{path} on {}", app.backend);
             assert_eq!(first.url().path(), "/receipt");
             let first = first.text().await.expect("body");
-            let again = send(&app.client, &app, &path, &id, STORY).await;
+            let again = app
+                .send_report(
+                    &app.client,
+                    &path,
+                    Report::default().items(&[2]).submission(&id),
+                )
+                .await;
             assert_eq!(again.status(), 200);
             let again = again.text().await.expect("body");
             assert_eq!(case_number_in(&first), case_number_in(&again));
@@ -85,7 +81,13 @@ async fn a_stored_report_redirects_to_a_receipt_that_a_reload_shows_again() {
     on_each_database(async |app| {
         let client = stopping_client();
         let id = open_form(&client, &app, "/report?lang=en").await;
-        let response = send(&client, &app, "/report?lang=en", &id, STORY).await;
+        let response = app
+            .send_report(
+                &client,
+                "/report?lang=en",
+                Report::default().items(&[2]).submission(&id),
+            )
+            .await;
         assert_eq!(response.status(), 303);
         let location = response.headers()["location"].to_str().expect("ascii");
         assert_eq!(location, "/receipt");
@@ -142,21 +144,17 @@ async fn simultaneous_sends_of_one_form_file_exactly_one_report() {
         // Four copies of one form with a photo, sent at once (a double tap on a slow link):
         // the photo's cleaning widens the window in which they race.
         let send_one = || {
-            let form = with_file(
-                report_form(&[2], STORY).text("submission", id.clone()),
+            let report = Report::default().items(&[2]).submission(&id).file(
                 "photo.png",
                 "image/png",
                 png(400, 300),
             );
-            crate::helpers::new_client()
-                .post(format!("{}/report", app.address))
-                .multipart(form)
-                .send()
+            let url = format!("{}/report", app.address);
+            async move { report.send_to(&crate::support::new_client(), &url).await }
         };
         let answers = tokio::join!(send_one(), send_one(), send_one(), send_one());
         let mut pages = Vec::new();
         for answer in [answers.0, answers.1, answers.2, answers.3] {
-            let answer = answer.expect("sent");
             assert_eq!(answer.status(), 200, "{}", app.backend);
             pages.push(answer.text().await.expect("body"));
         }
@@ -179,7 +177,13 @@ async fn simultaneous_sends_of_one_form_file_exactly_one_report() {
 async fn after_half_an_hour_the_receipt_says_the_report_was_received_without_the_code() {
     on_each_database(async |app| {
         let id = open_form(&app.client, &app, "/report").await;
-        let first = send(&app.client, &app, "/report", &id, STORY).await;
+        let first = app
+            .send_report(
+                &app.client,
+                "/report",
+                Report::default().items(&[2]).submission(&id),
+            )
+            .await;
         let first = first.text().await.expect("body");
         let number = case_number_in(&first);
 
@@ -191,7 +195,13 @@ async fn after_half_an_hour_the_receipt_says_the_report_was_received_without_the
         assert_eq!(case_number_in(&later), number);
         assert!(!later.contains("id=\"query-code\""));
         // A late repeat of the same form still files nothing new.
-        let repeat = send(&app.client, &app, "/report", &id, STORY).await;
+        let repeat = app
+            .send_report(
+                &app.client,
+                "/report",
+                Report::default().items(&[2]).submission(&id),
+            )
+            .await;
         assert_eq!(repeat.status(), 200);
         assert_eq!(case_number_in(&repeat.text().await.expect("body")), number);
         assert_eq!(count(&app.db, "reports").await, 1);
@@ -245,7 +255,12 @@ async fn text_cells(app: &TestApp, table: &str) -> Vec<String> {
 async fn the_database_keeps_neither_the_query_code_nor_the_submission_id_in_the_clear() {
     on_each_database(async |app| {
         let id = open_form(&app.client, &app, "/report").await;
-        let html = send(&app.client, &app, "/report", &id, STORY)
+        let html = app
+            .send_report(
+                &app.client,
+                "/report",
+                Report::default().items(&[2]).submission(&id),
+            )
             .await
             .text()
             .await
@@ -310,20 +325,12 @@ async fn an_api_client_repeating_a_report_with_its_idempotency_key_gets_the_same
 #[tokio::test]
 async fn a_refused_form_names_the_files_to_choose_again_next_to_the_banner() {
     on_each_database(async |app| {
-        let form = with_file(
-            report_form(&[2], "太短"),
-            "窗口现场.png",
-            "image/png",
-            png(40, 30),
-        );
-        let form = with_file(form, "receipt-scan.png", "image/png", png(40, 30));
-        let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(form)
-            .send()
-            .await
-            .expect("sent");
+        let report = Report::default()
+            .items(&[2])
+            .text("太短")
+            .file("窗口现场.png", "image/png", png(40, 30))
+            .file("receipt-scan.png", "image/png", png(40, 30));
+        let response = app.post_report_without_card(report).await;
         assert_eq!(response.status(), 422);
         let html = response.text().await.expect("body");
         let banner = html.find("id=\"problems\"").expect("the banner");
@@ -342,12 +349,8 @@ async fn a_refused_form_names_the_files_to_choose_again_next_to_the_banner() {
 
         // Without files, no such note.
         let response = app
-            .client
-            .post(format!("{}/report", app.address))
-            .multipart(report_form(&[2], "太短"))
-            .send()
-            .await
-            .expect("sent");
+            .post_report_without_card(Report::default().items(&[2]).text("太短"))
+            .await;
         assert!(!response.text().await.expect("body").contains("files-again"));
     })
     .await;

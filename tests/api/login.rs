@@ -4,7 +4,7 @@
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{
+use crate::support::{
     TestApp, extract_csrf, new_client, on_each_database, spawn_app_with_settings,
 };
 use jianduka::entities::{audit_log, users};
@@ -54,7 +54,7 @@ async fn failed_login_rows(app: &TestApp) -> u64 {
         .expect("count")
 }
 
-async fn behind_a_proxy(backend: crate::helpers::Backend) -> TestApp {
+async fn behind_a_proxy(backend: crate::support::Backend) -> TestApp {
     spawn_app_with_settings(backend, |s| {
         s.client_ip_header = Some("X-Real-IP".into());
     })
@@ -63,7 +63,7 @@ async fn behind_a_proxy(backend: crate::helpers::Backend) -> TestApp {
 
 #[tokio::test]
 async fn five_strangers_cannot_keep_the_owner_of_an_account_out() {
-    for backend in crate::helpers::backends() {
+    for backend in crate::support::backends() {
         let app = behind_a_proxy(backend).await;
         for i in 1..=5 {
             let (status, _) = login_from(&app, &format!("203.0.113.{i}"), "admin", "guess").await;
@@ -108,7 +108,7 @@ async fn a_lock_always_ends_and_then_the_right_password_works() {
 
 #[tokio::test]
 async fn an_unknown_name_a_wrong_password_and_a_locked_account_get_the_same_answer() {
-    for backend in crate::helpers::backends() {
+    for backend in crate::support::backends() {
         let app = &behind_a_proxy(backend).await;
         let (unknown, unknown_page) = login_from(app, "192.0.2.1", "nobody", "x").await;
         let (wrong, wrong_page) = login_from(app, "192.0.2.2", "admin", "x").await;
@@ -186,10 +186,10 @@ async fn forty_parallel_guesses_get_no_more_checks_than_the_lockout_allows() {
 
 #[tokio::test]
 async fn an_operator_unlocks_an_account_from_the_command_line() {
-    let dir = crate::helpers::temp_dir("unlock");
+    let dir = crate::support::temp_dir("unlock");
     let dir_text = dir.to_str().expect("utf-8 path").to_string();
     let run = |args: &[&str]| {
-        let mut cmd = crate::helpers::jianduka_binary();
+        let mut cmd = crate::support::jianduka_binary();
         cmd.arg("--data-dir").arg(&dir_text).args(args);
         cmd.output().expect("the binary runs")
     };

@@ -11,8 +11,8 @@ use jianduka::entities::enums::OutboxStatus;
 use jianduka::mail::{self, OutgoingEmail, Sender};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
-use crate::helpers::{Backend, TestApp, backends, drop_postgres_database, spawn_app_with_settings};
-use crate::smtp_server::{SmtpServer, closed_port, message_id_counts};
+use crate::support::smtp_server::{SmtpServer, closed_port, message_id_counts};
+use crate::support::{Backend, TestApp, backends, drop_postgres_database, spawn_app_with_settings};
 
 pub const FROM: &str = "监督卡 <noreply@jb.example.gov.cn>";
 

@@ -11,11 +11,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 
-use crate::helpers::{backends, spawn_app};
 use crate::mail::{finish, mail_app, queue, reminder, rows};
-use crate::smtp_server::{SmtpServer, closed_port};
+use crate::support::smtp_server::{SmtpServer, closed_port};
+use crate::support::{backends, spawn_app};
 
-async fn set_admin_email(app: &crate::helpers::TestApp, email: &str) {
+async fn set_admin_email(app: &crate::support::TestApp, email: &str) {
     let admin = users::Entity::find()
         .filter(users::Column::Username.eq("admin"))
         .one(&app.db)
@@ -27,7 +27,7 @@ async fn set_admin_email(app: &crate::helpers::TestApp, email: &str) {
     admin.update(&app.db).await.expect("email set");
 }
 
-async fn audit_count(app: &crate::helpers::TestApp, action: &str) -> u64 {
+async fn audit_count(app: &crate::support::TestApp, action: &str) -> u64 {
     jianduka::entities::audit_log::Entity::find()
         .filter(jianduka::entities::audit_log::Column::Action.eq(action))
         .count(&app.db)
@@ -209,7 +209,7 @@ async fn an_admin_sends_a_test_email_and_the_page_says_the_server_accepted_it() 
 async fn a_test_email_the_server_does_not_take_is_reported_and_the_password_never_shown() {
     let port = closed_port();
     let url = format!("smtp://mailer:s3cret-pw@127.0.0.1:{port}");
-    let app = mail_app(crate::helpers::Backend::Sqlite, &url).await;
+    let app = mail_app(crate::support::Backend::Sqlite, &url).await;
     set_admin_email(&app, "admin@jb.example.gov.cn").await;
     let csrf = app.login_as_admin().await;
     let sent = app
@@ -238,7 +238,7 @@ async fn a_test_email_the_server_does_not_take_is_reported_and_the_password_neve
 async fn the_background_sender_of_a_server_sends_by_itself_and_stops_when_told() {
     let mut server = SmtpServer::start().await;
     let url = server.url();
-    let app = crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, move |s| {
+    let app = crate::support::spawn_app_with_settings(crate::support::Backend::Sqlite, move |s| {
         s.smtp_url = Some(jianduka::config::Secret::new(url));
         s.mail_from = Some(crate::mail::FROM.into());
         s.mail_interval_seconds = 1;
@@ -266,8 +266,8 @@ async fn the_server_log_names_emails_by_outbox_id_never_by_address_or_content() 
     use std::sync::{Arc, Mutex};
 
     let mut server = SmtpServer::start().await;
-    let dir = crate::helpers::temp_dir("mail-log");
-    let mut command = crate::helpers::jianduka_binary();
+    let dir = crate::support::temp_dir("mail-log");
+    let mut command = crate::support::jianduka_binary();
     let mut child = command
         .args([
             "--data-dir",

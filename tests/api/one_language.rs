@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT_LANGUAGE, HeaderMap, HeaderValue};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, on_each_database};
+use crate::support::{TestApp, on_each_database};
 
 /// The admin's password after `login_as_admin`.
 const ADMIN_PASSWORD: &str = "a-new-admin-password";
@@ -159,12 +159,12 @@ fn assert_one_language(what: &str, lang: &str, body: &str, data: &[String]) {
 async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
     on_each_database(async |app| {
         app.login_as_admin().await;
-        let (case, _) = crate::case_support::report_from(&app, Some("暨阳街道"), &[1]).await;
+        let (case, _) = crate::support::cases::report_from(&app, Some("暨阳街道"), &[1]).await;
         // The history then has a line the system wrote ("assigned to …").
         app.add_user("inspector.li", jianduka::access::Role::Inspector)
             .await;
-        crate::case_support::assign_to(&app, case.id, "inspector.li").await;
-        let case = crate::case_support::newest_case(&app).await;
+        crate::support::cases::assign_to(&app, case.id, "inspector.li").await;
+        let case = crate::support::cases::newest_case(&app).await;
         let version = jianduka::negative_list::current(&app.db)
             .await
             .expect("negative list");
@@ -172,7 +172,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
         let mut data = vec![
             version.title.clone(),
             app.settings.org_name.clone(),
-            crate::intake_support::STORY.to_string(),
+            crate::support::intake::STORY.to_string(),
         ];
         // Where each year's holidays come from: the title of the official notice.
         let years = jianduka::deadlines::calendar_file::status(&app.db)
@@ -345,7 +345,7 @@ async fn an_error_page_follows_the_lang_parameter_over_the_browser_language() {
 #[tokio::test]
 async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_and_a_desk() {
     use crate::browser::{Browser, installed};
-    use crate::helpers::{TEST_PASSWORD, spawn_app, temp_dir};
+    use crate::support::{TEST_PASSWORD, spawn_app, temp_dir};
     if !installed() {
         return;
     }
@@ -354,11 +354,11 @@ async fn a_case_page_and_a_refusal_read_in_one_language_in_chromium_on_a_phone_a
         .await;
     app.add_user("inspector.li", jianduka::access::Role::Inspector)
         .await;
-    let (case, _) = crate::case_support::report_from(&app, Some("暨阳街道"), &[1]).await;
-    crate::case_support::assign_to(&app, case.id, "inspector.li").await;
+    let (case, _) = crate::support::cases::report_from(&app, Some("暨阳街道"), &[1]).await;
+    crate::support::cases::assign_to(&app, case.id, "inspector.li").await;
     let data = vec![
         app.settings.org_name.clone(),
-        crate::intake_support::STORY.to_string(),
+        crate::support::intake::STORY.to_string(),
     ];
     let shots = temp_dir("one-language");
     for (width, device) in [(375, "phone"), (1280, "desk")] {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app, temp_dir};
+use crate::support::{TestApp, spawn_app, temp_dir};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 

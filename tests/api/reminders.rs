@@ -11,11 +11,11 @@ use jianduka::entities::{cases as case_rows, users};
 use jianduka::reminders::tick;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
-use crate::case_support::{assign_to, member, report_from, step, unit_for};
-use crate::helpers::{Backend, TestApp, backends};
-use crate::intake_support::STORY;
 use crate::mail::{finish, mail_app};
-use crate::smtp_server::{Received, SmtpServer, closed_port, message_id_counts};
+use crate::support::cases::{assign_to, member, report_from, step, unit_for};
+use crate::support::intake::STORY;
+use crate::support::smtp_server::{Received, SmtpServer, closed_port, message_id_counts};
+use crate::support::{Backend, Report, TestApp, backends};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -287,7 +287,7 @@ async fn a_reminder_names_the_case_the_step_the_deadline_and_links_to_the_case()
         assert!(!text.contains(secret) && !html.contains(secret));
     }
     // The link works for the inspector it was sent to.
-    let (client, _) = app.client_for("wang", crate::helpers::TEST_PASSWORD).await;
+    let (client, _) = app.client_for("wang", crate::support::TEST_PASSWORD).await;
     let page = client.get(&link).send().await.expect("case page");
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("body").contains(&case.number));
@@ -431,20 +431,20 @@ async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_
     use std::process::Output;
 
     let mut server = SmtpServer::start().await;
-    let app = crate::helpers::spawn_app_with_settings(Backend::Sqlite, |s| {
+    let app = crate::support::spawn_app_with_settings(Backend::Sqlite, |s| {
         s.mail_interval_seconds = 3600;
     })
     .await;
     let smtp_url = server.url();
     let cli = |args: &[&str], stdin: Option<&str>| -> Output {
         use std::io::Write as _;
-        let mut command = crate::helpers::jianduka_binary();
+        let mut command = crate::support::jianduka_binary();
         command
             .arg("--data-dir")
             .arg(&app.data_dir)
             .args(args)
             .env("JIANDUKA_DATABASE_URL", app.settings.database_url.expose())
-            .env("JIANDUKA_SECRET_KEY", crate::helpers::TEST_SECRET_KEY)
+            .env("JIANDUKA_SECRET_KEY", crate::support::TEST_SECRET_KEY)
             .env("JIANDUKA_PUBLIC_BASE_URL", &app.address)
             .env("JIANDUKA_SMTP_URL", &smtp_url)
             .env("JIANDUKA_MAIL_FROM", crate::mail::FROM)
@@ -470,9 +470,9 @@ async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_
 
     // The register holds the district's enterprises; a unit covers the district.
     let card =
-        crate::intake_support::insert_card(&app.db, crate::intake_support::CardKind::Enterprise)
+        crate::support::intake::insert_card(&app.db, crate::support::intake::CardKind::Enterprise)
             .await;
-    crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
+    crate::support::intake::add_holders(&app.db, None, "暨阳街道", 12).await;
     cli(
         &["units", "add", "暨阳纪检监察组", "--district", "暨阳街道"],
         None,
@@ -495,14 +495,10 @@ async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_
 
     // An enterprise scans its card and reports.
     let response = app
-        .client
-        .post(format!("{}/r/{}", app.address, card.token))
-        .multipart(crate::intake_support::report_form(&[4], STORY))
-        .send()
-        .await
-        .expect("sent");
+        .post_report(&card.token, Report::default().items(&[4]))
+        .await;
     assert_eq!(response.status(), 200);
-    let case: case_rows::Model = crate::case_support::newest_case(&app).await;
+    let case: case_rows::Model = crate::support::cases::newest_case(&app).await;
     let due = case.accept_due_on.expect("an acceptance deadline");
     let rules = app
         .state

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{Backend, TestApp, spawn_app_with_settings};
+use crate::support::{Backend, TestApp, spawn_app_with_settings};
 
 /// A bound on how long a test waits for the server to act: never an assertion on time.
 const PATIENCE: Duration = Duration::from_secs(20);

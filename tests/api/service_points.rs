@@ -2,7 +2,7 @@
 
 use jianduka::enterprises::service_points::{self, Change, NewServicePoint, ServicePointError};
 
-use crate::helpers::{extract_csrf, on_each_database, temp_dir};
+use crate::support::{extract_csrf, on_each_database, temp_dir};
 
 #[tokio::test]
 async fn service_points_are_created_listed_renamed_and_deactivated_in_the_ui() {
@@ -181,7 +181,7 @@ fn register_and_service_point_commands_have_help() {
 
 #[tokio::test]
 async fn print_staff_find_service_windows_on_their_home_page() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     app.login_as("printer", jianduka::access::Role::PrintStaff)
         .await;
     let home = app.get("/staff").await.text().await.expect("body");

@@ -6,7 +6,7 @@ use chrono::Duration;
 use jianduka::access::Role;
 use jianduka::auth::totp;
 
-use crate::helpers::{TEST_PASSWORD, TestApp, new_client, on_each_database};
+use crate::support::{TEST_PASSWORD, TestApp, new_client, on_each_database};
 
 /// The code an authenticator app shows now for `secret`.
 fn code_now(app: &TestApp, secret: &str) -> String {

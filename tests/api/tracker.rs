@@ -6,8 +6,8 @@ use jianduka::cases::{CaseStatus, Finding, Step};
 use jianduka::entities::cases as case_rows;
 use sea_orm::EntityTrait;
 
-use crate::helpers::{TEST_PASSWORD, TestApp, extract_csrf, on_each_database};
-use crate::intake_support::{CardKind, STORY, insert_card, report_form};
+use crate::support::intake::{CardKind, STORY, insert_card};
+use crate::support::{Report, TEST_PASSWORD, TestApp, Upload, extract_csrf, on_each_database};
 
 /// Reports are spaced out on the server's clock, so that the per-client hourly limit of the
 /// public form is never what a tracker test runs into.
@@ -20,34 +20,26 @@ pub async fn report_through_a_card(app: &TestApp) -> case_rows::Model {
     space_out(app);
     let card = insert_card(&app.db, CardKind::Enterprise).await;
     let response = app
-        .client
-        .post(format!("{}/r/{}", app.address, card.token))
-        .multipart(report_form(&[2, 5], STORY))
-        .send()
-        .await
-        .expect("sent");
+        .post_report(&card.token, Report::default().items(&[2, 5]))
+        .await;
     assert_eq!(response.status(), 200, "report stored on {}", app.backend);
-    crate::case_support::newest_case(app).await
+    crate::support::cases::newest_case(app).await
 }
 
 /// A report with no card (no district): it goes to triage.
 pub async fn report_without_a_card(app: &TestApp) -> case_rows::Model {
     space_out(app);
     let response = app
-        .client
-        .post(format!("{}/report", app.address))
-        .multipart(report_form(&[3], STORY))
-        .send()
-        .await
-        .expect("sent");
+        .post_report_without_card(Report::default().items(&[3]))
+        .await;
     assert_eq!(response.status(), 200);
-    crate::case_support::newest_case(app).await
+    crate::support::cases::newest_case(app).await
 }
 
 /// Unit 第一纪检监察室 covering 暨阳街道, where enough enterprises hold a card for an
 /// anonymous report to keep its district; returns its id.
 pub async fn first_unit(app: &TestApp) -> i64 {
-    crate::intake_support::add_holders(&app.db, None, "暨阳街道", 12).await;
+    crate::support::intake::add_holders(&app.db, None, "暨阳街道", 12).await;
     jianduka::auth::accounts::create_unit(
         &app.state.writes,
         &app.stamp(),
@@ -224,7 +216,7 @@ async fn each_step_is_taken_through_the_case_page_and_the_reporter_sees_the_publ
 async fn every_transition_the_workflow_does_not_allow_is_refused_with_a_message() {
     use jianduka::cases::{CaseActor, CaseError, take_step};
     on_each_database(async |app| {
-        let officer = crate::case_support::officer(&app).await;
+        let officer = crate::support::cases::officer(&app).await;
         let steps = || {
             vec![
                 Step::Accept,
@@ -275,7 +267,7 @@ async fn every_transition_the_workflow_does_not_allow_is_refused_with_a_message(
             for step in steps() {
                 let case = report_without_a_card(&app).await;
                 for earlier in &path {
-                    crate::case_support::step(&app, case.id, earlier.clone()).await;
+                    crate::support::cases::step(&app, case.id, earlier.clone()).await;
                 }
                 let before = reload(&app, case.id).await;
                 let allowed = match &step {
@@ -320,7 +312,7 @@ async fn every_transition_the_workflow_does_not_allow_is_refused_with_a_message(
         // Over HTTP a refused step is a 422 with words, never a 500: checked above; here the
         // declined case stays final.
         let declined = report_without_a_card(&app).await;
-        crate::case_support::step(
+        crate::support::cases::step(
             &app,
             declined.id,
             Step::Decline {
@@ -457,7 +449,7 @@ async fn who_sees_which_case_follows_the_unit_and_the_role() {
             .expect("body");
         assert!(!list.contains(&own.number));
         // An assigned case follows its inspector, even one without a unit.
-        crate::case_support::assign_to(&app, triage.id, "no-unit").await;
+        crate::support::cases::assign_to(&app, triage.id, "no-unit").await;
         expect(
             &loner,
             &case_path(triage.id),
@@ -560,35 +552,19 @@ async fn messages_and_notes_are_kept_apart_and_a_refused_note_keeps_its_text() {
             .await
             .expect("body");
         let csrf = extract_csrf(&page);
-        let send = async |what: &str, body: &str, file: Option<Vec<u8>>| {
-            let mut form = reqwest::multipart::Form::new()
-                .text("csrf", csrf.clone())
-                .text("body", body.to_string());
-            if let Some(bytes) = file {
-                form = form.part(
-                    "attachment",
-                    reqwest::multipart::Part::bytes(bytes).file_name("x.bin"),
-                );
-            }
-            client
-                .post(format!("{}/staff/cases/{}/{what}", app.address, case.id))
-                .multipart(form)
-                .send()
-                .await
-                .expect("sent")
-        };
-        assert_eq!(
-            send("message", "请补充发生的具体时间。", None)
-                .await
-                .status(),
-            303
-        );
-        assert_eq!(
-            send("note", "已电话联系窗口负责人。", None).await.status(),
-            303
-        );
+        let message = app
+            .post_staff_message(&client, &csrf, case.id, "请补充发生的具体时间。", &[])
+            .await;
+        assert_eq!(message.status(), 303);
+        let note = app
+            .post_staff_note(&client, &csrf, case.id, "已电话联系窗口负责人。", &[])
+            .await;
+        assert_eq!(note.status(), 303);
         // A file that is not a photo or PDF is refused, and the note's text stays.
-        let refused = send("note", "这段备注不能丢。", Some(b"MZ\x90\x00".to_vec())).await;
+        let program = Upload::new("x.bin", "application/octet-stream", b"MZ\x90\x00".to_vec());
+        let refused = app
+            .post_staff_note(&client, &csrf, case.id, "这段备注不能丢。", &[program])
+            .await;
         assert_eq!(refused.status(), 415);
         assert!(
             refused
@@ -630,7 +606,7 @@ async fn an_anonymous_report_too_telling_for_its_district_still_reaches_the_unit
     on_each_database(async |app| {
         // The reporting card's holder is alone in 暨阳街道; the unit also covers 浣东街道,
         // where a dozen enterprises hold cards: the unit names nobody, the district would.
-        crate::intake_support::add_holders(&app.db, None, "浣东街道", 12).await;
+        crate::support::intake::add_holders(&app.db, None, "浣东街道", 12).await;
         let unit = jianduka::auth::accounts::create_unit(
             &app.state.writes,
             &app.stamp(),
@@ -668,15 +644,9 @@ async fn an_anonymous_report_too_telling_for_its_district_still_reaches_the_unit
             card
         };
         space_out(&app);
-        let response = app
-            .client
-            .post(format!("{}/r/{}", app.address, card.token))
-            .multipart(report_form(&[1], STORY))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_report(&card.token, Report::default()).await;
         assert_eq!(response.status(), 200);
-        let case = crate::case_support::newest_case(&app).await;
+        let case = crate::support::cases::newest_case(&app).await;
         assert_eq!(case.district, None);
         assert_ne!(case.unit_id, Some(lone));
         assert_eq!(case.unit_id, None, "triage");

@@ -6,10 +6,10 @@ use jianduka::entities::cards;
 use sea_orm::{Database, EntityTrait};
 
 use super::{REGISTER, SIXTY, absurd_name, add_enterprise, seed_register, seed_service_points};
-use crate::helpers::temp_dir;
+use crate::support::temp_dir;
 
 fn jianduka(dir: &str, args: &[&str]) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
     cmd.env("JIANDUKA_LOG", "warn");
     cmd.env("JIANDUKA_ALLOW_LOCAL_URL", "true");
@@ -269,7 +269,7 @@ async fn cards_issue_service_points_prints_desk_signs_for_every_window() {
 
 /// `jianduka` with only `env` set (no trial setting).
 fn jianduka_env(dir: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = crate::helpers::jianduka_binary();
+    let mut cmd = crate::support::jianduka_binary();
     cmd.arg("--data-dir").arg(dir).args(args);
     cmd.env("JIANDUKA_LOG", "warn").envs(env.iter().copied());
     cmd.output().expect("the binary runs")

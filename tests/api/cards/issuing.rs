@@ -11,7 +11,7 @@ use super::{
     REGISTER, add_enterprise, batch, batch_id_of, cards_of, login_as, post_issue, seed_register,
     seed_service_points,
 };
-use crate::helpers::on_each_database;
+use crate::support::on_each_database;
 
 fn assert_distinct_tokens(list: &[cards::Model]) {
     let tokens: HashSet<_> = list.iter().map(|c| c.token.as_str()).collect();
@@ -391,7 +391,7 @@ async fn a_live_reissue_of_an_active_card_revokes_it_first() {
 
 #[tokio::test]
 async fn issuing_while_reports_stream_in_on_sqlite_loses_neither() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     for i in 0..300 {
         let uscc = format!("9133068110{i:07}X");
         super::add_enterprise(

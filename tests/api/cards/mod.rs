@@ -10,7 +10,7 @@ use jianduka::auth::Role;
 use jianduka::entities::{card_batches, cards, enterprises, service_points};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// (USCC, name, district) of the register the tests issue to.
 pub const REGISTER: [(&str, &str, &str); 3] = [

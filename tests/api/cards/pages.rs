@@ -8,7 +8,7 @@ use super::{
     SIXTY, absurd_name, add_enterprise, batch_id_of, cards_of, login_as, post_issue, seed_register,
     seed_service_points,
 };
-use crate::helpers::{TestApp, on_each_database};
+use crate::support::{TestApp, on_each_database};
 
 async fn issued_batch(app: &TestApp, csrf: &str) -> i64 {
     batch_id_of(&post_issue(app, csrf, &[("target", "all")]).await)
@@ -345,7 +345,7 @@ async fn a_district_picked_without_its_radio_button_still_issues_to_that_distric
 
 #[tokio::test]
 async fn the_issuing_page_refuses_cards_for_a_local_address_and_says_what_to_set() {
-    let app = crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, |s| {
+    let app = crate::support::spawn_app_with_settings(crate::support::Backend::Sqlite, |s| {
         s.allow_local_url = false;
     })
     .await;

@@ -5,7 +5,7 @@ use jianduka::cards::{BatchCards, IssueRequest, IssuedBy, Target, print::PrintKi
 use jianduka::entities::enterprises;
 use sea_orm::{EntityTrait, Set};
 
-use crate::helpers::on_each_database;
+use crate::support::on_each_database;
 
 #[tokio::test]
 async fn a_large_batch_streams_every_card_once_in_print_order_with_its_url() {

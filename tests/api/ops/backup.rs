@@ -16,7 +16,8 @@ use crate::helpers::{
     Backend, TEST_SECRET_KEY, backends, drop_postgres_database, fresh_postgres_database,
     jianduka_binary, spawn_app_with_settings, temp_dir,
 };
-use crate::intake_support::{STORY, png, report_form, with_file};
+use crate::support::Report;
+use crate::support::intake::{STORY, png};
 
 /// The binary on `database_url` with the test servers' key, run off the async threads.
 async fn jianduka(database_url: &str, args: &[&str]) -> Output {
@@ -77,14 +78,13 @@ async fn a_backup_taken_while_reports_arrive_restores_into_either_engine_with_no
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
                     n += 1;
-                    let form = with_file(
-                        report_form(&[1 + (n % 10) as i32], &format!("{STORY} 编号{n}号")),
-                        "p.png",
-                        "image/png",
-                        png(16, 16),
-                    );
-                    let sent = client.post(&url).multipart(form).send().await;
-                    if sent.is_ok_and(|r| r.status() == 200) {
+                    let sent = Report::default()
+                        .items(&[1 + (n % 10) as i32])
+                        .text(&format!("{STORY} 编号{n}号"))
+                        .file("p.png", "image/png", png(16, 16))
+                        .send_to(&client, &url)
+                        .await;
+                    if sent.status() == 200 {
                         acknowledged.lock().expect("lock").push((n, Instant::now()));
                     }
                 }

@@ -14,7 +14,8 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, S
 use super::{stderr, stdout};
 use crate::case_support::{api, member, message, newest_case, officer, token_for, unit_for};
 use crate::helpers::{TEST_SECRET_KEY, jianduka_binary, spawn_app, temp_dir};
-use crate::intake_support::{CardKind, STORY, insert_card, png, report_form, with_file};
+use crate::support::Report;
+use crate::support::intake::{CardKind, STORY, insert_card, png};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upgrade")
@@ -115,19 +116,15 @@ async fn make_the_upgrade_fixture() {
     app.login_as("printer", Role::PrintStaff).await;
     insert_card(&app.db, CardKind::DeskSign).await;
     let card = insert_card(&app.db, CardKind::Enterprise).await;
-    let form = with_file(
-        report_form(&[1, 3], STORY),
-        "现场.png",
-        "image/png",
-        png(32, 32),
-    );
     let response = app
-        .client
-        .post(format!("{}/r/{}", app.address, card.token))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+        .post_report(
+            &card.token,
+            Report::default()
+                .items(&[1, 3])
+                .text(STORY)
+                .file("现场.png", "image/png", png(32, 32)),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let case = newest_case(&app).await;
     message(&app, case.id, "请问具体是哪一天办理的？").await;

@@ -1,4 +1,4 @@
-//! Shared by the intake tests: cards inserted directly, report forms, crafted files.
+//! Shared by the intake tests: cards inserted directly, crafted files, what a receipt shows.
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, Statement};
@@ -108,30 +108,6 @@ pub async fn insert_card(db: &DatabaseConnection, kind: CardKind) -> TestCard {
         batch_id: batch.id,
         enterprise_id,
     }
-}
-
-/// A report form with these item positions and description (anonymous, no files).
-pub fn report_form(items: &[i32], description: &str) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new();
-    for item in items {
-        form = form.text("item", item.to_string());
-    }
-    form.text("description", description.to_string())
-        .text("contact", "no")
-}
-
-/// Adds a file part named `attachment`.
-pub fn with_file(
-    form: reqwest::multipart::Form,
-    name: &str,
-    mime: &str,
-    bytes: Vec<u8>,
-) -> reqwest::multipart::Form {
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name(name.to_string())
-        .mime_str(mime)
-        .expect("mime");
-    form.part("attachment", part)
 }
 
 /// The query code on a confirmation page, digits only.
@@ -258,8 +234,8 @@ pub const STORY: &str =
 /// A server on SQLite with settings adjusted by `edit` (for limits and proxy headers).
 pub async fn spawn_app_with(
     edit: impl FnOnce(&mut jianduka::config::Settings),
-) -> crate::helpers::TestApp {
-    crate::helpers::spawn_app_with_settings(crate::helpers::Backend::Sqlite, edit).await
+) -> crate::support::TestApp {
+    crate::support::spawn_app_with_settings(crate::support::Backend::Sqlite, edit).await
 }
 
 /// Adds `n` enterprises in `district`, each holding an active card of batch `batch_id`, or

@@ -6,7 +6,7 @@ use jianduka::cases::{self, CaseActor, Finding, Step};
 use jianduka::entities::{cases as case_rows, users};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// The supervisor `officer`, created the first time it is needed.
 pub async fn officer(app: &TestApp) -> users::Model {
@@ -173,7 +173,7 @@ pub async fn report_from(
         ReportSubmission {
             draft: ReportDraft {
                 items: items.to_vec(),
-                description: crate::intake_support::STORY.into(),
+                description: crate::support::intake::STORY.into(),
                 ..Default::default()
             },
             files: Vec::new(),
@@ -238,7 +238,7 @@ pub async fn api(
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut request = crate::helpers::new_client()
+    let mut request = crate::support::new_client()
         .request(method, format!("{}{path}", app.address))
         .bearer_auth(token);
     if let Some(body) = body {
