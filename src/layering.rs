@@ -1,7 +1,8 @@
 //! The layering the README's Architecture section draws, checked on every test run: the
 //! top-level modules of `src/` import each other without a cycle, nothing in the library
 //! imports the assembly (`app`) but the command line, nothing imports the command line, and
-//! the card renderer stays a library that knows nothing of the server.
+//! the card renderer stays a library that knows nothing of the server (it reads the print
+//! settings, the print assets and the list's items, nothing else).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -148,10 +149,12 @@ fn only_the_command_line_imports_the_assembly_and_nothing_imports_the_command_li
 #[test]
 fn the_card_renderer_knows_nothing_of_the_server() {
     let imports = imports();
-    // The print settings, the fonts and the negative list's items; itself.
+    // The print settings, the print assets (fonts and templates, built in or an office's own)
+    // and the negative list's items; itself.
     let allowed = [
         "cards::print",
         "cards::fonts",
+        "cards::assets",
         "cards::render",
         "negative_list",
     ];
