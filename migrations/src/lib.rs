@@ -7,6 +7,7 @@ mod m20261129_000001_initial;
 mod m20261130_000001_audit_append_only;
 mod m20261130_000002_case_tracker;
 mod m20261201_000001_report_receipts;
+mod m20261207_000001_totp_enrolments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_audit_append_only::Migration),
             Box::new(m20261130_000002_case_tracker::Migration),
             Box::new(m20261201_000001_report_receipts::Migration),
+            Box::new(m20261207_000001_totp_enrolments::Migration),
         ]
     }
 }

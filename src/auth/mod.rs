@@ -9,6 +9,7 @@ mod login;
 mod routes;
 pub mod tokens;
 pub mod totp;
+mod totp_routes;
 
 pub use accounts::{AccountChange, AccountError};
 pub use admin::staff_routes as admin_routes;
