@@ -31,6 +31,7 @@ mod intake_limits;
 mod intake_privacy;
 mod intake_receipt;
 mod intake_support;
+mod leases;
 mod login;
 mod mail;
 mod mail_pages;
