@@ -135,6 +135,18 @@ pub async fn create_user(
     if taken > 0 {
         return Err(CreateUserError::Taken(username));
     }
+    // A unit named by id from a form may not exist: say so instead of failing on the key.
+    if let Some(unit) = new.unit_id
+        && crate::entities::units::Entity::find_by_id(unit)
+            .one(&*txn)
+            .await
+            .map_err(anyhow::Error::new)?
+            .is_none()
+    {
+        return Err(CreateUserError::Invalid(
+            Msg::new("account_error_no_unit").arg("name", unit.to_string()),
+        ));
+    }
     let role = new.role;
     let user = users::ActiveModel {
         username: Set(username),

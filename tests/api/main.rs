@@ -40,6 +40,8 @@ mod openapi;
 mod reminders;
 mod server;
 mod service_points;
+mod sessions;
+mod small_errors;
 mod smtp_server;
 mod totp;
 mod tracker;
