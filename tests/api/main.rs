@@ -20,6 +20,7 @@ mod enterprises;
 mod enterprises_access;
 mod enterprises_cli;
 mod foundation;
+mod fuzz;
 mod input_rule;
 mod instances;
 mod intake;
