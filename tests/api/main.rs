@@ -8,6 +8,7 @@ mod accessibility;
 mod accounts;
 mod api_tokens;
 mod audit;
+mod audit_anchor;
 mod browser;
 mod cards;
 mod case_support;
