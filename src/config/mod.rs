@@ -9,6 +9,7 @@
 //! process with one clear line.
 
 mod layers;
+mod mask;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use url::Url;
 
 use layers::Layers;
+pub use mask::mask_url_password;
+use mask::{masked_optional_secret, masked_optional_url, masked_url};
 
 /// A configuration problem, reported as `SETTING: what is wrong`.
 /// The issuer name until one is configured: it names no city, so cards warn about it.
@@ -308,31 +311,6 @@ mod default {
     }
 }
 
-/// Shows a URL secret with its password masked.
-fn masked_url<S: Serializer>(url: &Secret<String>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&mask_url_password(url.expose()))
-}
-
-fn masked_optional_url<S: Serializer>(
-    url: &Option<Secret<String>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match url {
-        Some(url) => masked_url(url, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
-fn masked_optional_secret<S: Serializer>(
-    secret: &Option<Secret<String>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match secret {
-        Some(_) => serializer.serialize_str("****"),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// Shows the base URL as links use it: without a trailing slash.
 fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(url.as_str().trim_end_matches('/'))
@@ -386,18 +364,6 @@ impl Settings {
             .as_str()
             .trim_end_matches('/')
             .to_string()
-    }
-}
-
-/// Replaces the password in `scheme://user:password@host` with `****`.
-pub fn mask_url_password(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("****"));
-            url.to_string()
-        }
-        Ok(url) => url.to_string(),
-        Err(_) => "(unparsable)".into(),
     }
 }
 
