@@ -45,5 +45,6 @@ mod service_points;
 mod sessions;
 mod small_errors;
 mod smtp_server;
+mod token_lifetime;
 mod totp;
 mod tracker;
