@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Memory under abuse: the server's peak RSS while it is flooded, and whether /healthz keeps
-answering. Two scenarios, each on a fresh server (peak RSS is per process):
+answering. Three scenarios, each on a fresh server (peak RSS is per process):
 
   uploads  20 parallel report uploads of a 12000 x 12000 all-black PNG (a few hundred KB that
            would decode to 144 megapixels)
+  photos   20 parallel report uploads of an 8000 x 5000 PNG (40 megapixels, within the
+           limit: all are decoded and stored) with JIANDUKA_WORKERS=8, so that the one decode
+           budget, not the worker count, bounds memory
   logins   200 logins for unknown usernames, 64 at a time, each from its own address
            (X-Real-IP, so the per-address back-off does not stop them first)
 
-Usage: python3 bench/memory.py [path/to/jianduka]   (default target/release/jianduka)
+Usage: python3 bench/memory.py [path/to/jianduka] [scenario…]
+(default target/release/jianduka and every scenario)
 Prints one line per scenario: answers by status, /healthz checks and their slowest answer,
 and the server's peak RSS (VmHWM).
 """
@@ -90,13 +94,14 @@ class Health(threading.Thread):
             time.sleep(0.05)
 
 
-def start(binary, data_dir):
+def start(binary, data_dir, extra_env=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDUKA_")}
     env.update({
         "JIANDUKA_LOG": "warn",
         "JIANDUKA_INTAKE_CLIENT_LIMIT": "1000000",
         "JIANDUKA_CLIENT_IP_HEADER": "X-Real-IP",
     })
+    env.update(extra_env or {})
     server = subprocess.Popen(
         [binary, "--data-dir", data_dir, "serve", "--bind", f"127.0.0.1:{PORT}"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -113,9 +118,9 @@ def peak_rss_mb(pid):
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
-def scenario(binary, name, work):
+def scenario(binary, name, work, extra_env=None):
     data_dir = tempfile.mkdtemp(prefix=f"jd-memory-{name}-")
-    server = start(binary, data_dir)
+    server = start(binary, data_dir, extra_env)
     health = Health()
     try:
         health.start()
@@ -137,7 +142,14 @@ def scenario(binary, name, work):
 
 
 def uploads():
-    png = black_png(12000, 12000)
+    return parallel_uploads("uploads", black_png(12000, 12000))
+
+
+def photos():
+    return parallel_uploads("photos", black_png(8000, 5000))
+
+
+def parallel_uploads(name, png):
     story = "窗口工作人员要求我们请客吃饭才给办理，前后跑了五次。"
 
     def one(i):
@@ -147,7 +159,7 @@ def uploads():
                                {"Content-Type": content_type, "X-Real-IP": f"10.9.0.{i}"})
         return status
 
-    print(f"uploads: the PNG is {len(png) / 1024:.0f} KB")
+    print(f"{name}: the PNG is {len(png) / 1024:.0f} KB")
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         return list(pool.map(one, range(20)))
 
@@ -170,10 +182,21 @@ def logins():
         return list(pool.map(one, range(200)))
 
 
+SCENARIOS = {
+    "uploads": (uploads, None),
+    "photos": (photos, {"JIANDUKA_WORKERS": "8"}),
+    "logins": (logins, None),
+}
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/jianduka"
-    scenario(binary, "uploads", uploads)
-    scenario(binary, "logins", logins)
+    chosen = sys.argv[2:] or list(SCENARIOS)
+    for name in chosen:
+        if name not in SCENARIOS:
+            sys.exit(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+        work, extra_env = SCENARIOS[name]
+        scenario(binary, name, work, extra_env)
 
 
 if __name__ == "__main__":

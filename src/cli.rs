@@ -74,7 +74,14 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the whole audit chain: prints "ok, N rows" or the first broken row (exit 1).
-    Verify,
+    Verify {
+        /// A head printed earlier by `audit head`: the log must still hold that row, unchanged
+        /// (catches rows cut off with an older head put back).
+        #[arg(long, value_name = "COUNT:HASH")]
+        expect: Option<crate::audit::anchor::Anchor>,
+    },
+    /// Check the chain, then print its head as COUNT:HASH, to keep outside the database.
+    Head,
 }
 
 #[derive(Debug, Args, Default)]
@@ -171,7 +178,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let state = crate::app::state_for_command(settings).await?;
             crate::auth::cli::run_units(&state, command).await
         }
-        Some(Command::Audit(AuditCommand::Verify)) => audit_verify(settings).await,
+        Some(Command::Audit(command)) => audit_verify(settings, command).await,
         Some(Command::Calendar(command)) => {
             let state = crate::app::state_for_command(settings).await?;
             crate::reminders::cli::run_calendar(&state, command).await
@@ -236,14 +243,33 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit_verify(settings: Settings) -> Result<ExitCode, CliError> {
+async fn audit_verify(settings: Settings, command: AuditCommand) -> Result<ExitCode, CliError> {
+    use crate::audit::{Verification, anchor};
     let db = crate::db::connect(&settings).await?;
-    match crate::audit::verify(&db, settings.secret_key.expose()).await? {
-        crate::audit::Verification::Intact { entries } => {
+    let mut outcome = crate::audit::verify(&db, settings.secret_key.expose()).await?;
+    if let (
+        Verification::Intact { entries },
+        AuditCommand::Verify {
+            expect: Some(anchor),
+        },
+    ) = (&outcome, &command)
+    {
+        outcome = anchor::check(&db, *entries, anchor).await?;
+    }
+    match (outcome, command) {
+        (Verification::Intact { entries }, AuditCommand::Head) => {
+            let head = anchor::head(&db).await?.unwrap_or(anchor::Anchor {
+                entries,
+                hash: String::new(),
+            });
+            say!("{head}");
+            Ok(ExitCode::SUCCESS)
+        }
+        (Verification::Intact { entries }, AuditCommand::Verify { .. }) => {
             say!("ok, {entries} rows");
             Ok(ExitCode::SUCCESS)
         }
-        crate::audit::Verification::Broken { id, reason } => {
+        (Verification::Broken { id, reason }, _) => {
             say!("broken at row {id}: {reason}");
             Ok(ExitCode::from(1))
         }

@@ -7,7 +7,7 @@
 //! keeps its place until it finishes, even if the request that started it is gone.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use tokio::sync::{Semaphore, oneshot};
 
@@ -117,6 +117,72 @@ impl Pools {
     }
 }
 
+/// A memory budget shared by every job of one kind in the process, whatever the number of
+/// workers: a job reserves what it will allocate before allocating it, and waits (on its own
+/// worker thread) while the others hold the rest. A reservation larger than the whole budget
+/// is cut to the budget, so it runs alone instead of never.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    total: u64,
+    free: Mutex<u64>,
+    released: Condvar,
+}
+
+/// Bytes of a [`MemoryBudget`] held until dropped.
+#[derive(Debug)]
+pub struct Reservation<'a> {
+    budget: &'a MemoryBudget,
+    bytes: u64,
+}
+
+impl MemoryBudget {
+    /// A budget of `total` bytes.
+    pub const fn new(total: u64) -> Self {
+        Self {
+            total,
+            free: Mutex::new(total),
+            released: Condvar::new(),
+        }
+    }
+
+    /// Waits until `bytes` (at most the whole budget) are free and holds them. Blocking: call
+    /// it from a pool thread, never on the async executor.
+    pub fn reserve(&self, bytes: u64) -> Reservation<'_> {
+        let bytes = bytes.min(self.total);
+        // A poisoned lock only means another job panicked while holding it: the count is a
+        // plain number and still right.
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free < bytes {
+            free = self
+                .released
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= bytes;
+        Reservation {
+            budget: self,
+            bytes,
+        }
+    }
+
+    /// Bytes not reserved right now.
+    pub fn available(&self) -> u64 {
+        *self.free.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut free = self
+            .budget
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *free += self.bytes;
+        self.budget.released.notify_all();
+    }
+}
+
 /// The number of cores this process may use (at least 1).
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -162,5 +228,31 @@ mod tests {
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
         assert!(pool.run(|| 7).await.is_ok_and(|n| n == 7));
+    }
+
+    #[test]
+    fn a_memory_budget_lets_jobs_through_only_while_their_sum_fits() {
+        static BUDGET: MemoryBudget = MemoryBudget::new(100);
+        let first = BUDGET.reserve(60);
+        assert_eq!(BUDGET.available(), 40);
+        let (tx, rx) = mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let second = BUDGET.reserve(60);
+            let _ = tx.send(BUDGET.available());
+            drop(second);
+        });
+        // The second waits while the first holds 60 of 100.
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err()
+        );
+        drop(first);
+        assert_eq!(rx.recv_timeout(std::time::Duration::from_secs(5)), Ok(40));
+        waiter.join().expect("waiter");
+        // More than the whole budget is cut to it: the job runs alone rather than never.
+        let huge = BUDGET.reserve(1_000);
+        assert_eq!(BUDGET.available(), 0);
+        drop(huge);
+        assert_eq!(BUDGET.available(), 100);
     }
 }

@@ -44,8 +44,26 @@ pub fn has_control(text: &str) -> bool {
     text.chars().any(|c| c.is_control() && c != '\t')
 }
 
-/// Applies the rule to every query string and urlencoded form body before any handler
-/// sees them (multipart fields and JSON reports are cleaned where they are read).
+/// Years a date a person types may fall in. Outside them a date means nothing to anyone, and
+/// chrono's arithmetic (a month back, a day on) panics near the ends of its range.
+const YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+/// A date typed as `2026-12-07`, within [`YEARS`]; anything else is `None`.
+pub fn date(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
+}
+
+/// A month typed as `2026-12`, as its first day, within [`YEARS`]; anything else is `None`.
+pub fn month(text: &str) -> Option<chrono::NaiveDate> {
+    date(&format!("{}-01", text.trim()))
+}
+
+/// Applies the rule to every query string, urlencoded form body and JSON body (up to 2 MB)
+/// before any handler sees them: the form and the JSON API are two doors to one rule.
+/// Multipart fields, and JSON reports too large for this, are cleaned where they are read.
 pub async fn clean_input(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     if let Some(query) = parts.uri.query()
@@ -61,19 +79,33 @@ pub async fn clean_input(request: Request, next: Next) -> Response {
             parts.uri = uri;
         }
     }
-    let is_form = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    let clean_body: fn(&[u8]) -> Option<Vec<u8>> =
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            |bytes| clean_urlencoded(bytes).map(String::into_bytes)
+        } else if content_type.starts_with("application/json") {
+            clean_json
+        } else {
+            return next.run(Request::from_parts(parts, body)).await;
+        };
+    // A JSON report with its photos may be larger: it is cleaned where it is read.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES) && content_type.starts_with("application/json")
+    {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
         return AppError::PayloadTooLarge(Msg::new("error_form_too_large").arg("mb", 2))
             .into_response();
     };
-    let body = match clean_urlencoded(&bytes) {
+    let body = match clean_body(&bytes) {
         Some(cleaned) => {
             parts
                 .headers
@@ -83,6 +115,54 @@ pub async fn clean_input(request: Request, next: Next) -> Response {
         None => Body::from(bytes),
     };
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A JSON document with every string (and key) under the rule, or `None` when nothing changes
+/// or it is not JSON (the handler then refuses it as it would have).
+fn clean_json(bytes: &[u8]) -> Option<Vec<u8>> {
+    fn walk(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(text) => match clean(text) {
+                Cow::Borrowed(_) => false,
+                Cow::Owned(cleaned) => {
+                    *text = cleaned;
+                    true
+                }
+            },
+            // Every item is walked (no short cut once one changed).
+            serde_json::Value::Array(items) => {
+                let mut changed = false;
+                for item in items {
+                    changed |= walk(item);
+                }
+                changed
+            }
+            serde_json::Value::Object(map) => {
+                let dirty_keys = map.keys().any(|k| k.chars().any(unwanted));
+                if dirty_keys {
+                    *map = std::mem::take(map)
+                        .into_iter()
+                        .map(|(k, v)| (clean_owned(k), v))
+                        .collect();
+                }
+                let mut changed = dirty_keys;
+                for value in map.values_mut() {
+                    changed |= walk(value);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+    // Escaped (`\u001b`) or raw, a control character shows as a backslash or a byte below 0x20.
+    if !bytes
+        .iter()
+        .any(|b| *b == b'\\' || *b < 0x20 || *b == 0x7f || *b == 0xc2)
+    {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    walk(&mut value).then(|| serde_json::to_vec(&value).ok())?
 }
 
 /// The pairs of `encoded` re-encoded under the rule, or `None` when nothing changes.
@@ -115,6 +195,37 @@ mod tests {
         assert!(matches!(clean("普通文字\n"), Cow::Borrowed(_)));
         assert!(has_control("暨阳\u{1b}[2J街道"));
         assert!(!has_control("暨阳街道"));
+    }
+
+    #[test]
+    fn dates_outside_four_digit_years_are_not_dates() {
+        assert_eq!(
+            date(" 2026-12-07 "),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+        );
+        assert_eq!(
+            month("2026-02"),
+            chrono::NaiveDate::from_ymd_opt(2026, 2, 1)
+        );
+        for hostile in ["-262143-01", "+262142-12", "0000-01", "2026-13", "x"] {
+            assert_eq!(month(hostile), None, "{hostile}");
+        }
+        assert_eq!(date("+262142-12-31"), None);
+        assert_eq!(date("2026-02-30"), None);
+    }
+
+    #[test]
+    fn json_strings_lose_nul_and_escapes_and_clean_json_is_left_alone() {
+        let cleaned =
+            clean_json(br#"{"text":"a\u0000b\u001b[2Jc","n":[1,"x\u0007"],"ok":"\u4e2d\n"}"#)
+                .expect("rewritten");
+        let value: serde_json::Value = serde_json::from_slice(&cleaned).expect("json");
+        assert_eq!(value["text"], "ab[2Jc");
+        assert_eq!(value["n"][1], "x");
+        assert_eq!(value["ok"], "中\n");
+        assert_eq!(clean_json(br#"{"text":"\u4e2d\n\"q\""}"#), None);
+        assert_eq!(clean_json(br#"{"text":"plain"}"#), None);
+        assert_eq!(clean_json(b"not json \\"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod m20261130_000002_case_tracker;
 mod m20261201_000001_report_receipts;
 mod m20261207_000001_drop_duplicate_due_index;
 mod m20261207_000002_workday;
+mod m20261207_000003_totp_enrolments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_report_receipts::Migration),
             Box::new(m20261207_000001_drop_duplicate_due_index::Migration),
             Box::new(m20261207_000002_workday::Migration),
+            Box::new(m20261207_000003_totp_enrolments::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use crate::entities::{sessions, users};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "jd_session";
-/// How often a session's last-seen time is written (not on every request).
+/// How often a session's last-seen time is written at most (not on every request).
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// How long logins last.
@@ -28,6 +28,20 @@ pub struct SessionPolicy {
 }
 
 impl SessionPolicy {
+    /// How often last-seen is written: once a minute, or twice per idle spell if that is
+    /// shorter.
+    fn touch_every(&self) -> Duration {
+        Duration::seconds(TOUCH_EVERY_SECONDS).min(self.idle / 2)
+    }
+
+    /// When a session last written as seen at `last_seen` goes idle. The last request may have
+    /// come up to one write interval after the time written, and the idle spell counts from
+    /// it: so an active session never ends, and an idle one ends between `idle` and `idle`
+    /// plus one write interval after its last request.
+    fn idle_end(&self, last_seen: DateTime<Utc>) -> DateTime<Utc> {
+        last_seen + self.idle + self.touch_every()
+    }
+
     /// The policy the settings give (30 minutes idle, 12 hours absolute by default).
     pub fn of(settings: &Settings) -> Self {
         Self {
@@ -86,14 +100,14 @@ pub async fn find(
     else {
         return Ok(None);
     };
-    if session.expires_at < now || session.last_seen_at + policy.idle < now {
+    if session.expires_at < now || policy.idle_end(session.last_seen_at) < now {
         return Ok(None);
     }
     let user = users::Entity::find_by_id(session.user_id).one(db).await?;
     let Some(user) = user.filter(|u| u.active) else {
         return Ok(None);
     };
-    if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
+    if now - session.last_seen_at >= policy.touch_every() {
         sessions::Entity::update_many()
             .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
             .filter(sessions::Column::Id.eq(session.id.as_str()))
@@ -131,7 +145,7 @@ pub async fn purge_expired(
         .filter(
             sea_orm::Condition::any()
                 .add(sessions::Column::ExpiresAt.lt(now))
-                .add(sessions::Column::LastSeenAt.lt(now - policy.idle)),
+                .add(sessions::Column::LastSeenAt.lt(now - policy.idle - policy.touch_every())),
         )
         .exec(db)
         .await?;

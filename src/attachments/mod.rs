@@ -30,6 +30,11 @@ pub const MAX_DIMENSION: u32 = 12_000;
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// Most memory one decode may take: four bytes per pixel at most.
 const MAX_DECODE_ALLOC: u64 = 4 * MAX_PIXELS;
+/// Most memory all decodes of the process take together, however many image workers run
+/// (`JIANDUKA_WORKERS`): one photo at the limit, or several smaller ones, at a time.
+pub const DECODE_BUDGET: u64 = MAX_DECODE_ALLOC;
+/// The process's one decode budget.
+static DECODES: crate::pool::MemoryBudget = crate::pool::MemoryBudget::new(DECODE_BUDGET);
 
 /// What the bytes say a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +165,14 @@ fn reencode(bytes: &[u8], out: ImageFormat) -> Result<Vec<u8>, FileProblem> {
     {
         return Err(FileProblem::TooManyPixels);
     }
+    // The pixels, a turned or converted copy of them, and the encoded result: reserved
+    // before the first is allocated, held until the result is written.
+    let _reserved = DECODES.reserve(
+        decoder
+            .total_bytes()
+            .saturating_mul(2)
+            .saturating_add(bytes.len() as u64),
+    );
     let orientation = decoder.orientation().ok();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| pixel_problem(&e))?;
     if let Some(orientation) = orientation {

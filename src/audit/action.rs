@@ -34,6 +34,7 @@ actions! {
     /// An admin set a one-time password.
     PasswordReset => "password_reset",
     TotpEnrolled => "totp_enrolled",
+    TotpRemoved => "totp_removed",
     SettingChanged => "setting_changed",
     ApiTokenIssued => "api_token_issued",
     ApiTokenRevoked => "api_token_revoked",

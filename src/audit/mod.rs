@@ -4,6 +4,8 @@
 //! chain head (length and newest hash, sealed with the key) catches rows cut off the end.
 //! The database refuses UPDATE and DELETE on the log (triggers on both engines).
 
+pub mod anchor;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,

@@ -258,11 +258,24 @@ pub async fn reset_password(
     row.locked_until = Set(None);
     row.update(&*txn).await?;
     let ended = session::end_others(&*txn, user_id, None).await?;
+    // A reset hands the account over afresh (a lost or leaked password): the API tokens
+    // issued for it end too. A person's own password change keeps them (only an admin
+    // issues tokens, so a stolen password cannot have made one).
+    let revoked = crate::entities::api_tokens::Entity::update_many()
+        .col_expr(
+            crate::entities::api_tokens::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(stamp.at),
+        )
+        .filter(crate::entities::api_tokens::Column::UserId.eq(user_id))
+        .filter(crate::entities::api_tokens::Column::RevokedAt.is_null())
+        .exec(&*txn)
+        .await?
+        .rows_affected;
     crate::audit::append(
         &*txn,
         stamp,
         AuditEvent::new(AuditAction::PasswordReset, "user", user_id)
-            .with_detail(serde_json::json!({ "sessions_ended": ended })),
+            .with_detail(serde_json::json!({ "sessions_ended": ended, "tokens_revoked": revoked })),
     )
     .await?;
     txn.commit().await?;

@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::accounts::{self, AccountChange};
@@ -328,8 +327,7 @@ struct AuditQuery {
 }
 
 fn beijing_midnight(date: &str, days_later: i64) -> Option<chrono::DateTime<chrono::Utc>> {
-    let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?
-        + chrono::Duration::days(days_later);
+    let day = crate::text::date(date)? + chrono::Duration::days(days_later);
     day.and_hms_opt(0, 0, 0)?
         .and_local_timezone(BEIJING)
         .single()

@@ -9,6 +9,7 @@ mod login;
 mod routes;
 pub mod tokens;
 pub mod totp;
+mod totp_routes;
 
 pub use accounts::{AccountChange, AccountError};
 pub use admin::staff_routes as admin_routes;
@@ -133,6 +134,18 @@ pub async fn create_user(
         .map_err(anyhow::Error::new)?;
     if taken > 0 {
         return Err(CreateUserError::Taken(username));
+    }
+    // A unit named by id from a form may not exist: say so instead of failing on the key.
+    if let Some(unit) = new.unit_id
+        && crate::entities::units::Entity::find_by_id(unit)
+            .one(&*txn)
+            .await
+            .map_err(anyhow::Error::new)?
+            .is_none()
+    {
+        return Err(CreateUserError::Invalid(
+            Msg::new("account_error_no_unit").arg("name", unit.to_string()),
+        ));
     }
     let role = new.role;
     let user = users::ActiveModel {

@@ -1,4 +1,5 @@
-//! Login, logout, password change and the staff home page.
+//! Login, logout, password change and the staff home page (the second factor's pages are
+//! in `totp_routes`).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -35,8 +36,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::AnyStaff)
         .post("/logout", logout)
-        .get("/account/totp", totp_page)
-        .post("/account/totp", totp_enrol)
+        .get("/account/totp", super::totp_routes::totp_page)
+        .post("/account/totp", super::totp_routes::totp_enrol)
+        .post("/account/totp/remove", super::totp_routes::totp_remove)
         .get("/account/password", password_page)
         .post("/account/password", change_password)
 }
@@ -263,89 +265,6 @@ fn render_password(
             },
         )
         .internal("rendering the password page")
-}
-
-fn render_totp(
-    state: &AppState,
-    lang: Lang,
-    user: &CurrentUser,
-    secret: &str,
-    status: axum::http::StatusCode,
-    error: Option<&str>,
-) -> Result<Response, AppError> {
-    let uri = super::totp::otpauth_uri(&state.settings.org_name, &user.user.username, secret);
-    let qr = super::totp::qr_svg(&uri).internal("drawing the enrolment code")?;
-    let page = state
-        .views
-        .page(
-            "auth/totp.html",
-            lang,
-            minijinja::context! {
-                me => user.context(lang),
-                csrf => &user.csrf,
-                secret => secret,
-                qr => qr,
-                error => error,
-                enrolled => user.user.totp_secret.is_some(),
-            },
-        )
-        .internal("rendering the TOTP page")?;
-    Ok((status, page).into_response())
-}
-
-/// `GET /account/totp`: a fresh secret as a QR code for an authenticator app.
-async fn totp_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-) -> Result<Response, AppError> {
-    let secret = super::totp::new_secret().internal("making a TOTP secret")?;
-    render_totp(
-        &state,
-        lang,
-        &user,
-        &secret,
-        axum::http::StatusCode::OK,
-        None,
-    )
-}
-
-#[derive(Deserialize)]
-struct TotpForm {
-    #[serde(default)]
-    secret: String,
-    #[serde(default)]
-    code: String,
-}
-
-/// `POST /account/totp`: turns TOTP on once the app shows the right code.
-async fn totp_enrol(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-    Form(form): Form<TotpForm>,
-) -> Result<Response, AppError> {
-    let stamp = state.stamp(user.actor());
-    if super::totp::enrol(
-        &state.writes,
-        &stamp,
-        user.user.id,
-        &form.secret,
-        &form.code,
-    )
-    .await?
-    {
-        return Ok(Redirect::to("/staff").into_response());
-    }
-    let message = state.views.locales.t(lang, "totp_wrong_code").to_string();
-    render_totp(
-        &state,
-        lang,
-        &user,
-        &form.secret,
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        Some(&message),
-    )
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,8 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveM
 use super::Role;
 use crate::audit::{AuditAction, AuditEvent, Stamp};
 use crate::db::WriteGate;
-use crate::entities::{settings, users};
+use crate::entities::{settings, totp_enrolments, users};
+use crate::error::{AppError, ResultExt};
 
 /// Seconds per step.
 const STEP_SECONDS: i64 = 30;
@@ -25,11 +26,17 @@ fn step_of(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(STEP_SECONDS)
 }
 
-/// The code for `step` under the base32 `secret`, or `None` if the secret is not base32.
+/// The shortest key a code is computed from (RFC 4226 asks for 160 bits): a secret stored
+/// before the server chose them all, shorter than this, opens nothing until an admin resets it.
+const MIN_SECRET_BYTES: usize = 20;
+
+/// The code for `step` under the base32 `secret`, or `None` if the secret is not base32 or
+/// shorter than 160 bits.
 pub fn code_at(secret: &str, step: i64) -> Option<String> {
     let key = data_encoding::BASE32_NOPAD
         .decode(secret.trim().to_ascii_uppercase().as_bytes())
-        .ok()?;
+        .ok()
+        .filter(|key| key.len() >= MIN_SECRET_BYTES)?;
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).ok()?;
     mac.update(&step.to_be_bytes());
     let digest = mac.finalize().into_bytes();
@@ -133,33 +140,146 @@ pub async fn set_required_roles(
     txn.commit().await
 }
 
-/// Turns TOTP on for `user` with `secret`, if `typed` is its current code.
+/// How long a secret shown for enrolment stays good: long enough to find the phone.
+pub const ENROLMENT_MINUTES: i64 = 15;
+
+/// Why a change of second factor was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpRefusal {
+    /// No secret was shown to this user in the last [`ENROLMENT_MINUTES`] (or none at all).
+    NoPendingSecret,
+    /// The code of the app already enrolled is missing or wrong.
+    WrongCurrentCode,
+    /// The code of the new secret is wrong.
+    WrongNewCode,
+    /// There is no second factor to remove.
+    NotEnrolled,
+}
+
+impl TotpRefusal {
+    /// The locale key of the message a person reads.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Self::NoPendingSecret => "totp_expired",
+            Self::WrongCurrentCode => "totp_wrong_current_code",
+            Self::WrongNewCode => "totp_wrong_code",
+            Self::NotEnrolled => "totp_not_enrolled",
+        }
+    }
+}
+
+/// The secret being enrolled for `user_id`: the one already shown if it is still fresh (two
+/// tabs, a reload), else a new one the server chooses (160 random bits), kept in the database
+/// so that the browser never hands a secret back.
+pub async fn pending_secret(
+    writes: &WriteGate,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let txn = writes.begin().await?;
+    if let Some(row) = totp_enrolments::Entity::find_by_id(user_id)
+        .one(&*txn)
+        .await?
+        .filter(|row| fresh(row, now))
+    {
+        return Ok(row.secret);
+    }
+    let secret = new_secret().internal("making a TOTP secret")?;
+    totp_enrolments::Entity::delete_by_id(user_id)
+        .exec(&*txn)
+        .await?;
+    totp_enrolments::ActiveModel {
+        user_id: Set(user_id),
+        secret: Set(secret.clone()),
+        created_at: Set(now),
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(secret)
+}
+
+fn fresh(row: &totp_enrolments::Model, now: DateTime<Utc>) -> bool {
+    now - row.created_at <= chrono::Duration::minutes(ENROLMENT_MINUTES)
+        && row.created_at <= now + chrono::Duration::minutes(1)
+}
+
+/// Turns TOTP on for `user_id` with the secret the server showed them, if `typed` is its
+/// current code; where a second factor is already on, `current` must be a code of the old one
+/// (the password is the caller's to check). Audited as `totp_enrolled`.
 pub async fn enrol(
     writes: &WriteGate,
     stamp: &Stamp<'_>,
     user_id: i64,
-    secret: &str,
+    current: Option<&str>,
     typed: &str,
-) -> Result<bool, DbErr> {
-    let Some(step) = check(secret, typed, stamp.at, None) else {
-        return Ok(false);
-    };
+) -> Result<Result<(), TotpRefusal>, DbErr> {
     let txn = writes.begin().await?;
-    let Some(user) = users::Entity::find_by_id(user_id).one(&*txn).await? else {
-        return Ok(false);
+    let (Some(user), Some(pending)) = (
+        users::Entity::find_by_id(user_id).one(&*txn).await?,
+        totp_enrolments::Entity::find_by_id(user_id)
+            .one(&*txn)
+            .await?
+            .filter(|row| fresh(row, stamp.at)),
+    ) else {
+        return Ok(Err(TotpRefusal::NoPendingSecret));
+    };
+    let replaced = user.totp_secret.is_some();
+    if replaced && !verify_login(&*txn, &user, current.unwrap_or_default(), stamp.at).await? {
+        return Ok(Err(TotpRefusal::WrongCurrentCode));
+    }
+    let Some(step) = check(&pending.secret, typed, stamp.at, None) else {
+        return Ok(Err(TotpRefusal::WrongNewCode));
     };
     let mut row = user.into_active_model();
-    row.totp_secret = Set(Some(secret.trim().to_ascii_uppercase()));
+    row.totp_secret = Set(Some(pending.secret));
     row.totp_last_step = Set(Some(step));
+    row.update(&*txn).await?;
+    totp_enrolments::Entity::delete_by_id(user_id)
+        .exec(&*txn)
+        .await?;
+    crate::audit::append(
+        &*txn,
+        stamp,
+        AuditEvent::new(AuditAction::TotpEnrolled, "user", user_id)
+            .with_detail(serde_json::json!({ "replaced": replaced })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Turns TOTP off for `user_id` if `current` is a code of their app (the password is the
+/// caller's to check). Audited as `totp_removed`.
+pub async fn remove(
+    writes: &WriteGate,
+    stamp: &Stamp<'_>,
+    user_id: i64,
+    current: &str,
+) -> Result<Result<(), TotpRefusal>, DbErr> {
+    let txn = writes.begin().await?;
+    let Some(user) = users::Entity::find_by_id(user_id)
+        .one(&*txn)
+        .await?
+        .filter(|u| u.totp_secret.is_some())
+    else {
+        return Ok(Err(TotpRefusal::NotEnrolled));
+    };
+    if !verify_login(&*txn, &user, current, stamp.at).await? {
+        return Ok(Err(TotpRefusal::WrongCurrentCode));
+    }
+    let mut row = user.into_active_model();
+    row.totp_secret = Set(None);
+    row.totp_last_step = Set(None);
     row.update(&*txn).await?;
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new(AuditAction::TotpEnrolled, "user", user_id),
+        AuditEvent::new(AuditAction::TotpRemoved, "user", user_id),
     )
     .await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Ok(()))
 }
 
 /// Checks `typed` for `user` and, if right, records its step so it cannot be used again.

@@ -49,7 +49,8 @@ macro_rules! every_table {
             report_receipts,
             case_reads,
             urgings,
-            mail_muted
+            mail_muted,
+            totp_enrolments
         )
     };
 }

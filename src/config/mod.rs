@@ -8,7 +8,9 @@
 //! line. Every failure names the setting's variable, so a broken configuration ends the
 //! process with one clear line.
 
+mod default;
 mod layers;
+mod mask;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -22,6 +24,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use url::Url;
 
 use layers::Layers;
+pub use mask::mask_url_password;
+use mask::{masked_optional_secret, masked_optional_url, masked_url};
 
 /// A configuration problem, reported as `SETTING: what is wrong`.
 /// The issuer name until one is configured: it names no city, so cards warn about it.
@@ -261,60 +265,6 @@ pub struct Settings {
     pub inflight_api: u32,
 }
 
-/// Built-in defaults, in the order of the settings above.
-mod default {
-    use std::net::SocketAddr;
-    use std::path::PathBuf;
-
-    pub fn bind() -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], 8080))
-    }
-    pub fn data_dir() -> PathBuf {
-        PathBuf::from("data")
-    }
-    pub fn org_name() -> String {
-        super::DEFAULT_ORG_NAME.into()
-    }
-    pub fn hotline() -> String {
-        "12388".into()
-    }
-    pub fn log() -> String {
-        "info".into()
-    }
-    /// A number written where the setting is declared: `default::count::<10>`.
-    pub fn count<const N: u32>() -> u32 {
-        N
-    }
-    pub fn workers() -> u32 {
-        u32::try_from(crate::pool::cores()).unwrap_or(1)
-    }
-}
-
-/// Shows a URL secret with its password masked.
-fn masked_url<S: Serializer>(url: &Secret<String>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&mask_url_password(url.expose()))
-}
-
-fn masked_optional_url<S: Serializer>(
-    url: &Option<Secret<String>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match url {
-        Some(url) => masked_url(url, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
-fn masked_optional_secret<S: Serializer>(
-    secret: &Option<Secret<String>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match secret {
-        Some(_) => serializer.serialize_str("****"),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// Shows the base URL as links use it: without a trailing slash.
 fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(url.as_str().trim_end_matches('/'))
@@ -368,18 +318,6 @@ impl Settings {
             .as_str()
             .trim_end_matches('/')
             .to_string()
-    }
-}
-
-/// Replaces the password in `scheme://user:password@host` with `****`.
-pub fn mask_url_password(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("****"));
-            url.to_string()
-        }
-        Ok(url) => url.to_string(),
-        Err(_) => "(unparsable)".into(),
     }
 }
 

@@ -129,6 +129,25 @@ fn describe_masks_every_secret() {
 }
 
 #[test]
+fn describe_masks_a_postgresql_password_given_as_a_query_parameter() {
+    let dir = temp_dir("mask-query");
+    let s = load_with(
+        &[(
+            "JIANDUKA_DATABASE_URL",
+            "postgres://jd@db/jd?sslmode=require&password=hunter2&sslpassword=k3y",
+        )],
+        &dir,
+    )
+    .expect("load");
+    let text = s.describe();
+    assert!(!text.contains("hunter2") && !text.contains("k3y"), "{text}");
+    assert!(
+        text.contains("postgres://jd@db/jd?sslmode=require&password=****&sslpassword=****"),
+        "{text}"
+    );
+}
+
+#[test]
 fn describe_lists_every_setting_and_debug_shows_no_secret() {
     let dir = temp_dir("every");
     let s = load_with(

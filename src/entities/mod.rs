@@ -28,6 +28,7 @@ pub mod service_points;
 pub mod sessions;
 pub mod settings;
 pub mod sla_policies;
+pub mod totp_enrolments;
 pub mod unit_districts;
 pub mod units;
 pub mod urgings;

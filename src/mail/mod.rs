@@ -49,7 +49,7 @@ pub use outbox::{
 };
 pub use render::{RenderedEmail, render};
 pub use routes::staff_routes;
-pub use sender::{Delivery, LEASE, SendReport, Sender, SetupError, message_id};
+pub use sender::{Delivery, LEASE, SendReport, Sender, SetupError, message_id, wall_now};
 
 /// The sender of a running server: a pass every `mail_interval_seconds` (the first one
 /// interval after start), another at once while passes come back full, until `stop` reads

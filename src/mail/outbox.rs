@@ -149,8 +149,10 @@ pub async fn find_by_id(
     Entity::find_by_id(id).one(db).await
 }
 
-/// Takes up to `limit` due rows (queued, `next_attempt_at` reached, no live lease) — or only
-/// row `only` — for the holder of `token` until `now + lease`, in one short transaction. On
+/// Takes up to `limit` rows due at `now` (queued, `next_attempt_at` reached) with no live
+/// lease at `wall` — or only row `only` — for the holder of `token` until `wall + lease`, in
+/// one short transaction. `now` is the domain clock (`sla tick --now` moves it); `wall` is the
+/// real time every other sender reads, so a simulated clock never shortens a lease. On
 /// PostgreSQL `FOR UPDATE SKIP LOCKED` hands concurrent senders disjoint rows, and a row
 /// whose lease another sender committed meanwhile is re-checked and skipped; on SQLite the
 /// write gate's lock makes claims one at a time.
@@ -160,6 +162,7 @@ pub(crate) async fn claim(
     only: Option<i64>,
     limit: u64,
     now: DateTime<Utc>,
+    wall: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<email_outbox::Model>, DbErr> {
     let txn = writes.begin().await?;
@@ -171,7 +174,7 @@ pub(crate) async fn claim(
         .filter(
             Condition::any()
                 .add(Column::LockedUntil.is_null())
-                .add(Column::LockedUntil.lte(now)),
+                .add(Column::LockedUntil.lte(wall)),
         )
         .order_by_asc(Column::NextAttemptAt)
         .order_by_asc(Column::Id)
@@ -186,7 +189,7 @@ pub(crate) async fn claim(
     }
     Entity::update_many()
         .col_expr(Column::LockedBy, Expr::value(token))
-        .col_expr(Column::LockedUntil, Expr::value(now + lease))
+        .col_expr(Column::LockedUntil, Expr::value(wall + lease))
         .filter(Column::Id.is_in(ids.clone()))
         .exec(&*txn)
         .await?;

@@ -16,8 +16,9 @@ use crate::config::Settings;
 use crate::db::WriteGate;
 use crate::entities::email_outbox;
 
-/// How long a claim holds its rows. A pass starts no new email after a third of it, and the
-/// SMTP timeout bounds the email in flight, so a pass ends well inside its lease.
+/// How long a claim holds its rows, in real time whatever the domain clock says. A pass starts
+/// no new email after a third of it, and the SMTP timeout bounds the email in flight, so a
+/// pass ends well inside its lease.
 pub const LEASE: Duration = Duration::minutes(5);
 
 /// Per SMTP command (connect, EHLO, MAIL, RCPT, DATA…).
@@ -151,7 +152,7 @@ impl Sender {
             return Ok(SendReport::default());
         };
         let token = self.next_token();
-        let rows = outbox::claim(writes, &token, None, self.batch, now, LEASE).await?;
+        let rows = outbox::claim(writes, &token, None, self.batch, now, wall_now(), LEASE).await?;
         self.deliver(smtp, writes, &token, rows, now).await
     }
 
@@ -167,7 +168,7 @@ impl Sender {
             return Ok(Delivery::NotConfigured);
         };
         let token = self.next_token();
-        let rows = outbox::claim(writes, &token, Some(id), 1, now, LEASE).await?;
+        let rows = outbox::claim(writes, &token, Some(id), 1, now, wall_now(), LEASE).await?;
         if rows.is_empty() {
             return Ok(Delivery::Busy);
         }
@@ -286,6 +287,14 @@ impl Sender {
         };
         built.map_err(|e| format!("the email cannot be built: {e}"))
     }
+}
+
+/// The real time, to whole microseconds as the databases store it. Leases are promises between
+/// processes, and every process reads the same wall clock; the domain clock (which tests and
+/// `sla tick --now` set) only decides what is due.
+pub fn wall_now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// `<sha256(dedupe_key) in hex@host of the public base URL>`: the same key always gives the

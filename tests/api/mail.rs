@@ -270,31 +270,43 @@ async fn a_live_lease_keeps_other_senders_away_and_an_expired_one_is_taken_over(
         let mut server = SmtpServer::start().await;
         let app = mail_app(backend.clone(), &server.url()).await;
         queue(&app, reminder("lease:1", "inspector@jb.example.gov.cn")).await;
-        // Another instance claimed it and died while sending.
-        let until = app.state.clock.now() + mail::LEASE;
-        let sql = match app.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => {
-                "UPDATE email_outbox SET locked_by = 'gone/0', locked_until = $1"
-            }
-            _ => "UPDATE email_outbox SET locked_by = 'gone/0', locked_until = ?",
+        // Another instance claimed it and died while sending: its lease runs in real time.
+        let set_lease = async |until: chrono::DateTime<chrono::Utc>| {
+            let sql = match app.db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE email_outbox SET locked_by = 'gone/0', locked_until = $1"
+                }
+                _ => "UPDATE email_outbox SET locked_by = 'gone/0', locked_until = ?",
+            };
+            app.db
+                .execute_raw(Statement::from_sql_and_values(
+                    app.db.get_database_backend(),
+                    sql,
+                    [until.into()],
+                ))
+                .await
+                .expect("stale lease");
         };
-        app.db
-            .execute_raw(Statement::from_sql_and_values(
-                app.db.get_database_backend(),
-                sql,
-                [until.into()],
-            ))
-            .await
-            .expect("stale lease");
+        set_lease(mail::wall_now() + mail::LEASE).await;
         let sender = sender(&app);
         let live = sender
             .send_due(&app.state.writes, app.state.clock.now())
             .await
             .expect("pass");
         assert_eq!(live.claimed, 0, "{}", app.backend);
+        // A sender whose clock is set hours ahead still waits the lease out: the domain
+        // clock decides what is due, never how long a lease lasts.
+        let ahead = sender
+            .send_due(
+                &app.state.writes,
+                app.state.clock.now() + Duration::hours(3),
+            )
+            .await
+            .expect("pass");
+        assert_eq!(ahead.claimed, 0, "{}", app.backend);
         assert!(server.drain().is_empty());
 
-        app.state.clock.advance(mail::LEASE + Duration::seconds(1));
+        set_lease(mail::wall_now() - Duration::seconds(1)).await;
         let taken = sender
             .send_due(&app.state.writes, app.state.clock.now())
             .await

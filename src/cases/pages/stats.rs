@@ -26,9 +26,7 @@ pub struct Period {
 impl Period {
     fn months(&self, today: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
         use chrono::Datelike;
-        let parse = |text: &str| {
-            chrono::NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").ok()
-        };
+        let parse = crate::text::month;
         let this_month = today.with_day(1).unwrap_or(today);
         let to = parse(&self.to).unwrap_or(this_month);
         let from = parse(&self.from)
