@@ -141,7 +141,7 @@ pub fn collect(
 }
 
 #[tokio::test]
-async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
+async fn the_server_log_has_a_span_line_per_request_and_no_token_code_text_address_or_agent() {
     let dir = temp_dir("privacy-log");
     let mut command = crate::support::jianduka_binary();
     let mut child = command
@@ -238,6 +238,25 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
         log.contains("/r/{token}"),
         "requests are logged by route template: {log}"
     );
+    // One span line per request, when it closes: method, route template and status.
+    let closed: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("request{") && l.contains("close"))
+        .collect();
+    for (method, route, status) in [
+        ("GET", "/r/{token}", "200"),
+        ("POST", "/q", "200"),
+        ("POST", "/q", "404"),
+    ] {
+        assert!(
+            closed
+                .iter()
+                .any(|l| l.contains(&format!("method={method}"))
+                    && l.contains(&format!("route={route} "))
+                    && l.contains(&format!("status={status}"))),
+            "no span line for {method} {route} {status}:\n{log}"
+        );
+    }
     for needle in [
         card.token.as_str(),
         code.as_str(),
@@ -247,6 +266,7 @@ async fn the_server_log_at_trace_level_holds_no_token_code_address_or_agent() {
         "127.0.0.2",
         USER_AGENT,
         "JiandukaProbe",
+        crate::support::intake::STORY,
     ] {
         assert!(!log.contains(needle), "the log holds {needle}:\n{log}");
     }
