@@ -50,7 +50,8 @@ macro_rules! every_table {
             case_reads,
             urgings,
             mail_muted,
-            totp_enrolments
+            totp_enrolments,
+            reporter_actions
         )
     };
 }

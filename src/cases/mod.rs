@@ -48,7 +48,8 @@ pub use list::{
 };
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
-    add_reporter_evidence, add_reporter_reply, rate, reporter_totals, store_reporter_files,
+    add_reporter_evidence, add_reporter_reply, purge_reporter_actions, rate, reporter_totals,
+    store_reporter_files,
 };
 pub use routes::staff_routes;
 pub use scope::CaseScope;

@@ -12,7 +12,7 @@ use sea_orm::{
 use super::{CaseStatus, Event, Rating, record_event};
 use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
-use crate::entities::{attachments, cases, messages};
+use crate::entities::{attachments, cases, messages, reporter_actions};
 
 pub use crate::attachments::NewAttachment;
 
@@ -48,18 +48,64 @@ pub async fn store_reporter_files(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {
     Stored,
+    /// The same form was sent before (a reload, a double tap): nothing new was stored.
+    Repeat,
     /// The case already holds as many as it may.
     CaseFull,
 }
 
-/// Stores the reporter's reply to the office, unless the case has its fill of replies.
+/// Claims a reporter action by the keyed hash of its form's one-time id, in the storing
+/// transaction: true for the first send, false for every repeat. Racing sends meet at the
+/// primary key (on PostgreSQL the later insert waits for the first to commit, then skips).
+async fn claim_action(
+    db: &impl ConnectionTrait,
+    once: Option<&str>,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(hash) = once else {
+        return Ok(true);
+    };
+    let inserted = reporter_actions::Entity::insert(reporter_actions::ActiveModel {
+        action_hash: Set(hash.to_string()),
+        case_id: Set(case_id),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(reporter_actions::Column::ActionHash)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Forgets reporter actions older than `before` (a repeat a day later is a new action).
+pub async fn purge_reporter_actions(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = reporter_actions::Entity::delete_many()
+        .filter(reporter_actions::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Stores the reporter's reply to the office, unless the case has its fill of replies or the
+/// same form (one-time id hash `once`) was sent before.
 pub async fn add_reporter_reply(
     writes: &WriteGate,
     case_id: i64,
     now: DateTime<Utc>,
     body: &str,
+    once: Option<&str>,
 ) -> Result<Added, DbErr> {
     let txn = writes.begin().await?;
+    if !claim_action(&*txn, once, case_id, now).await? {
+        return Ok(Added::Repeat);
+    }
     let (_, replies) = reporter_totals(&*txn, case_id).await?;
     if replies >= MAX_REPORTER_REPLIES {
         return Ok(Added::CaseFull);
@@ -111,8 +157,12 @@ pub async fn add_reporter_evidence(
     case_id: i64,
     now: DateTime<Utc>,
     files: &[NewAttachment],
+    once: Option<&str>,
 ) -> Result<Added, DbErr> {
     let txn = writes.begin().await?;
+    if !claim_action(&*txn, once, case_id, now).await? {
+        return Ok(Added::Repeat);
+    }
     let (sent, _) = reporter_totals(&*txn, case_id).await?;
     if sent + files.len() as u64 > MAX_REPORTER_FILES {
         return Ok(Added::CaseFull);

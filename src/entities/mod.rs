@@ -23,6 +23,7 @@ pub mod negative_list_items;
 pub mod negative_list_versions;
 pub mod report_items;
 pub mod report_receipts;
+pub mod reporter_actions;
 pub mod reports;
 pub mod service_points;
 pub mod sessions;

@@ -12,6 +12,7 @@ use axum::response::Response;
 use super::form;
 use super::page;
 use super::query_code::QueryCode;
+use super::submission::SubmissionId;
 use super::submit::IntakeDeps;
 use crate::attachments;
 use crate::cases::{self, Added, RatingOutcome};
@@ -98,6 +99,8 @@ pub async fn reply(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let body = field(&fields, "body").trim().to_string();
+    let once =
+        SubmissionId::from_form(field(&fields, "once")).map(|id| id.action_hash(state.key()));
     with_case(&state, lang, peer, field(&fields, "code"), async |case| {
         let length = body.chars().count();
         if !(2..=2000).contains(&length) {
@@ -106,11 +109,17 @@ pub async fn reply(
                 Some(("intake_error_reply", false)),
             ));
         }
-        let added = cases::add_reporter_reply(&state.writes, case.id, state.clock.now(), &body)
-            .await
-            .internal("storing a reply")?;
+        let added = cases::add_reporter_reply(
+            &state.writes,
+            case.id,
+            state.clock.now(),
+            &body,
+            once.as_deref(),
+        )
+        .await
+        .internal("storing a reply")?;
         Ok(match added {
-            Added::Stored => (StatusCode::OK, Some(("intake_reply_sent", true))),
+            Added::Stored | Added::Repeat => (StatusCode::OK, Some(("intake_reply_sent", true))),
             Added::CaseFull => (
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(("intake_error_case_full", false)),
@@ -165,6 +174,8 @@ pub async fn evidence(
         }
     };
     let code = submission.text("code").to_string();
+    let once =
+        SubmissionId::from_form(submission.text("once")).map(|id| id.action_hash(state.key()));
     let problem = submission.file_problem;
     let files = submission.files;
     with_case(&state, lang, peer, &code, async |case| {
@@ -206,15 +217,21 @@ pub async fn evidence(
             Ok(cleaned) => cleaned,
             Err(problem) => return Ok((problem.status(), Some((problem.message_key(), false)))),
         };
-        let added =
-            cases::add_reporter_evidence(&state.writes, case.id, state.clock.now(), &cleaned)
-                .await
-                .internal("storing evidence")?;
+        let added = cases::add_reporter_evidence(
+            &state.writes,
+            case.id,
+            state.clock.now(),
+            &cleaned,
+            once.as_deref(),
+        )
+        .await
+        .internal("storing evidence")?;
         Ok(match added {
             Added::Stored => {
                 reservation.keep();
                 (StatusCode::OK, Some(("intake_evidence_added", true)))
             }
+            Added::Repeat => (StatusCode::OK, Some(("intake_evidence_added", true))),
             Added::CaseFull => (
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(("intake_error_case_full", false)),

@@ -30,13 +30,19 @@ use axum::routing::{get, post};
 use crate::limits::bytes::ATTACHMENTS_BODY;
 use crate::state::AppState;
 
-/// Forgets sealed query codes and submission ids past their time (the deadline tick calls
-/// this); returns the receipts deleted.
+/// Forgets sealed query codes, submission ids and follow-up action ids past their time (the
+/// deadline tick calls this); returns the rows deleted.
 pub async fn purge_expired_receipts(
     db: &impl sea_orm::ConnectionTrait,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
-    receipts::purge_expired(db, now).await
+    let receipts = receipts::purge_expired(db, now).await?;
+    let actions = crate::cases::purge_reporter_actions(
+        db,
+        now - chrono::Duration::hours(receipts::KEEP_HOURS),
+    )
+    .await?;
+    Ok(receipts + actions)
 }
 
 /// Public pages: `/r/{token}`, `/report`, `/receipt`, `/q` and its follow-up actions.

@@ -186,6 +186,10 @@ pub fn case(
             context! {
                 case => view,
                 code => code,
+                // One-time ids for the reply and evidence forms: sending one form twice (a
+                // reload, a double tap) stores one action.
+                reply_once => SubmissionId::generate().internal("making a form id")?.as_str(),
+                evidence_once => SubmissionId::generate().internal("making a form id")?.as_str(),
                 notice => notice.map(|(k, _)| state.views.locales.t(lang, k)),
                 notice_ok => notice.is_some_and(|(_, ok)| ok),
             },

@@ -81,6 +81,12 @@ impl SubmissionId {
         crypto::keyed_hash(server_key, self.purpose(), self.id.as_bytes())
     }
 
+    /// What the database keeps for a follow-up action (a reply, new evidence) sent with this
+    /// id, so that the same form sent twice stores one action.
+    pub fn action_hash(&self, server_key: &[u8]) -> String {
+        crypto::keyed_hash(server_key, "reporter-action", self.id.as_bytes())
+    }
+
     fn purpose(&self) -> &'static str {
         match self.door {
             Door::Form => "submission-id",

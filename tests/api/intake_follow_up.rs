@@ -3,7 +3,7 @@
 use sea_orm::EntityTrait;
 
 use crate::support::Report;
-use crate::support::intake::{STORY, count, query_code_in};
+use crate::support::intake::{STORY, count, png, query_code_in};
 use crate::support::on_each_database;
 use jianduka::entities::cases as case_rows;
 
@@ -75,6 +75,94 @@ async fn the_reporter_can_reply_and_rate_a_closed_case_and_dissatisfaction_flags
         assert!(case.needs_supervisor);
     })
     .await;
+}
+
+/// The one-time id in form `action` of a follow-up page.
+fn once_in(html: &str, action: &str) -> String {
+    let form = &html[html.find(action).expect("the form")..];
+    let marker = "name=\"once\" value=\"";
+    let start = form.find(marker).expect("a one-time id") + marker.len();
+    form[start..start + form[start..].find('"').expect("id ends")].to_string()
+}
+
+#[tokio::test]
+async fn four_simultaneous_sends_of_one_reply_form_store_one_reply_and_a_reload_adds_nothing() {
+    on_each_database(async |app| {
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
+        let page = app.look_up(&code).await.text().await.expect("page");
+        let once = once_in(&page, "/q/reply");
+        let fields = [
+            ("code", code.as_str()),
+            ("body", "是 11 月 3 日上午。"),
+            ("once", once.as_str()),
+        ];
+        let send = || app.post_form("/q/reply", &fields);
+        let answers = futures_join4(send(), send(), send(), send()).await;
+        for answer in answers {
+            assert_eq!(answer.status(), 200, "on {}", app.backend);
+            assert!(
+                answer
+                    .text()
+                    .await
+                    .expect("body")
+                    .contains("是 11 月 3 日上午。")
+            );
+        }
+        assert_eq!(
+            count(&app.db, "messages").await,
+            1,
+            "one reply on {}",
+            app.backend
+        );
+        // A reload later (the browser sends the same form again): still one.
+        assert_eq!(send().await.status(), 200);
+        assert_eq!(count(&app.db, "messages").await, 1);
+        // A new page gives a new id: a second reply is a second message.
+        let page = app.look_up(&code).await.text().await.expect("page");
+        let again = once_in(&page, "/q/reply");
+        assert_ne!(again, once);
+        let second = app
+            .post_form(
+                "/q/reply",
+                &[("code", &code), ("body", "补充一句。"), ("once", &again)],
+            )
+            .await;
+        assert_eq!(second.status(), 200);
+        assert_eq!(count(&app.db, "messages").await, 2);
+        // Evidence sent twice with one form's id is stored once.
+        let once = once_in(&page, "/q/evidence");
+        let before = count(&app.db, "attachments").await;
+        for _ in 0..2 {
+            let form = reqwest::multipart::Form::new()
+                .text("code", code.clone())
+                .text("once", once.clone())
+                .part(
+                    "attachment",
+                    crate::support::Upload::new("a.png", "image/png", png(8, 8)).part(),
+                );
+            let answer = app
+                .client
+                .post(format!("{}/q/evidence", app.address))
+                .multipart(form)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(answer.status(), 200);
+        }
+        assert_eq!(
+            count(&app.db, "attachments").await,
+            before + 1,
+            "on {}",
+            app.backend
+        );
+    })
+    .await;
+}
+
+/// Awaits four futures at once (they race on the server).
+async fn futures_join4<F: std::future::Future>(a: F, b: F, c: F, d: F) -> [F::Output; 4] {
+    let (a, b, c, d) = tokio::join!(a, b, c, d);
+    [a, b, c, d]
 }
 
 #[tokio::test]
