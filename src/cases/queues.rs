@@ -165,8 +165,13 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
         Role::Inspector => c.add(cases::Column::AssigneeId.eq(person.id)),
         _ => c,
     };
+    // A supervisor of a unit answers for that unit's overdue cases; one of no unit for all.
+    let red_of_unit = |c: Condition| match (person.role, person.unit_id) {
+        (Role::Supervisor, Some(unit)) => c.add(cases::Column::UnitId.eq(unit)),
+        _ => mine(c),
+    };
     match queue {
-        Queue::Red => mine(day.light_condition(Light::Red)),
+        Queue::Red => red_of_unit(day.light_condition(Light::Red)),
         Queue::Yellow => mine(day.light_condition(Light::Yellow)),
         Queue::Untaken => Condition::all()
             .add(cases::Column::Status.eq(CaseStatus::New))
@@ -202,32 +207,30 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
         Queue::Triage => Condition::all()
             .add(open)
             .add(cases::Column::UnitId.is_null()),
+        // `id IN (…)` rather than a correlated EXISTS: SQLite then reads the few pending rows
+        // and looks their cases up, instead of probing once per case (a full scan at 1M).
         Queue::Requests => {
             let pending = Query::select()
-                .expr(Expr::val(1))
+                .column(extensions::Column::CaseId)
                 .from(extensions::Entity)
-                .and_where(
-                    Expr::col((extensions::Entity, extensions::Column::CaseId))
-                        .equals((cases::Entity, cases::Column::Id)),
-                )
                 .and_where(Expr::col((extensions::Entity, extensions::Column::DecidedAt)).is_null())
                 .to_owned();
-            Condition::all().add(Expr::exists(pending))
+            Condition::all().add(cases::Column::Id.in_subquery(pending))
         }
         Queue::Unhappy => Condition::all().add(cases::Column::NeedsSupervisor.eq(true)),
         Queue::Urged => {
             let due = Query::select()
-                .expr(Expr::val(1))
+                .column(urgings::Column::CaseId)
                 .from(urgings::Entity)
-                .and_where(
-                    Expr::col((urgings::Entity, urgings::Column::CaseId))
-                        .equals((cases::Entity, cases::Column::Id)),
-                )
                 .and_where(
                     Expr::col((urgings::Entity, urgings::Column::RequestedOn)).lte(day.today),
                 )
                 .to_owned();
-            mine(Condition::all().add(open).add(Expr::exists(due)))
+            mine(
+                Condition::all()
+                    .add(open)
+                    .add(cases::Column::Id.in_subquery(due)),
+            )
         }
     }
 }
