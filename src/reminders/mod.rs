@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod digest;
+pub mod events;
 pub mod rules;
 mod settings;
 pub mod tick;

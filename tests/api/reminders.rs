@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianduka::access::Role;
 use jianduka::cases::{Finding, Step};
 use jianduka::entities::{cases as case_rows, users};
-use jianduka::reminders::tick;
+use jianduka::reminders::{events, tick};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use crate::case_support::{assign_to, member, report_from, step, unit_for};
@@ -801,6 +801,159 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
             "| all | | | {total} (in {:.1} s) |",
             started.elapsed().as_secs_f64()
         );
+        finish(&backend, app).await;
+    }
+}
+
+/// Queues `event` at `now` in a transaction of its own, as a case step would in its own;
+/// then sends; what arrived, as (recipient, subject) pairs.
+async fn event_at(
+    app: &TestApp,
+    server: &mut SmtpServer,
+    event: events::Event,
+    now: DateTime<Utc>,
+) -> Vec<(String, String)> {
+    let mailer = events::Mailer::of(&app.state);
+    let txn = app.state.writes.begin().await.expect("transaction");
+    events::queue(&*txn, &mailer, event, now)
+        .await
+        .expect("queued");
+    txn.commit().await.expect("committed");
+    tick::send_queued(&app.state, now).await.expect("send");
+    server.drain().iter().map(summary).collect()
+}
+
+#[tokio::test]
+async fn an_event_email_reaches_the_person_who_must_act_once_unless_they_turned_its_kind_off() {
+    use events::{Event, EventKind, To};
+    use jianduka::entities::mail_muted;
+    for backend in backends() {
+        let mut server = SmtpServer::start().await;
+        let app = mail_app(backend.clone(), &server.url()).await;
+        let now = at("2026-12-02T02:00:00Z");
+        app.state.clock.set(now);
+        let unit = unit_for(&app, "暨阳纪检监察组", "暨阳街道").await;
+        let wang = member(&app, "wang", Role::Inspector, Some(unit)).await;
+        let wang = with_email(&app, wang, "wang@jb.example.gov.cn").await;
+        let zhao = member(&app, "zhao", Role::Supervisor, None).await;
+        with_email(&app, zhao, "zhao@jb.example.gov.cn").await;
+        let other = unit_for(&app, "枫桥纪检监察组", "枫桥镇").await;
+        let qian = member(&app, "qian", Role::Supervisor, Some(other)).await;
+        with_email(&app, qian, "qian@jb.example.gov.cn").await;
+        let (case, _) = report_from(&app, Some("暨阳街道"), &[4]).await;
+        let event = |kind, to| Event {
+            kind,
+            case_id: case.id,
+            to,
+            about: 77,
+        };
+        let number = &case.number;
+        let to_wang = |subject: String| {
+            vec![(
+                "wang@jb.example.gov.cn".to_string(),
+                format!("【诸暨市纪委监委】{subject}"),
+            )]
+        };
+
+        let assigned = event_at(
+            &app,
+            &mut server,
+            event(EventKind::Assigned, To::Person(wang.id)),
+            now,
+        )
+        .await;
+        assert_eq!(assigned, to_wang(format!("案件 {number} 已分派给您承办")));
+        // A request waits for the supervisors of the case's unit and of none; not another unit's.
+        let request = event_at(
+            &app,
+            &mut server,
+            event(EventKind::Request, To::Supervisors { unit: Some(unit) }),
+            now,
+        )
+        .await;
+        assert_eq!(
+            request,
+            vec![(
+                "zhao@jb.example.gov.cn".to_string(),
+                format!("【诸暨市纪委监委】案件 {number} 有延期申请待您审批")
+            )]
+        );
+        let decided = event(EventKind::Decision { approved: true }, To::Person(wang.id));
+        let decision = event_at(&app, &mut server, decided, now).await;
+        assert_eq!(
+            decision,
+            to_wang(format!("您对案件 {number} 的延期申请已获批准"))
+        );
+        assert!(
+            event_at(&app, &mut server, decided, now).await.is_empty(),
+            "once"
+        );
+
+        // Replies: one email, then quiet for an hour, then one again.
+        let reply = event(EventKind::ReporterReply, To::Person(wang.id));
+        let first = event_at(&app, &mut server, reply, now).await;
+        assert_eq!(
+            first,
+            to_wang(format!("案件 {number} 的反映人有新回复或新材料"))
+        );
+        let later = now + chrono::Duration::minutes(59);
+        app.state.clock.set(later);
+        assert!(event_at(&app, &mut server, reply, later).await.is_empty());
+        let after_an_hour = now + chrono::Duration::minutes(61);
+        app.state.clock.set(after_an_hour);
+        assert_eq!(
+            event_at(&app, &mut server, reply, after_an_hour)
+                .await
+                .len(),
+            1
+        );
+
+        // Turned off: nothing of that kind; the other kinds still come.
+        mail_muted::Entity::insert(mail_muted::ActiveModel {
+            user_id: Set(wang.id),
+            kind: Set("reporter_reply".into()),
+        })
+        .exec_without_returning(&app.db)
+        .await
+        .expect("muted");
+        let tomorrow = now + chrono::Duration::days(1);
+        app.state.clock.set(tomorrow);
+        assert!(
+            event_at(&app, &mut server, reply, tomorrow)
+                .await
+                .is_empty()
+        );
+        assert_eq!(
+            event_at(
+                &app,
+                &mut server,
+                event(EventKind::Assigned, To::Person(wang.id)),
+                tomorrow
+            )
+            .await
+            .len(),
+            1
+        );
+
+        // A rolled-back step queues nothing; no email carries the report.
+        let txn = app.state.writes.begin().await.expect("transaction");
+        let mailer = events::Mailer::of(&app.state);
+        let queued = events::queue(
+            &*txn,
+            &mailer,
+            event(EventKind::Request, To::Person(wang.id)),
+            tomorrow,
+        )
+        .await
+        .expect("queued");
+        assert_eq!(queued, 1);
+        drop(txn); // a step that fails rolls back
+        let outbox = crate::mail::rows(&app).await;
+        assert_eq!(outbox.len(), 6, "on {}", app.backend);
+        for row in &outbox {
+            assert!(!row.body_text.contains(&STORY[..30]), "{}", row.body_text);
+            assert!(row.body_text.contains(&format!("/staff/cases/{}", case.id)));
+        }
         finish(&backend, app).await;
     }
 }
