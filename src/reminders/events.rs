@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::entities::enums::{MailKind, Role};
 use crate::entities::{cases, email_outbox, mail_muted, users};
@@ -86,13 +86,15 @@ impl Mailer {
 const REPLY_QUIET: Duration = Duration::hours(1);
 
 /// Queues, in the caller's transaction `db`, the email of `event` to each person who must
-/// act and has not turned its kind off. Returns how many were queued.
+/// act and has not turned its kind off. Returns how many were queued. Only a database error
+/// fails it (and with it the caller's step); an email that cannot be rendered is logged and
+/// skipped, since a template must never undo an assignment or a decision.
 pub async fn queue(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
     event: Event,
     now: DateTime<Utc>,
-) -> anyhow::Result<u64> {
+) -> Result<u64, DbErr> {
     let Some(case) = cases::Entity::find_by_id(event.case_id).one(db).await? else {
         return Ok(0);
     };
@@ -123,7 +125,16 @@ pub async fn queue(
             number => case.number,
             link => format!("{}/staff/cases/{}", mailer.staff_base, case.id),
         };
-        let rendered = mail::render(&mailer.views, "event", ctx)?;
+        let rendered = match mail::render(&mailer.views, "event", ctx) {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                tracing::error!(
+                    kind = event.kind.as_str(),
+                    "event email not rendered: {e:#}"
+                );
+                continue;
+            }
+        };
         let outgoing: OutgoingEmail =
             rendered.addressed(email, key, MailKind::Event, Some(case.id));
         if mail::enqueue(db, outgoing, now).await? {
@@ -156,7 +167,7 @@ async fn replied_lately(
     db: &impl ConnectionTrait,
     key: &str,
     now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
+) -> Result<bool, DbErr> {
     // The key without its hour: `event:reporter_reply:{case}:{user}:`.
     let prefix = match key.rfind(':') {
         Some(end) => &key[..=end],
@@ -171,7 +182,7 @@ async fn replied_lately(
 }
 
 /// The active accounts `to` names.
-async fn recipients(db: &impl ConnectionTrait, to: To) -> anyhow::Result<Vec<users::Model>> {
+async fn recipients(db: &impl ConnectionTrait, to: To) -> Result<Vec<users::Model>, DbErr> {
     let active = users::Entity::find().filter(users::Column::Active.eq(true));
     Ok(match to {
         To::Person(id) => active.filter(users::Column::Id.eq(id)).all(db).await?,
