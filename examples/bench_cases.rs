@@ -406,7 +406,7 @@ async fn seed_cases(
         };
         let update = format!(
             "UPDATE cases SET status = 'new', closed_at = NULL, due_on = {p1}, accept_due_on = {p1}, \
-             assignee_id = CASE WHEN id % 4 = 0 THEN NULL \
+             assignee_id = CASE WHEN (id / {stride}) % 4 = 0 THEN NULL \
                ELSE {first} + {per} * ((id / {stride}) % 10) + ((id / {stride} / 10) % {per}) END \
              WHERE id % {stride} = 0 AND (id / {stride}) % 9 = {bucket} AND id / {stride} <= {due}",
             p1 = p(1),
