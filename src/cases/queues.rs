@@ -165,13 +165,18 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
         Role::Inspector => c.add(cases::Column::AssigneeId.eq(person.id)),
         _ => c,
     };
-    // A supervisor of a unit answers for that unit's overdue cases; one of no unit for all.
-    let red_of_unit = |c: Condition| match (person.role, person.unit_id) {
-        (Role::Supervisor, Some(unit)) => c.add(cases::Column::UnitId.eq(unit)),
-        _ => mine(c),
+    // A supervisor of a unit answers for that unit's cases (and those of no unit yet, which
+    // no one else may be there to see); a supervisor of no unit for all.
+    let of_unit = |c: Condition| match (person.role, person.unit_id) {
+        (Role::Supervisor, Some(unit)) => c.add(
+            Condition::any()
+                .add(cases::Column::UnitId.eq(unit))
+                .add(cases::Column::UnitId.is_null()),
+        ),
+        _ => c,
     };
     match queue {
-        Queue::Red => red_of_unit(day.light_condition(Light::Red)),
+        Queue::Red => of_unit(mine(day.light_condition(Light::Red))),
         Queue::Yellow => mine(day.light_condition(Light::Yellow)),
         Queue::Untaken => Condition::all()
             .add(cases::Column::Status.eq(CaseStatus::New))
@@ -215,9 +220,9 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
                 .from(extensions::Entity)
                 .and_where(Expr::col((extensions::Entity, extensions::Column::DecidedAt)).is_null())
                 .to_owned();
-            Condition::all().add(cases::Column::Id.in_subquery(pending))
+            of_unit(Condition::all().add(cases::Column::Id.in_subquery(pending)))
         }
-        Queue::Unhappy => Condition::all().add(cases::Column::NeedsSupervisor.eq(true)),
+        Queue::Unhappy => of_unit(Condition::all().add(cases::Column::NeedsSupervisor.eq(true))),
         Queue::Urged => {
             let due = Query::select()
                 .column(urgings::Column::CaseId)
@@ -226,11 +231,11 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
                     Expr::col((urgings::Entity, urgings::Column::RequestedOn)).lte(day.today),
                 )
                 .to_owned();
-            mine(
+            of_unit(mine(
                 Condition::all()
                     .add(open)
                     .add(cases::Column::Id.in_subquery(due)),
-            )
+            ))
         }
     }
 }

@@ -101,6 +101,9 @@ async fn each_person_gets_one_digest_a_working_day_of_what_needs_them_and_none_w
         let other = unit_for(&app, "枫桥纪检监察组", "枫桥镇").await;
         let sun = member(&app, "sun", Role::Inspector, Some(other)).await;
         with_email(&app, sun, "sun@jb.example.gov.cn").await;
+        // The supervisor of that other unit hears of its cases only: nothing here.
+        let qian = member(&app, "qian", Role::Supervisor, Some(other)).await;
+        with_email(&app, qian, "qian@jb.example.gov.cn").await;
 
         let (case, _) = report_from(&app, Some("暨阳街道"), &[4]).await;
         assert_eq!(case.unit_id, Some(unit));
