@@ -125,7 +125,8 @@ async fn main() -> anyhow::Result<()> {
         ms(steady.elapsed())
     );
     // The plans of the digest's most demanding queues: an inspector's red, unread and
-    // untaken cases, a supervisor's pending requests.
+    // untaken cases, a supervisor's pending requests, a unit supervisor's red cases and
+    // unhappy reporters.
     {
         use jianduka::cases::queues::{self, Day, Person, Queue};
         use jianduka::entities::cases as case_table;
@@ -142,11 +143,18 @@ async fn main() -> anyhow::Result<()> {
             role: Role::Supervisor,
             unit_id: None,
         };
+        // A supervisor of unit 0 (their own id does not enter the conditions).
+        let unit_supervisor = Person {
+            unit_id: Some(staff.first_unit),
+            ..supervisor
+        };
         for (queue, person) in [
             (Queue::Red, inspector),
             (Queue::Unread, inspector),
             (Queue::Untaken, inspector),
             (Queue::Requests, supervisor),
+            (Queue::Red, unit_supervisor),
+            (Queue::Unhappy, unit_supervisor),
         ] {
             let sql = case_table::Entity::find()
                 .filter(person.scope().condition())
