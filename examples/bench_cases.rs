@@ -7,18 +7,19 @@
 //! ```
 //!
 //! Seeds CASES cases (reports included) in a fresh database — all closed but DUE, whose open
-//! deadlines run from five working days overdue to three ahead — with ten units of five
-//! inspectors and three supervisors, all with email addresses. Then it times one deadline tick
-//! at 09:00 on a working day (the reminders and digests rendered and queued in one
-//! transaction), the same tick again (everything already queued; then once more after ANALYZE),
-//! and the case list a
-//! supervisor and an inspector open (first page by deadline, a later page, a district filter),
-//! and prints the query plans of the tick's scan and of the list.
+//! deadlines run from five working days overdue to three ahead, some with an unhappy
+//! reporter, an unread reply or a pending extension request — with ten units of seven
+//! inspectors and ten supervisors (80 staff), all with email addresses. Then it times one
+//! deadline tick at 09:00 on a working day (each person's queues listed, their digests
+//! rendered and queued in one transaction: at most one per person), the same tick again
+//! (everything already queued; then once more after ANALYZE), and the case list a supervisor
+//! and an inspector open (first page by deadline, a later page, a district filter), and
+//! prints the query plans of the digest's heaviest queues and of the list.
 //! PostgreSQL: a database of its own is created on the server named and dropped afterwards.
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use jianduka::access::Role;
 use jianduka::cases::{CaseFilter, CaseScope, Cursor, case_rows, list_cases};
 use jianduka::entities::users;
@@ -29,6 +30,7 @@ use sea_orm::{
 };
 
 const CHUNK: i64 = 100_000;
+const INSPECTORS_PER_UNIT: i64 = 7;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -98,12 +100,15 @@ async fn main() -> anyhow::Result<()> {
     let repeat = tick::run(&state, now).await?;
     let again = again.elapsed();
     println!(
-        "tick: {} due cases, {} reminders + {} digests, {} queued in {}",
-        report.due_cases,
-        report.reminders,
+        "tick: {} staff with email, {} digests composed, {} queued in {}",
+        report.staff,
         report.digests,
         report.queued,
         ms(first)
+    );
+    anyhow::ensure!(
+        report.queued <= report.staff as u64,
+        "at most one digest per person"
     );
     println!(
         "tick again, right after: {} queued in {}",
@@ -119,12 +124,46 @@ async fn main() -> anyhow::Result<()> {
         third.queued,
         ms(steady.elapsed())
     );
-    let horizon = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default();
-    let scan = format!(
-        "SELECT id, number, status, unit_id, assignee_id, due_on FROM cases \
-         WHERE due_on <= '{horizon}' ORDER BY due_on, id"
-    );
-    print_plan(&db, &scan).await?;
+    // The plans of the digest's most demanding queues: an inspector's red, unread and
+    // untaken cases, a supervisor's pending requests, a unit supervisor's red cases and
+    // unhappy reporters.
+    {
+        use jianduka::cases::queues::{self, Day, Person, Queue};
+        use jianduka::entities::cases as case_table;
+        use sea_orm::{QueryFilter, QueryTrait};
+        let rules = state.sla.rules(&db, now).await?;
+        let day = Day::of(&rules, now, jianduka::clock::china_today(now));
+        let inspector = Person {
+            id: staff.inspector,
+            role: Role::Inspector,
+            unit_id: Some(staff.first_unit),
+        };
+        let supervisor = Person {
+            id: staff.supervisor,
+            role: Role::Supervisor,
+            unit_id: None,
+        };
+        // A supervisor of unit 0 (their own id does not enter the conditions).
+        let unit_supervisor = Person {
+            unit_id: Some(staff.first_unit),
+            ..supervisor
+        };
+        for (queue, person) in [
+            (Queue::Red, inspector),
+            (Queue::Unread, inspector),
+            (Queue::Untaken, inspector),
+            (Queue::Requests, supervisor),
+            (Queue::Red, unit_supervisor),
+            (Queue::Unhappy, unit_supervisor),
+        ] {
+            let sql = case_table::Entity::find()
+                .filter(person.scope().condition())
+                .filter(queues::condition(queue, person, day))
+                .build(db.get_database_backend())
+                .to_string();
+            print_plan(&db, &sql).await?;
+        }
+    }
 
     // The list.
     let rules = state.sla.rules(&db, now).await?;
@@ -233,8 +272,8 @@ struct Seeded {
     inspector: i64,
 }
 
-/// Ten units (districts 街道0…街道9) of five inspectors, two supervisors of no unit and one of
-/// unit 0; every one with an email address.
+/// Ten units (districts 街道0…街道9) of seven inspectors, two supervisors of no unit and one
+/// for each of units 0–7: 80 staff, every one with an email address.
 async fn seed_staff(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Result<Seeded> {
     use jianduka::entities::{unit_districts, units};
     use sea_orm::{ActiveModelTrait, Set};
@@ -272,7 +311,7 @@ async fn seed_staff(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
     let mut first_inspector = 0;
     let mut inspector = 0;
     for (u, unit) in unit_ids.iter().enumerate() {
-        for k in 0..5 {
+        for k in 0..INSPECTORS_PER_UNIT {
             let row = person(format!("inspector{u}x{k}"), Role::Inspector, Some(*unit))
                 .insert(db)
                 .await?;
@@ -289,9 +328,15 @@ async fn seed_staff(db: &DatabaseConnection, now: DateTime<Utc>) -> anyhow::Resu
     person("supervisor1".into(), Role::Supervisor, None)
         .insert(db)
         .await?;
-    person("supervisor2".into(), Role::Supervisor, Some(unit_ids[0]))
+    for (n, unit) in unit_ids.iter().take(8).enumerate() {
+        person(
+            format!("supervisor{}", n + 2),
+            Role::Supervisor,
+            Some(*unit),
+        )
         .insert(db)
         .await?;
+    }
     Ok(Seeded {
         first_unit: unit_ids[0],
         first_inspector,
@@ -369,11 +414,12 @@ async fn seed_cases(
         };
         let update = format!(
             "UPDATE cases SET status = 'new', closed_at = NULL, due_on = {p1}, accept_due_on = {p1}, \
-             assignee_id = CASE WHEN id % 4 = 0 THEN NULL \
-               ELSE {first} + 5 * ((id / {stride}) % 10) + ((id / {stride} / 10) % 5) END \
+             assignee_id = CASE WHEN (id / {stride}) % 4 = 0 THEN NULL \
+               ELSE {first} + {per} * ((id / {stride}) % 10) + ((id / {stride} / 10) % {per}) END \
              WHERE id % {stride} = 0 AND (id / {stride}) % 9 = {bucket} AND id / {stride} <= {due}",
             p1 = p(1),
             first = staff.first_inspector,
+            per = INSPECTORS_PER_UNIT,
         );
         db.execute_raw(Statement::from_sql_and_values(
             backend,
@@ -382,6 +428,35 @@ async fn seed_cases(
         ))
         .await?;
     }
+    // The supervisors' queues and the inspectors' replies: one open case in 13 with an
+    // unhappy reporter, one in 7 with a reply nobody has read, one in 11 with a pending
+    // extension request.
+    let open = format!("id % {stride} = 0 AND due_on IS NOT NULL");
+    db.execute_unprepared(&format!(
+        "UPDATE cases SET needs_supervisor = TRUE WHERE {open} AND (id / {stride}) % 13 = 0"
+    ))
+    .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE cases SET reporter_activity_at = {} WHERE {open} AND (id / {stride}) % 7 = 0",
+            p(1)
+        ),
+        [Value::from(now)],
+    ))
+    .await?;
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "INSERT INTO extensions (case_id, stage, working_days, reason, requested_by, \
+             requested_at) SELECT id, 'accept', 5, 'bench', {}, {} FROM cases \
+             WHERE {open} AND (id / {stride}) % 11 = 0",
+            staff.first_inspector,
+            p(1)
+        ),
+        [Value::from(now)],
+    ))
+    .await?;
     db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }

@@ -165,8 +165,18 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
         Role::Inspector => c.add(cases::Column::AssigneeId.eq(person.id)),
         _ => c,
     };
+    // A supervisor of a unit answers for that unit's cases (and those of no unit yet, which
+    // no one else may be there to see); a supervisor of no unit for all.
+    let of_unit = |c: Condition| match (person.role, person.unit_id) {
+        (Role::Supervisor, Some(unit)) => c.add(
+            Condition::any()
+                .add(cases::Column::UnitId.eq(unit))
+                .add(cases::Column::UnitId.is_null()),
+        ),
+        _ => c,
+    };
     match queue {
-        Queue::Red => mine(day.light_condition(Light::Red)),
+        Queue::Red => of_unit(mine(day.light_condition(Light::Red))),
         Queue::Yellow => mine(day.light_condition(Light::Yellow)),
         Queue::Untaken => Condition::all()
             .add(cases::Column::Status.eq(CaseStatus::New))
@@ -202,32 +212,30 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
         Queue::Triage => Condition::all()
             .add(open)
             .add(cases::Column::UnitId.is_null()),
+        // `id IN (…)` rather than a correlated EXISTS: SQLite then reads the few pending rows
+        // and looks their cases up, instead of probing once per case (a full scan at 1M).
         Queue::Requests => {
             let pending = Query::select()
-                .expr(Expr::val(1))
+                .column(extensions::Column::CaseId)
                 .from(extensions::Entity)
-                .and_where(
-                    Expr::col((extensions::Entity, extensions::Column::CaseId))
-                        .equals((cases::Entity, cases::Column::Id)),
-                )
                 .and_where(Expr::col((extensions::Entity, extensions::Column::DecidedAt)).is_null())
                 .to_owned();
-            Condition::all().add(Expr::exists(pending))
+            of_unit(Condition::all().add(cases::Column::Id.in_subquery(pending)))
         }
-        Queue::Unhappy => Condition::all().add(cases::Column::NeedsSupervisor.eq(true)),
+        Queue::Unhappy => of_unit(Condition::all().add(cases::Column::NeedsSupervisor.eq(true))),
         Queue::Urged => {
             let due = Query::select()
-                .expr(Expr::val(1))
+                .column(urgings::Column::CaseId)
                 .from(urgings::Entity)
-                .and_where(
-                    Expr::col((urgings::Entity, urgings::Column::CaseId))
-                        .equals((cases::Entity, cases::Column::Id)),
-                )
                 .and_where(
                     Expr::col((urgings::Entity, urgings::Column::RequestedOn)).lte(day.today),
                 )
                 .to_owned();
-            mine(Condition::all().add(open).add(Expr::exists(due)))
+            of_unit(mine(
+                Condition::all()
+                    .add(open)
+                    .add(cases::Column::Id.in_subquery(due)),
+            ))
         }
     }
 }

@@ -132,6 +132,15 @@ pub struct Settings {
         serialize_with = "url_without_slash"
     )]
     pub public_base_url: Url,
+    /// The address of the staff pages, for every link in mail (staff pages may be reachable
+    /// only inside the office network). Unset: the public base URL; see
+    /// [`Settings::staff_base_url`].
+    #[serde(
+        default,
+        deserialize_with = "parse::optional_base_url",
+        serialize_with = "optional_url_without_slash"
+    )]
+    pub staff_base_url: Option<Url>,
     /// The SMTP server emails go through, in lettre's URL conventions: `smtp://host:25`
     /// (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://user:pass@host:465`
     /// (TLS from the start). Unset: emails wait in the outbox until it is set.
@@ -270,6 +279,16 @@ fn url_without_slash<S: Serializer>(url: &Url, serializer: S) -> Result<S::Ok, S
     serializer.serialize_str(url.as_str().trim_end_matches('/'))
 }
 
+fn optional_url_without_slash<S: Serializer>(
+    url: &Option<Url>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => url_without_slash(url, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 impl Settings {
     /// The issuing body as English pages name it: `org_name_en` if set, the English form of
     /// the default name while `org_name` is the default, else `org_name` as it is.
@@ -315,6 +334,16 @@ impl Settings {
     /// The base URL as text without a trailing slash.
     pub fn base_url(&self) -> String {
         self.public_base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The staff pages' base URL (the public one unless set) without a trailing slash.
+    pub fn staff_base_url(&self) -> String {
+        self.staff_base_url
+            .as_ref()
+            .unwrap_or(&self.public_base_url)
             .as_str()
             .trim_end_matches('/')
             .to_string()

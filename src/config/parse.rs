@@ -72,6 +72,11 @@ pub fn base_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
 /// lettre's connection URL: `smtp://` (plain, or STARTTLS with `?tls=required` or
 /// `?tls=opportunistic`) or `smtps://` (TLS from the start), with a host. The text is never
 /// echoed: it may hold a password.
+/// An optional [`base_url`].
+pub fn optional_base_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    base_url(d).map(Some)
+}
+
 pub fn smtp_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
     checked(d, |text| {
         let url = Url::parse(text).map_err(|e| format!("cannot parse it as a URL ({e})"))?;

@@ -439,3 +439,30 @@ fn english_pages_name_the_issuer_in_english_when_told_how() {
         "Zhuji Commission for Discipline Inspection and Supervision"
     );
 }
+
+#[test]
+fn links_in_mail_use_the_staff_address_when_set_and_the_public_one_otherwise() {
+    let dir = temp_dir("staff-url");
+    let public = load_with(
+        &[("JIANDUKA_PUBLIC_BASE_URL", "https://jb.example.gov.cn/")],
+        &dir,
+    )
+    .expect("load");
+    assert_eq!(public.staff_base_url(), "https://jb.example.gov.cn");
+    let staff = load_with(
+        &[
+            ("JIANDUKA_PUBLIC_BASE_URL", "https://jb.example.gov.cn"),
+            ("JIANDUKA_STAFF_BASE_URL", "http://10.1.2.3:8080/jd/"),
+        ],
+        &dir,
+    )
+    .expect("load");
+    assert_eq!(staff.staff_base_url(), "http://10.1.2.3:8080/jd");
+    assert!(
+        staff
+            .describe()
+            .contains("staff_base_url = http://10.1.2.3:8080/jd")
+    );
+    let bad = load_with(&[("JIANDUKA_STAFF_BASE_URL", "ftp://x")], &dir).expect_err("refused");
+    assert!(bad.to_string().contains("JIANDUKA_STAFF_BASE_URL"), "{bad}");
+}

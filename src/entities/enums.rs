@@ -289,7 +289,7 @@ pub enum ReportSource {
 }
 
 /// What sort of email an outbox row is, shown on the outbox page. Stored as `test`,
-/// `reminder`, `escalation`, `digest`.
+/// `reminder`, `escalation`, `digest`, `event`.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
@@ -304,6 +304,8 @@ pub enum MailKind {
     Escalation,
     /// A staff member's daily summary.
     Digest,
+    /// Someone must act: a case assigned, a decision, a reporter's reply, a request.
+    Event,
 }
 
 /// `as_str` for an enum whose variants are stored as the given names (the same names
@@ -336,6 +338,7 @@ stored_names!(MailKind {
     Reminder => "reminder",
     Escalation => "escalation",
     Digest => "digest",
+    Event => "event",
 });
 
 #[cfg(test)]
@@ -366,7 +369,7 @@ mod tests {
         );
         assert_eq!(
             stored::<MailKind>(),
-            ["test", "reminder", "escalation", "digest"]
+            ["test", "reminder", "escalation", "digest", "event"]
         );
     }
 

@@ -12,7 +12,6 @@ use crate::console::{CliError, say};
 use crate::deadlines::calendar_file::{self, CalendarError};
 use crate::state::AppState;
 
-use super::rules;
 use super::tick::{self, Quiet};
 
 /// `jianduka calendar` subcommands.
@@ -28,7 +27,7 @@ pub enum CalendarCommand {
 /// `jianduka sla` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SlaCommand {
-    /// Run one deadline tick: queue the reminders and digests due, purge expired sessions,
+    /// Run one deadline tick: queue the digests due, purge expired sessions,
     /// then send what is queued (over JIANDUKA_SMTP_URL). Safe to run again: nothing is
     /// queued or sent twice.
     Tick {
@@ -56,17 +55,16 @@ pub async fn run_sla(state: &AppState, command: SlaCommand) -> Result<ExitCode, 
         .map_err(|e| CliError::Other(e.context("the tick failed")))?;
     let day = tick::chinese_date(report.today);
     match report.quiet {
-        Some(Quiet::DayOff) => say!("{} {day}: not a working day, no reminders", report.today),
+        Some(Quiet::DayOff) => say!("{} {day}: not a working day, no digests", report.today),
         Some(Quiet::TooEarly { hour }) => say!(
-            "{} {day}: before {hour:02}:00 Beijing time, today's reminders go out from then",
+            "{} {day}: before {hour:02}:00 Beijing time, today's digests go out from then",
             report.today
         ),
         None => say!(
-            "{} {day}: {} cases due within {} working days or overdue; {} reminders and {} digests due, {} newly queued",
+            "{} {day}: {} staff with an email address, {} digests queued earlier today, {} composed, {} newly queued",
             report.today,
-            report.due_cases,
-            rules::DIGEST_DAYS,
-            report.reminders,
+            report.staff,
+            report.already,
             report.digests,
             report.queued
         ),

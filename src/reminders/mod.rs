@@ -1,8 +1,10 @@
-//! What the deadlines drive: the tick that turns due dates into reminders, escalations and
-//! digests (as outbox emails) and purges what has expired, who is reminded of what, the
+//! What the deadlines drive: the tick that queues each staff member's morning digest of their
+//! working-day queues (as outbox emails) and purges what has expired, who is told what, the
 //! `sla`/`calendar` commands, and the admin pages for the deadline policy and the calendar.
 
 pub mod cli;
+pub mod digest;
+pub mod events;
 pub mod rules;
 mod settings;
 pub mod tick;

@@ -1,35 +1,33 @@
-//! The deadline tick: turns today's due dates into reminder and digest emails in the outbox,
-//! purges expired staff sessions, and (from the command line) sends what is queued.
+//! The deadline tick: queues each staff member's morning digest in the outbox, purges expired
+//! staff sessions and report receipts, and (from the command line) sends what is queued.
 //!
-//! One tick reads the cases whose open deadline falls within [`DIGEST_DAYS`] working days or
-//! has passed — a range scan of the `(due_on, id)` index, since `due_on` is NULL once no stage
-//! is open — and the active staff with an email address, lets the pure rules of
-//! [`super::rules`] decide who hears of what, skips the keys an earlier tick queued, and
-//! queues the rest in one transaction. Every email's key is unique, so ticks that run twice,
-//! or on several servers at once, queue each email once (`ON CONFLICT DO NOTHING`).
-//!
-//! Reminders go out on working days only, from `JIANDUKA_REMINDER_HOUR` (Beijing time) on.
+//! On a working day from `JIANDUKA_REMINDER_HOUR` (Beijing time) on, one tick reads the
+//! active staff with an email address, skips those whose digest an earlier tick queued
+//! today, lists each remaining person's queues ([`crate::cases::queues`], the same rows their
+//! home page counts) and queues a digest for each person with anything in them, in one
+//! transaction. Every digest's key is unique, so ticks that run twice, or on several servers
+//! at once, queue each digest once (`ON CONFLICT DO NOTHING`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
-use serde::Serialize;
 use tokio::sync::watch;
 
-use super::rules::{self, DIGEST_DAYS, DueCase, Recipient, Reminder, Rule, Staff};
+use super::digest::{Compose, Digest, Section};
+use super::rules::{self, Recipient, SECTION_LINES};
+use crate::cases::queues::{self, Day};
 use crate::clock::{BEIJING, china_today};
-use crate::deadlines::calendar::WorkingCalendar;
-use crate::entities::enums::MailKind;
-use crate::entities::{cases, users};
-use crate::i18n::Lang;
-use crate::mail::{self, OutgoingEmail, SendReport, Sender};
+use crate::entities::enums::Role;
+use crate::entities::users;
+use crate::mail::{self, SendReport, Sender};
 use crate::state::AppState;
+
+pub use super::digest::chinese_date;
 
 /// Why a tick queued nothing today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,21 +43,22 @@ pub enum Quiet {
 pub struct TickReport {
     /// The Beijing date the tick ran for.
     pub today: NaiveDate,
-    /// Set when the day or the hour allowed no reminders.
+    /// Set when the day or the hour allowed no digests.
     pub quiet: Option<Quiet>,
-    /// Cases with a deadline within the digest horizon or past.
-    pub due_cases: usize,
-    /// Reminder and digest emails today's rules call for.
-    pub reminders: usize,
+    /// Active staff members with an email address.
+    pub staff: usize,
+    /// Of those, whose digest an earlier tick queued today.
+    pub already: usize,
+    /// Digests this tick composed (people with something in their queues).
     pub digests: usize,
-    /// Of those, how many were new in the outbox (the rest an earlier tick queued).
+    /// Of those, how many were new in the outbox (another server may have been quicker).
     pub queued: u64,
     /// Staff sessions removed because they had expired.
     pub purged_sessions: u64,
 }
 
 /// Runs one tick at `now`: purges expired sessions, and on a working day from the reminder
-/// hour on queues the reminders and digests due. Sends nothing (see [`send_queued`]).
+/// hour on queues the digests due. Sends nothing (see [`send_queued`]).
 #[tracing::instrument(name = "tick", level = "debug", skip_all, fields(queued = tracing::field::Empty))]
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickReport> {
     let purged_sessions = crate::access::session::purge_expired(
@@ -73,16 +72,15 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
     let mut report = TickReport {
         today,
         quiet: None,
-        due_cases: 0,
-        reminders: 0,
+        staff: 0,
+        already: 0,
         digests: 0,
         queued: 0,
         purged_sessions,
     };
     let rules = state.sla.rules(&state.db, now).await?;
-    let calendar = &rules.calendar;
     let hour = state.settings.reminder_hour;
-    if !calendar.is_working_day(today) {
+    if !rules.calendar.is_working_day(today) {
         report.quiet = Some(Quiet::DayOff);
         return Ok(report);
     }
@@ -91,60 +89,64 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
         return Ok(report);
     }
 
-    let horizon = calendar.add_working_days(today, DIGEST_DAYS);
-    let due = due_cases(&state.db, horizon).await?;
-    let staff = Staff::new(recipients(&state.db).await?);
-    let reminders = rules::reminders(calendar, &staff, &due, today);
-    let digests: Vec<(&Recipient, String, Vec<&DueCase>)> = staff
-        .inspectors()
-        .filter_map(|person| {
-            rules::digest(calendar, person, &due, today).map(|(key, cases)| (person, key, cases))
-        })
-        .collect();
-    report.due_cases = due.len();
-    report.reminders = reminders.len();
-    report.digests = digests.len();
-
-    let keys: Vec<String> = reminders
+    let people = recipients(&state.db).await?;
+    let supervisor_mailed = people.iter().any(|p| p.role == Role::Supervisor);
+    let keys: Vec<String> = people
         .iter()
-        .map(|r| r.key.clone())
-        .chain(digests.iter().map(|(_, key, _)| key.clone()))
+        .map(|p| rules::digest_key(p.id, today))
         .collect();
     let known = mail::existing_keys(&state.db, &keys).await?;
-    let by_id: HashMap<i64, &DueCase> = due.iter().map(|c| (c.id, c)).collect();
-    let mut jobs = Vec::new();
-    for reminder in reminders.into_iter().filter(|r| !known.contains(&r.key)) {
-        if let Some(case) = by_id.get(&reminder.case_id) {
-            jobs.push(Job::Reminder(reminder, (*case).clone()));
+    report.staff = people.len();
+    report.already = known.len();
+    let day = Day::of(&rules, now, today);
+    let mut digests = Vec::new();
+    for (person, key) in people.into_iter().zip(keys) {
+        if known.contains(&key) {
+            continue;
+        }
+        let mut sections = Vec::new();
+        for queue in rules::sections(&person, supervisor_mailed) {
+            let (cases, total) =
+                queues::list(&state.db, queue, person.person(), day, SECTION_LINES).await?;
+            if total > 0 {
+                sections.push(Section {
+                    queue,
+                    cases,
+                    total,
+                });
+            }
+        }
+        // Nothing needs them today: no email.
+        if !sections.is_empty() {
+            digests.push(Digest {
+                to: person,
+                key,
+                sections,
+            });
         }
     }
-    for (person, key, cases) in digests
-        .into_iter()
-        .filter(|(_, key, _)| !known.contains(key))
-    {
-        let cases = cases.into_iter().cloned().collect();
-        jobs.push(Job::Digest(person.clone(), key, cases));
-    }
-    let compose = Compose {
-        views: state.views.clone(),
-        base: state
-            .settings
-            .public_base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        rules: rules.clone(),
-        today,
-        staff: Arc::new(staff),
-    };
-    let emails = render_all(compose, jobs).await?;
-    if !emails.is_empty() {
+    report.digests = digests.len();
+    if !digests.is_empty() {
+        let compose = Compose {
+            views: state.views.clone(),
+            base: state.settings.staff_base_url(),
+            rules: rules.clone(),
+            today,
+            names: Arc::new(staff_names(&state.db).await?),
+        };
+        let emails = tokio::task::spawn_blocking(move || {
+            digests
+                .iter()
+                .map(|d| compose.render(d))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+        .await??;
         let txn = state.writes.begin().await?;
         report.queued = mail::enqueue_many(&*txn, emails, now).await?;
         txn.commit().await?;
         // Right after a tick has filled a fresh outbox PostgreSQL's statistics still say
-        // "empty", and the next tick's key lookup would scan the table (15 s instead of 0.1 s
-        // at the benchmark's size): refresh them now rather than wait for autovacuum.
+        // "empty", and the next tick's key lookup would scan the table: refresh them now
+        // rather than wait for autovacuum.
         if report.queued > 0 && state.db.get_database_backend() == DbBackend::Postgres {
             state.db.execute_unprepared("ANALYZE email_outbox").await?;
         }
@@ -182,7 +184,6 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
         match run(&state, state.clock.now()).await {
             Ok(report) if report.queued > 0 || report.purged_sessions > 0 => tracing::info!(
                 queued = report.queued,
-                reminders = report.reminders,
                 digests = report.digests,
                 purged_sessions = report.purged_sessions,
                 "deadline tick"
@@ -191,26 +192,6 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!("deadline tick failed: {e:#}"),
         }
     }
-}
-
-/// The open deadlines up to `horizon`, overdue ones included, earliest first.
-async fn due_cases(db: &impl ConnectionTrait, horizon: NaiveDate) -> Result<Vec<DueCase>, DbErr> {
-    cases::Entity::find()
-        .select_only()
-        .columns([
-            cases::Column::Id,
-            cases::Column::Number,
-            cases::Column::Status,
-            cases::Column::UnitId,
-            cases::Column::AssigneeId,
-            cases::Column::DueOn,
-        ])
-        .filter(cases::Column::DueOn.lte(horizon))
-        .order_by_asc(cases::Column::DueOn)
-        .order_by_asc(cases::Column::Id)
-        .into_model::<DueCase>()
-        .all(db)
-        .await
 }
 
 /// The active staff with an email address.
@@ -235,180 +216,13 @@ async fn recipients(db: &impl ConnectionTrait) -> Result<Vec<Recipient>, DbErr> 
         .collect())
 }
 
-/// `12月3日（周四）`: a deadline as the emails write it.
-pub fn chinese_date(day: NaiveDate) -> String {
-    let weekday = match day.weekday() {
-        Weekday::Mon => "一",
-        Weekday::Tue => "二",
-        Weekday::Wed => "三",
-        Weekday::Thu => "四",
-        Weekday::Fri => "五",
-        Weekday::Sat => "六",
-        Weekday::Sun => "日",
-    };
-    format!("{}月{}日（周{weekday}）", day.month(), day.day())
-}
-
-/// A digest line's state: `逾期 2 个工作日`, `今天到期`, `还剩 3 个工作日`.
-fn state_label(calendar: &WorkingCalendar, today: NaiveDate, due: NaiveDate) -> String {
-    let left = calendar.working_days_between(today, due);
-    match left {
-        0 => "今天到期".to_string(),
-        n if n < 0 => format!("逾期 {} 个工作日", -n),
-        n => format!("还剩 {n} 个工作日"),
-    }
-}
-
-/// One email to render.
-enum Job {
-    Reminder(Reminder, DueCase),
-    Digest(Recipient, String, Vec<DueCase>),
-}
-
-/// Renders the emails of one tick; cheap to clone (one per rendering thread).
-#[derive(Clone)]
-struct Compose {
-    views: crate::web::Views,
-    /// The public base URL without its trailing slash.
-    base: String,
-    rules: Arc<crate::deadlines::SlaRules>,
-    today: NaiveDate,
-    staff: Arc<Staff>,
-}
-
-/// Renders `jobs` on up to as many blocking threads as there are cores (a busy day is tens
-/// of thousands of emails), keeping their order.
-async fn render_all(compose: Compose, jobs: Vec<Job>) -> anyhow::Result<Vec<OutgoingEmail>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, 8);
-    let per = jobs.len().div_ceil(workers).max(256);
-    let mut jobs = jobs.into_iter().peekable();
-    let mut parts = Vec::new();
-    while jobs.peek().is_some() {
-        let part: Vec<Job> = jobs.by_ref().take(per).collect();
-        let compose = compose.clone();
-        parts.push(tokio::task::spawn_blocking(move || {
-            part.iter()
-                .map(|job| match job {
-                    Job::Reminder(reminder, case) => compose.reminder(reminder, case),
-                    Job::Digest(person, key, cases) => {
-                        compose.digest(person, key, &cases.iter().collect::<Vec<_>>())
-                    }
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
-        }));
-    }
-    let mut emails = Vec::new();
-    for part in parts {
-        emails.extend(part.await??);
-    }
-    Ok(emails)
-}
-
-#[derive(Serialize)]
-struct DigestLine {
-    number: String,
-    stage: &'static str,
-    due: String,
-    state: String,
-    overdue: bool,
-    link: String,
-}
-
-impl Compose {
-    fn link(&self, case_id: i64) -> String {
-        format!("{}/staff/cases/{case_id}", self.base)
-    }
-
-    fn reminder(&self, reminder: &Reminder, case: &DueCase) -> anyhow::Result<OutgoingEmail> {
-        let to = self
-            .staff
-            .get(reminder.to)
-            .ok_or_else(|| anyhow::anyhow!("recipient {} vanished", reminder.to))?;
-        let assignee = case
-            .assignee_id
-            .and_then(|id| self.staff.get(id))
-            .map(|p| p.display_name.clone());
-        let overdue_days = -self
-            .rules
-            .calendar
-            .working_days_between(self.today, reminder.due_on);
-        let ctx = minijinja::context! {
-            name => to.display_name,
-            number => case.number,
-            stage => reminder.stage.label(Lang::Zh),
-            rule => reminder.rule.as_str(),
-            due => chinese_date(reminder.due_on),
-            overdue_days => overdue_days.max(0),
-            assignee => assignee,
-            link => self.link(case.id),
-        };
-        let email = mail::render(&self.views, "reminder", ctx)?;
-        let kind = match reminder.rule {
-            Rule::Overdue => MailKind::Escalation,
-            Rule::Before | Rule::Due => MailKind::Reminder,
-        };
-        Ok(email.addressed(to.email.clone(), reminder.key.clone(), kind, Some(case.id)))
-    }
-
-    fn digest(
-        &self,
-        person: &Recipient,
-        key: &str,
-        cases: &[&DueCase],
-    ) -> anyhow::Result<OutgoingEmail> {
-        let lines: Vec<DigestLine> = cases
-            .iter()
-            .filter_map(|case| {
-                let stage = case.status.open_stage()?;
-                let due = case.due_on?;
-                Some(DigestLine {
-                    number: case.number.clone(),
-                    stage: stage.label(Lang::Zh),
-                    due: chinese_date(due),
-                    state: state_label(&self.rules.calendar, self.today, due),
-                    overdue: due < self.today,
-                    link: self.link(case.id),
-                })
-            })
-            .collect();
-        let overdue = lines.iter().filter(|l| l.overdue).count();
-        let ctx = minijinja::context! {
-            name => person.display_name,
-            date => chinese_date(self.today),
-            cases => lines,
-            overdue => overdue,
-            list_link => format!("{}/staff/cases", self.base),
-        };
-        let email = mail::render(&self.views, "digest", ctx)?;
-        Ok(email.addressed(
-            person.email.clone(),
-            key.to_string(),
-            MailKind::Digest,
-            None,
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadlines_are_written_with_month_day_and_weekday() {
-        let day = NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
-        assert_eq!(chinese_date(day), "12月3日（周四）");
-    }
-
-    #[test]
-    fn a_digest_line_says_how_far_off_or_overdue_a_deadline_is() {
-        let calendar = crate::deadlines::calendar::shipped().expect("calendar");
-        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
-        // Wed 2 Dec: due Mon 7 Dec is three working days off; Fri 27 Nov three overdue.
-        assert_eq!(state_label(&calendar, day(2), day(7)), "还剩 3 个工作日");
-        assert_eq!(state_label(&calendar, day(2), day(2)), "今天到期");
-        let nov = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-        assert_eq!(state_label(&calendar, day(2), nov), "逾期 3 个工作日");
-    }
+/// Every staff member's display name by id (an assignee may have no email address).
+async fn staff_names(db: &impl ConnectionTrait) -> Result<HashMap<i64, String>, DbErr> {
+    let rows: Vec<(i64, String)> = users::Entity::find()
+        .select_only()
+        .columns([users::Column::Id, users::Column::DisplayName])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
