@@ -12,6 +12,7 @@ use super::list::{CaseLine, case_lines};
 use super::status::{CaseStatus, Stage};
 use crate::clock::beijing;
 use crate::deadlines::SlaRules;
+use crate::deadlines::lights::Light;
 use crate::entities::{cases, negative_list_items, report_items};
 use crate::i18n::Lang;
 
@@ -22,6 +23,10 @@ pub struct DueState {
     pub due_on: Option<NaiveDate>,
     /// Positive: working days left; negative: overdue by; 0: due today.
     pub working_days_left: Option<i64>,
+    /// 三色预警: the light of the open deadline (none once the case is done).
+    pub light: Option<Light>,
+    /// The light in words ("逾期", "临期", "正常"), so that colour is never the only signal.
+    pub light_label: Option<String>,
     pub tone: Tone,
     /// "剩余 3 个工作日", "今日到期", "已超期 2 个工作日", "—".
     pub text: String,
@@ -47,6 +52,8 @@ impl DueState {
             stage: deadline.stage,
             due_on: deadline.due_on,
             working_days_left: deadline.working_days_left,
+            light: deadline.light,
+            light_label: deadline.light.map(|l| l.label(lang).to_string()),
             tone: deadline.tone,
             text,
         }
@@ -83,11 +90,20 @@ pub struct CaseRow {
     pub due_on: Option<String>,
     /// "剩余 3 个工作日", "overdue by 2 working days", "—".
     pub due_text: String,
+    /// 三色预警: the light of the open deadline.
+    pub light: Option<Light>,
+    /// The light in words.
+    pub light_label: Option<String>,
     pub tone: Tone,
     /// Flagged for a supervisor (a not-satisfied rating).
     pub flagged: bool,
     /// The report came through a revoked card.
     pub revoked: bool,
+    /// 新回复 / 新材料: the reporter wrote or sent evidence since the reader last opened the
+    /// case (false where no reader is known, as in the CSV export).
+    pub unread: bool,
+    /// 督办: a supervisor has urged this open case.
+    pub urged: bool,
 }
 
 impl CaseRow {
@@ -115,9 +131,13 @@ impl CaseRow {
             received_at: beijing(line.received_at),
             due_on: due.due_on.map(|d| d.to_string()),
             due_text: due.text,
+            light: due.light,
+            light_label: due.light_label,
             tone: due.tone,
             flagged: line.flagged,
             revoked: line.revoked,
+            unread: false,
+            urged: false,
         }
     }
 
@@ -137,6 +157,25 @@ pub async fn case_rows(
 ) -> Result<Vec<CaseRow>, DbErr> {
     let lines = case_lines(db, rules, page, today).await?;
     Ok(CaseRow::all(&lines, lang))
+}
+
+/// [`case_rows`] as `reader` sees them: with the 新回复 / 新材料 and 督办 marks.
+pub async fn marked_rows(
+    db: &impl ConnectionTrait,
+    rules: &SlaRules,
+    page: &[cases::Model],
+    today: NaiveDate,
+    lang: Lang,
+    reader: i64,
+) -> Result<Vec<CaseRow>, DbErr> {
+    let mut rows = case_rows(db, rules, page, today, lang).await?;
+    let unread = super::queues::unread_among(db, reader, page).await?;
+    let urged = super::queues::urged_among(db, page).await?;
+    for row in &mut rows {
+        row.unread = unread.contains(&row.id);
+        row.urged = row.light.is_some() && urged.contains(&row.id);
+    }
+    Ok(rows)
 }
 
 /// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.

@@ -93,6 +93,8 @@ pub struct CaseFilter {
     pub flagged: bool,
     /// Only reports from revoked cards.
     pub revoked: bool,
+    /// What a queue or a light adds (built by [`super::queues`] for the reader and the day).
+    pub within: Vec<Condition>,
     pub sort: Sort,
 }
 
@@ -191,6 +193,9 @@ fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
     }
     if filter.revoked {
         cond = cond.add(cases::Column::FromRevokedCard.eq(true));
+    }
+    for extra in &filter.within {
+        cond = cond.add(extra.clone());
     }
     cond
 }

@@ -288,6 +288,8 @@ pub async fn view(
         AuditEvent::new(AuditAction::CaseViewed, "case", case_id),
     )
     .await?;
+    // Opening the case is what clears its 新回复 / 新材料 mark for this person.
+    crate::cases::queues::mark_read(&*txn, actor.user.id, case_id, actor.stamp.at).await?;
     txn.commit().await?;
     Ok(case)
 }

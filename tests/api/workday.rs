@@ -1,0 +1,172 @@
+//! The office's working day on the pages and the API: the 新回复 / 新材料 mark until a staff
+//! member opens the case, the queue and light filters, the lights with a word and a shape,
+//! the home pages' queues and 督办.
+
+use chrono::{Duration, NaiveDate};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::support::cases::{api, newest_case, token_for};
+use crate::support::intake::png;
+use crate::support::{Report, TestApp, Upload, on_each_database};
+use jianduka::access::Role;
+use jianduka::entities::{cases as case_rows, users};
+
+/// How many rows of `html` carry the 新回复 / 新材料 mark (a word, not only a colour).
+fn unread_marks(html: &str) -> usize {
+    html.split("class=\"status unread\"")
+        .skip(1)
+        .filter(|rest| {
+            let text = rest.split("</span>").next().unwrap_or("");
+            text.contains("新回复") && text.contains("新材料")
+        })
+        .count()
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path} on {}", app.backend);
+    response.text().await.expect("body")
+}
+
+async fn user(app: &TestApp, username: &str) -> users::Model {
+    users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("user")
+}
+
+fn today(app: &TestApp) -> NaiveDate {
+    jianduka::clock::china_today(app.state.clock.now())
+}
+
+async fn set_due(app: &TestApp, case_id: i64, due: NaiveDate) {
+    case_rows::Entity::update_many()
+        .col_expr(case_rows::Column::DueOn, Expr::value(due))
+        .filter(case_rows::Column::Id.eq(case_id))
+        .exec(&app.db)
+        .await
+        .expect("due date set");
+}
+
+#[tokio::test]
+async fn a_reporters_reply_or_evidence_marks_the_case_new_until_that_staff_member_opens_it() {
+    on_each_database(async |app| {
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
+        let case = newest_case(&app).await;
+        app.login_as("zhang", Role::Supervisor).await;
+        assert_eq!(unread_marks(&page(&app, "/staff/cases").await), 0);
+
+        assert_eq!(
+            app.reply_as_reporter(&code, "是 11 月 3 日上午。")
+                .await
+                .status(),
+            200
+        );
+        let list = page(&app, "/staff/cases").await;
+        assert_eq!(unread_marks(&list), 1, "the reply marks the case");
+        let queue = page(&app, "/staff/cases?queue=unread").await;
+        assert!(queue.contains(&case.number), "the unread queue lists it");
+
+        // The API shows the same mark to a second person, who has not opened the case.
+        let li = app.add_user("li", Role::Supervisor).await;
+        let token = token_for(&app, &li).await;
+        let (status, body) = api(&app, &token, "GET", "/api/v1/cases?queue=unread", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["cases"][0]["number"], case.number.as_str());
+        assert_eq!(body["cases"][0]["unread"], true);
+
+        // Opening the case clears the mark for the one who opened it, not for the other.
+        page(&app, &format!("/staff/cases/{}", case.id)).await;
+        assert_eq!(unread_marks(&page(&app, "/staff/cases").await), 0);
+        assert!(
+            !page(&app, "/staff/cases?queue=unread")
+                .await
+                .contains(&case.number)
+        );
+        let (_, body) = api(&app, &token, "GET", "/api/v1/cases", None).await;
+        assert_eq!(body["cases"][0]["unread"], true);
+        let (status, _) = api(
+            &app,
+            &token,
+            "GET",
+            &format!("/api/v1/cases/{}", case.id),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, body) = api(&app, &token, "GET", "/api/v1/cases?queue=unread", None).await;
+        assert_eq!(body["cases"].as_array().map(Vec::len), Some(0));
+
+        // New evidence marks it again.
+        let evidence = app
+            .add_evidence(&code, &[Upload::new("photo.png", "image/png", png(40, 30))])
+            .await;
+        assert_eq!(evidence.status(), 200);
+        assert_eq!(unread_marks(&page(&app, "/staff/cases").await), 1);
+        let stored = case_rows::Entity::find_by_id(case.id)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("case");
+        assert!(stored.reporter_activity_at.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_list_and_the_api_filter_by_light_and_show_it_in_words_and_shapes() {
+    on_each_database(async |app| {
+        let mut numbers = Vec::new();
+        for offset in [-10, 0, 30] {
+            app.report_and_get_code(Report::default().items(&[2])).await;
+            let case = newest_case(&app).await;
+            set_due(&app, case.id, today(&app) + Duration::days(offset)).await;
+            numbers.push(case.number);
+        }
+        let (red, yellow, green) = (&numbers[0], &numbers[1], &numbers[2]);
+        app.login_as("zhang", Role::Supervisor).await;
+
+        let all = page(&app, "/staff/cases").await;
+        assert!(all.contains("■</span> 逾期"), "red: shape and word");
+        assert!(all.contains("▲</span> 临期"), "yellow: shape and word");
+        assert!(all.contains("●</span> 正常"), "green: shape and word");
+
+        for (light, shown, hidden) in [
+            ("red", red, [yellow, green]),
+            ("yellow", yellow, [red, green]),
+            ("green", green, [red, yellow]),
+        ] {
+            let html = page(&app, &format!("/staff/cases?light={light}")).await;
+            assert!(html.contains(shown.as_str()), "{light} shows {shown}");
+            for other in hidden {
+                assert!(!html.contains(other.as_str()), "{light} hides {other}");
+            }
+        }
+        let red_queue = page(&app, "/staff/cases?queue=red").await;
+        assert!(red_queue.contains(red.as_str()) && !red_queue.contains(yellow.as_str()));
+
+        let zhang = user(&app, "zhang").await;
+        let token = token_for(&app, &zhang).await;
+        let (status, body) = api(&app, &token, "GET", "/api/v1/cases?light=yellow", None).await;
+        assert_eq!(status, 200);
+        let listed: Vec<&str> = body["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .filter_map(|c| c["number"].as_str())
+            .collect();
+        assert_eq!(listed, vec![yellow.as_str()]);
+        assert_eq!(body["cases"][0]["light"], "yellow");
+        let (_, body) = api(&app, &token, "GET", "/api/v1/cases?sort=light", None).await;
+        assert_eq!(body["cases"][0]["number"], red.as_str(), "red first");
+        for bad in ["light=purple", "queue=everything"] {
+            let (status, body) =
+                api(&app, &token, "GET", &format!("/api/v1/cases?{bad}"), None).await;
+            assert_eq!(status, 400, "{bad}: {body}");
+        }
+    })
+    .await;
+}
