@@ -170,3 +170,144 @@ async fn the_list_and_the_api_filter_by_light_and_show_it_in_words_and_shapes() 
     })
     .await;
 }
+
+/// The count a home page shows for queue `name`, if it shows the queue.
+fn queue_count(html: &str, name: &str) -> Option<u64> {
+    let rest = html.split(&format!("id=\"queue-{name}\"")).nth(1)?;
+    let count = rest.split("<strong>").nth(1)?.split("</strong>").next()?;
+    count.trim().parse().ok()
+}
+
+#[tokio::test]
+async fn the_home_pages_count_each_queue_and_link_to_the_same_rows() {
+    on_each_database(async |app| {
+        let unit = crate::support::cases::unit_for(&app, "第一监督室", "朝阳区").await;
+        let (in_unit, _) = crate::support::cases::report_from(&app, Some("朝阳区"), &[2]).await;
+        let (triage, _) = crate::support::cases::report_from(&app, None, &[3]).await;
+        set_due(&app, triage.id, today(&app) - Duration::days(5)).await;
+
+        app.login_as("zhang", Role::Supervisor).await;
+        let home = page(&app, "/staff").await;
+        assert_eq!(queue_count(&home, "triage"), Some(1));
+        assert_eq!(queue_count(&home, "red"), Some(1));
+        assert_eq!(queue_count(&home, "requests"), Some(0));
+        assert_eq!(
+            queue_count(&home, "untaken"),
+            None,
+            "not a supervisor's queue"
+        );
+        let listed = page(&app, "/staff/cases?queue=triage").await;
+        assert!(listed.contains(&triage.number) && !listed.contains(&in_unit.number));
+        // Red cases by unit and assignee, each count a link to the same rows.
+        assert!(home.contains("id=\"red-by\""));
+        let by_holder = "/staff/cases?queue=red&amp;unit=triage&amp;assignee=none";
+        assert!(home.contains(by_holder), "{home}");
+        let red = page(&app, &by_holder.replace("&amp;", "&")).await;
+        assert!(red.contains(&triage.number) && !red.contains(&in_unit.number));
+
+        crate::support::cases::member(&app, "wang", Role::Inspector, Some(unit)).await;
+        app.login("wang", crate::support::TEST_PASSWORD).await;
+        let home = page(&app, "/staff").await;
+        assert_eq!(queue_count(&home, "untaken"), Some(1));
+        assert_eq!(queue_count(&home, "red"), Some(0));
+        assert_eq!(queue_count(&home, "triage"), None);
+        let untaken = page(&app, "/staff/cases?queue=untaken").await;
+        assert!(untaken.contains(&in_unit.number));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_supervisor_urges_an_open_case_with_a_note_and_a_date_and_the_case_and_list_show_it() {
+    on_each_database(async |app| {
+        app.report_and_get_code(Report::default().items(&[2])).await;
+        let case = newest_case(&app).await;
+        let csrf = app.login_as("zhang", Role::Supervisor).await;
+        let path = format!("/staff/cases/{}/urge", case.id);
+        let today = today(&app);
+        let yesterday = (today - Duration::days(1)).to_string();
+        let today_text = today.to_string();
+
+        let empty = app
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("note", "  "),
+                    ("requested_on", &today_text),
+                ],
+            )
+            .await;
+        assert_eq!(empty.status(), 422);
+        assert!(
+            empty
+                .text()
+                .await
+                .expect("body")
+                .contains("id=\"case-error\"")
+        );
+        let past = app
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("note", "请加快办理"),
+                    ("requested_on", &yesterday),
+                ],
+            )
+            .await;
+        assert_eq!(past.status(), 422);
+        let html = past.text().await.expect("body");
+        assert!(
+            html.contains("要求办结日期不能早于今天"),
+            "the message says why"
+        );
+        assert!(html.contains("请加快办理"), "what was typed is kept");
+
+        let done = app
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("note", "请于今日内答复反映人"),
+                    ("requested_on", &today_text),
+                ],
+            )
+            .await;
+        assert_eq!(done.status(), 303);
+        let stored = jianduka::entities::urgings::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("query");
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].note, "请于今日内答复反映人");
+        assert_eq!(stored[0].requested_on, today);
+        let audited = jianduka::entities::audit_log::Entity::find()
+            .filter(jianduka::entities::audit_log::Column::Action.eq("case_urged"))
+            .all(&app.db)
+            .await
+            .expect("query");
+        assert_eq!(audited.len(), 1);
+
+        let shown = page(&app, &format!("/staff/cases/{}", case.id)).await;
+        assert!(shown.contains("请于今日内答复反映人") && shown.contains(&today_text));
+        let list = page(&app, "/staff/cases").await;
+        assert!(list.contains("class=\"status urged\">督办</span>"));
+        assert_eq!(queue_count(&page(&app, "/staff").await, "urged"), Some(1));
+
+        // An inspector may not urge.
+        let csrf = app.login_as("wang", Role::Inspector).await;
+        let refused = app
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("note", "催办"),
+                    ("requested_on", &today_text),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 403);
+    })
+    .await;
+}

@@ -11,10 +11,12 @@ mod conclusion;
 mod extensions;
 mod intake;
 mod reopen;
+mod urge;
 
 pub use assignment::{Assignment, assign};
 pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
 pub use reopen::clear_flag;
+pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
