@@ -311,3 +311,70 @@ async fn a_supervisor_urges_an_open_case_with_a_note_and_a_date_and_the_case_and
     })
     .await;
 }
+
+#[tokio::test]
+async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_words() {
+    if !crate::browser::installed() {
+        return;
+    }
+    let app = crate::support::spawn_app().await;
+    let mut codes = Vec::new();
+    for n in 0..30i64 {
+        let (case, code) = crate::support::cases::report_from(&app, None, &[2, 5]).await;
+        set_due(&app, case.id, today(&app) + Duration::days(n % 6 - 2)).await;
+        codes.push(code);
+    }
+    app.reply_as_reporter(&codes[3], "补充一下：当天是上午十点。")
+        .await;
+    let supervisor = app.add_user("li.ming", Role::Supervisor).await;
+    let urged = newest_case(&app).await;
+    let actor = jianduka::cases::CaseActor::new(&supervisor, app.stamp());
+    jianduka::cases::urge(
+        &app.state.writes,
+        &actor,
+        urged.id,
+        "请于本周内答复反映人",
+        &today(&app).to_string(),
+    )
+    .await
+    .expect("urged");
+
+    let shots = crate::support::temp_dir("workday");
+    let mut desk = crate::browser::Browser::start(shots.clone(), false).await;
+    desk.width = 1366;
+    desk.window(1366, 900).await;
+    desk.go(&format!("{}/login", app.address)).await;
+    desk.type_into("#username", "li.ming").await;
+    desk.type_into("#password", crate::support::TEST_PASSWORD)
+        .await;
+    desk.click("button[type=submit]").await;
+    desk.wait_for_text("h1", "您好，li.ming").await;
+    assert!(desk.text("#queue-red").await.contains("红灯"));
+    assert!(desk.text("#queue-urged").await.contains('1'));
+    desk.screenshot("home").await;
+    desk.go(&format!("{}/staff/cases", app.address)).await;
+    let visible = desk
+        .number(
+            "return [...document.querySelectorAll('table.cases tbody tr')]\
+             .filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length;",
+        )
+        .await;
+    eprintln!(
+        "case list at 1366×900: {visible} rows visible; shots in {}",
+        shots.display()
+    );
+    let list = desk.source().await;
+    assert!(list.contains("逾期") && list.contains("临期") && list.contains("正常"));
+    assert_eq!(unread_marks(&list), 1);
+    desk.screenshot("list").await;
+    desk.go(&format!("{}/staff/cases/{}", app.address, urged.id))
+        .await;
+    assert!(
+        desk.text("#case-due").await.contains("临期")
+            || desk.text("#case-due").await.contains("正常")
+            || desk.text("#case-due").await.contains("逾期")
+    );
+    assert!(desk.source().await.contains("请于本周内答复反映人"));
+    desk.screenshot("case").await;
+    desk.quit().await;
+}
