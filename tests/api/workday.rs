@@ -363,6 +363,7 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
         "case list at 1366×900: {visible} rows visible; shots in {}",
         shots.display()
     );
+    assert!(visible >= 25, "{visible} rows visible at 1366×900");
     let list = desk.source().await;
     assert!(list.contains("逾期") && list.contains("临期") && list.contains("正常"));
     assert_eq!(unread_marks(&list), 1);
@@ -376,5 +377,19 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     );
     assert!(desk.source().await.contains("请于本周内答复反映人"));
     desk.screenshot("case").await;
+
+    // On a phone the rows become stacked cards and no page scrolls sideways.
+    desk.width = 375;
+    desk.window(375, 844).await;
+    for path in ["/staff/cases", "/staff"] {
+        desk.go(&format!("{}{path}", app.address)).await;
+        let wide = desk
+            .number("return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);")
+            .await;
+        eprintln!("{path} at 375 px: {wide} px wider than the screen");
+        assert_eq!(wide, 0, "{path} scrolls sideways at 375 px");
+    }
+    desk.go(&format!("{}/staff/cases", app.address)).await;
+    desk.screenshot("list-phone").await;
     desk.quit().await;
 }
