@@ -65,6 +65,34 @@ pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: 
     DueState::new(deadline(case, rules, today), lang)
 }
 
+/// A negative-list item by its short name.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ShortItem {
+    pub position: i32,
+    /// The text up to its first comma or list mark, at most 8 characters (24 in English).
+    pub short: String,
+    /// The whole text.
+    pub full: String,
+}
+
+/// The first phrase of an item's text: "吃拿卡要，索取、收受企业财物" → "吃拿卡要".
+pub fn short_name(text: &str) -> String {
+    let first = text
+        .split(['，', '、', '；', '（', ',', ';', '('])
+        .next()
+        .unwrap_or(text)
+        .trim();
+    let wide = !first.is_ascii();
+    let max = if wide { 8 } else { 24 };
+    if first.chars().count() > max {
+        let mut cut: String = first.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        first.to_string()
+    }
+}
+
 /// One row of the list, as every door shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseRow {
@@ -79,6 +107,8 @@ pub struct CaseRow {
     pub items: String,
     /// The same positions as numbers.
     pub item_numbers: Vec<i32>,
+    /// The items by short name ("2 吃拿卡要"), with the full text for hover and screen readers.
+    pub item_names: Vec<ShortItem>,
     pub district: Option<String>,
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
@@ -123,6 +153,22 @@ impl CaseRow {
                 .collect::<Vec<_>>()
                 .join("、"),
             item_numbers: line.item_numbers.clone(),
+            item_names: line
+                .items
+                .iter()
+                .map(|i| {
+                    let full = if lang == Lang::En {
+                        &i.text_en
+                    } else {
+                        &i.text_zh
+                    };
+                    ShortItem {
+                        position: i.position,
+                        short: short_name(full),
+                        full: full.clone(),
+                    }
+                })
+                .collect(),
             district: line.district.clone(),
             unit_id: line.unit_id,
             unit: line.unit.clone(),
@@ -213,4 +259,21 @@ pub(super) async fn item_lines(
             format!("{}. {text}", item.position)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn an_items_short_name_is_its_first_phrase_cut_to_fit_a_row() {
+        assert_eq!(short_name("吃拿卡要，索取、收受企业财物"), "吃拿卡要");
+        assert_eq!(short_name("违规收费、乱摊派、乱检查、乱罚款"), "违规收费");
+        assert_eq!(
+            short_name("在企业办事过程中推诿扯皮不作为"),
+            "在企业办事过程…"
+        );
+        assert_eq!(short_name("Shirking, passing the buck"), "Shirking");
+        assert_eq!(short_name(""), "");
+    }
 }

@@ -133,6 +133,14 @@ async fn the_list_and_the_api_filter_by_light_and_show_it_in_words_and_shapes() 
         assert!(all.contains("■</span> 逾期"), "red: shape and word");
         assert!(all.contains("▲</span> 临期"), "yellow: shape and word");
         assert!(all.contains("●</span> 正常"), "green: shape and word");
+        assert!(
+            all.contains("<span class=\"pos\">2</span> 吃拿卡要"),
+            "items by short name"
+        );
+        assert!(
+            all.contains("2. 吃拿卡要，索取、收受企业财物"),
+            "the full text for hover and screen readers"
+        );
 
         for (light, shown, hidden) in [
             ("red", red, [yellow, green]),
