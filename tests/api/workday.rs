@@ -389,7 +389,8 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     // On a phone the rows become stacked cards and no page scrolls sideways.
     desk.width = 375;
     desk.window(375, 844).await;
-    for path in ["/staff/cases", "/staff"] {
+    let case_page = format!("/staff/cases/{}", urged.id);
+    for path in ["/staff/cases", "/staff", case_page.as_str()] {
         desk.go(&format!("{}{path}", app.address)).await;
         let wide = desk
             .number("return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);")
