@@ -60,6 +60,8 @@ actions! {
     CaseFlagCleared => "case_flag_cleared",
     /// Someone read a case's page (who saw what is recorded).
     CaseViewed => "case_viewed",
+    /// A supervisor urged a case (督办) with a note and a requested date.
+    CaseUrged => "case_urged",
     CasesExported => "cases_exported",
     StatisticsExported => "statistics_exported",
     /// The office wrote to the reporter.

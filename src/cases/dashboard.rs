@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, FromQueryResult, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, FromQueryResult, QueryFilter, QuerySelect};
 use serde::Serialize;
 
 use super::list::{
@@ -172,4 +172,34 @@ pub async fn open_cases_by_item(
     let mut out: Vec<(String, i64)> = counts.into_iter().map(|c| (c.item_key, c.n)).collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
+}
+
+/// Red cases of one unit and assignee (either may be none), for the supervisor's home.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult, Serialize)]
+pub struct RedCount {
+    pub unit_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub n: i64,
+}
+
+/// How many red cases each unit and assignee holds on `day`, most first.
+pub async fn red_by_holder(
+    db: &impl ConnectionTrait,
+    scope: CaseScope,
+    day: super::queues::Day,
+) -> Result<Vec<RedCount>, DbErr> {
+    let mut rows: Vec<RedCount> = scope
+        .cases()
+        .filter(day.light_condition(crate::deadlines::lights::Light::Red))
+        .select_only()
+        .column(cases::Column::UnitId)
+        .column(cases::Column::AssigneeId)
+        .column_as(cases::Column::Id.count(), "n")
+        .group_by(cases::Column::UnitId)
+        .group_by(cases::Column::AssigneeId)
+        .into_model()
+        .all(db)
+        .await?;
+    rows.sort_by(|a, b| b.n.cmp(&a.n).then(a.unit_id.cmp(&b.unit_id)));
+    Ok(rows)
 }

@@ -1,16 +1,16 @@
-//! Where a case stands against its deadline: working days left or overdue, and the colour
-//! that means the same everywhere (overdue red, due soon amber, done grey). [`deadline`] is
-//! the fact; `labels` puts it into words for the staff pages and the API.
+//! Where a case stands against its deadline: working days left or overdue, its light (三色预警:
+//! red once overdue, yellow within the policy's window, green before) and the tone that shows
+//! it the same everywhere (overdue red, due soon amber, done grey). One notion: the tone is the
+//! light of an open deadline, or done. [`deadline`] is the fact; `labels` puts it into words
+//! for the staff pages and the API.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::status::Stage;
 use crate::deadlines::SlaRules;
+use crate::deadlines::lights::Light;
 use crate::entities::cases;
-
-/// Working days left at which a deadline counts as due soon.
-pub const DUE_SOON_DAYS: i64 = 1;
 
 /// The colour a deadline is shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -29,7 +29,20 @@ pub struct Deadline {
     pub due_on: Option<NaiveDate>,
     /// Positive: working days left; negative: overdue by; 0: due today.
     pub working_days_left: Option<i64>,
+    /// The light of the open deadline (none once the case is done).
+    pub light: Option<Light>,
     pub tone: Tone,
+}
+
+impl Tone {
+    /// The tone that shows `light`.
+    pub fn of(light: Light) -> Self {
+        match light {
+            Light::Red => Tone::Overdue,
+            Light::Yellow => Tone::Soon,
+            Light::Green => Tone::OnTrack,
+        }
+    }
 }
 
 /// Where `case` stands on `today` (a Beijing date).
@@ -39,6 +52,7 @@ pub fn deadline(case: &cases::Model, rules: &SlaRules, today: NaiveDate) -> Dead
             stage: None,
             due_on: None,
             working_days_left: None,
+            light: None,
             tone: Tone::Done,
         };
     };
@@ -49,17 +63,14 @@ pub fn deadline(case: &cases::Model, rules: &SlaRules, today: NaiveDate) -> Dead
     } else {
         left
     };
-    let tone = if left < 0 {
-        Tone::Overdue
-    } else if left <= DUE_SOON_DAYS {
-        Tone::Soon
-    } else {
-        Tone::OnTrack
-    };
+    // The yellow window of the policy in force at the start of `today` (Beijing).
+    let start = today.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8);
+    let light = super::queues::Day::of(rules, start, today).light(due_on);
     Deadline {
         stage: Some(stage),
         due_on: Some(due_on),
         working_days_left: Some(left),
-        tone,
+        light: Some(light),
+        tone: Tone::of(light),
     }
 }

@@ -188,6 +188,9 @@ fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) ->
     if supervises && case.needs_supervisor {
         out.push("clear_flag");
     }
+    if supervises && case.status.open_stage().is_some() {
+        out.push("urge");
+    }
     out.push("message");
     out.push("note");
     out

@@ -12,6 +12,7 @@ use super::list::{CaseLine, case_lines};
 use super::status::{CaseStatus, Stage};
 use crate::clock::beijing;
 use crate::deadlines::SlaRules;
+use crate::deadlines::lights::Light;
 use crate::entities::{cases, negative_list_items, report_items};
 use crate::i18n::Lang;
 
@@ -22,6 +23,10 @@ pub struct DueState {
     pub due_on: Option<NaiveDate>,
     /// Positive: working days left; negative: overdue by; 0: due today.
     pub working_days_left: Option<i64>,
+    /// 三色预警: the light of the open deadline (none once the case is done).
+    pub light: Option<Light>,
+    /// The light in words ("逾期", "临期", "正常"), so that colour is never the only signal.
+    pub light_label: Option<String>,
     pub tone: Tone,
     /// "剩余 3 个工作日", "今日到期", "已超期 2 个工作日", "—".
     pub text: String,
@@ -47,6 +52,8 @@ impl DueState {
             stage: deadline.stage,
             due_on: deadline.due_on,
             working_days_left: deadline.working_days_left,
+            light: deadline.light,
+            light_label: deadline.light.map(|l| l.label(lang).to_string()),
             tone: deadline.tone,
             text,
         }
@@ -56,6 +63,34 @@ impl DueState {
 /// Where `case` stands on `today` (a Beijing date), in words of `lang`.
 pub fn due_state(case: &cases::Model, rules: &SlaRules, today: NaiveDate, lang: Lang) -> DueState {
     DueState::new(deadline(case, rules, today), lang)
+}
+
+/// A negative-list item by its short name.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ShortItem {
+    pub position: i32,
+    /// The text up to its first comma or list mark, at most 8 characters (24 in English).
+    pub short: String,
+    /// The whole text.
+    pub full: String,
+}
+
+/// The first phrase of an item's text: "吃拿卡要，索取、收受企业财物" → "吃拿卡要".
+pub fn short_name(text: &str) -> String {
+    let first = text
+        .split(['，', '、', '；', '（', ',', ';', '('])
+        .next()
+        .unwrap_or(text)
+        .trim();
+    let wide = !first.is_ascii();
+    let max = if wide { 8 } else { 24 };
+    if first.chars().count() > max {
+        let mut cut: String = first.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        first.to_string()
+    }
 }
 
 /// One row of the list, as every door shows it.
@@ -72,6 +107,8 @@ pub struct CaseRow {
     pub items: String,
     /// The same positions as numbers.
     pub item_numbers: Vec<i32>,
+    /// The items by short name ("2 吃拿卡要"), with the full text for hover and screen readers.
+    pub item_names: Vec<ShortItem>,
     pub district: Option<String>,
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
@@ -83,11 +120,20 @@ pub struct CaseRow {
     pub due_on: Option<String>,
     /// "剩余 3 个工作日", "overdue by 2 working days", "—".
     pub due_text: String,
+    /// 三色预警: the light of the open deadline.
+    pub light: Option<Light>,
+    /// The light in words.
+    pub light_label: Option<String>,
     pub tone: Tone,
     /// Flagged for a supervisor (a not-satisfied rating).
     pub flagged: bool,
     /// The report came through a revoked card.
     pub revoked: bool,
+    /// 新回复 / 新材料: the reporter wrote or sent evidence since the reader last opened the
+    /// case (false where no reader is known, as in the CSV export).
+    pub unread: bool,
+    /// 督办: a supervisor has urged this open case.
+    pub urged: bool,
 }
 
 impl CaseRow {
@@ -107,6 +153,22 @@ impl CaseRow {
                 .collect::<Vec<_>>()
                 .join("、"),
             item_numbers: line.item_numbers.clone(),
+            item_names: line
+                .items
+                .iter()
+                .map(|i| {
+                    let full = if lang == Lang::En {
+                        &i.text_en
+                    } else {
+                        &i.text_zh
+                    };
+                    ShortItem {
+                        position: i.position,
+                        short: short_name(full),
+                        full: full.clone(),
+                    }
+                })
+                .collect(),
             district: line.district.clone(),
             unit_id: line.unit_id,
             unit: line.unit.clone(),
@@ -115,9 +177,13 @@ impl CaseRow {
             received_at: beijing(line.received_at),
             due_on: due.due_on.map(|d| d.to_string()),
             due_text: due.text,
+            light: due.light,
+            light_label: due.light_label,
             tone: due.tone,
             flagged: line.flagged,
             revoked: line.revoked,
+            unread: false,
+            urged: false,
         }
     }
 
@@ -137,6 +203,25 @@ pub async fn case_rows(
 ) -> Result<Vec<CaseRow>, DbErr> {
     let lines = case_lines(db, rules, page, today).await?;
     Ok(CaseRow::all(&lines, lang))
+}
+
+/// [`case_rows`] as `reader` sees them: with the 新回复 / 新材料 and 督办 marks.
+pub async fn marked_rows(
+    db: &impl ConnectionTrait,
+    rules: &SlaRules,
+    page: &[cases::Model],
+    today: NaiveDate,
+    lang: Lang,
+    reader: i64,
+) -> Result<Vec<CaseRow>, DbErr> {
+    let mut rows = case_rows(db, rules, page, today, lang).await?;
+    let unread = super::queues::unread_among(db, reader, page).await?;
+    let urged = super::queues::urged_among(db, page).await?;
+    for row in &mut rows {
+        row.unread = unread.contains(&row.id);
+        row.urged = row.light.is_some() && urged.contains(&row.id);
+    }
+    Ok(rows)
 }
 
 /// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.
@@ -174,4 +259,21 @@ pub(super) async fn item_lines(
             format!("{}. {text}", item.position)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn an_items_short_name_is_its_first_phrase_cut_to_fit_a_row() {
+        assert_eq!(short_name("吃拿卡要，索取、收受企业财物"), "吃拿卡要");
+        assert_eq!(short_name("违规收费、乱摊派、乱检查、乱罚款"), "违规收费");
+        assert_eq!(
+            short_name("在企业办事过程中推诿扯皮不作为"),
+            "在企业办事过程…"
+        );
+        assert_eq!(short_name("Shirking, passing the buck"), "Shirking");
+        assert_eq!(short_name(""), "");
+    }
 }

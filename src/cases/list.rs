@@ -93,6 +93,8 @@ pub struct CaseFilter {
     pub flagged: bool,
     /// Only reports from revoked cards.
     pub revoked: bool,
+    /// What a queue or a light adds (built by [`super::queues`] for the reader and the day).
+    pub within: Vec<Condition>,
     pub sort: Sort,
 }
 
@@ -192,6 +194,9 @@ fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
     if filter.revoked {
         cond = cond.add(cases::Column::FromRevokedCard.eq(true));
     }
+    for extra in &filter.within {
+        cond = cond.add(extra.clone());
+    }
     cond
 }
 
@@ -289,6 +294,8 @@ pub struct CaseLine {
     pub status: CaseStatus,
     /// Positions of the negative-list items, in order.
     pub item_numbers: Vec<i32>,
+    /// The same items with their texts, in order.
+    pub items: Vec<ItemText>,
     pub district: Option<String>,
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
@@ -300,6 +307,14 @@ pub struct CaseLine {
     pub flagged: bool,
     /// The report came through a revoked card.
     pub revoked: bool,
+}
+
+/// A negative-list item as a list names it: its position and its text in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ItemText {
+    pub position: i32,
+    pub text_zh: String,
+    pub text_en: String,
 }
 
 /// Names for a page of cases: units, people, items (three queries, however many rows), and
@@ -332,30 +347,39 @@ pub async fn case_lines(
         .all(db)
         .await?;
     let item_ids: HashSet<i64> = links.iter().map(|l| l.item_id).collect();
-    let positions: HashMap<i64, i32> = negative_list_items::Entity::find()
+    let texts: HashMap<i64, ItemText> = negative_list_items::Entity::find()
         .filter(negative_list_items::Column::Id.is_in(item_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|i| (i.id, i.position))
+        .map(|i| {
+            let text = ItemText {
+                position: i.position,
+                text_zh: i.text_zh,
+                text_en: i.text_en,
+            };
+            (i.id, text)
+        })
         .collect();
-    let mut items: HashMap<i64, Vec<i32>> = HashMap::new();
+    let mut items: HashMap<i64, Vec<ItemText>> = HashMap::new();
     for link in links {
-        if let Some(p) = positions.get(&link.item_id) {
-            items.entry(link.report_id).or_default().push(*p);
+        if let Some(text) = texts.get(&link.item_id) {
+            items.entry(link.report_id).or_default().push(text.clone());
         }
     }
     Ok(page
         .iter()
         .map(|c| {
-            let mut numbers = items.get(&c.report_id).cloned().unwrap_or_default();
-            numbers.sort_unstable();
+            let mut named = items.get(&c.report_id).cloned().unwrap_or_default();
+            named.sort_by_key(|i| i.position);
+            let numbers = named.iter().map(|i| i.position).collect();
             CaseLine {
                 id: c.id,
                 number: c.number.clone(),
                 version: c.version,
                 status: c.status,
                 item_numbers: numbers,
+                items: named,
                 district: c.district.clone(),
                 unit_id: c.unit_id,
                 unit: c.unit_id.and_then(|id| unit_names.get(&id).cloned()),

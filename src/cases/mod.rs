@@ -58,7 +58,7 @@ pub use status::{CaseStatus, Finding, Rating, Stage};
 pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
 pub use workflow::{
     Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
-    step_in, take_step, view,
+    step_in, take_step, urge, urgings_of, view,
 };
 
 use chrono::{DateTime, Utc};

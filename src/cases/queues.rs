@@ -19,7 +19,9 @@ use crate::entities::enums::{CaseStatus, Role};
 use crate::entities::{case_reads, cases, extensions, urgings};
 
 /// A queue of cases.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Queue {
     /// Open cases past their deadline.
@@ -98,6 +100,15 @@ pub struct Person {
 }
 
 impl Person {
+    /// The signed-in `user`.
+    pub fn of(user: &crate::entities::users::Model) -> Self {
+        Person {
+            id: user.id,
+            role: user.role,
+            unit_id: user.unit_id,
+        }
+    }
+
     /// The scope of cases this person may see.
     pub fn scope(self) -> CaseScope {
         match (self.role, self.unit_id) {
@@ -154,6 +165,23 @@ impl Day {
             Light::Green => Condition::all().add(due.gt(self.yellow_until)),
         }
     }
+}
+
+/// The conditions a list adds for `queue` and `light` as `person` sees them on `day`.
+pub fn within(
+    queue: Option<Queue>,
+    light: Option<Light>,
+    person: Person,
+    day: Day,
+) -> Vec<Condition> {
+    let mut out = Vec::new();
+    if let Some(queue) = queue {
+        out.push(condition(queue, person, day));
+    }
+    if let Some(light) = light {
+        out.push(day.light_condition(light));
+    }
+    out
 }
 
 /// The condition for the cases of `queue` as `person` sees it on `day` (within their scope,
@@ -352,4 +380,54 @@ pub async fn is_unread(
         .one(db)
         .await?;
     Ok(seen.is_none_or(|r| r.seen_at < activity))
+}
+
+/// Which of `page`'s cases carry an unread reporter message or evidence for `user` (the
+/// list's 新回复 / 新材料 mark): one query, however many rows.
+pub async fn unread_among(
+    db: &impl ConnectionTrait,
+    user: i64,
+    page: &[cases::Model],
+) -> Result<std::collections::HashSet<i64>, DbErr> {
+    let active: Vec<&cases::Model> = page
+        .iter()
+        .filter(|c| c.reporter_activity_at.is_some())
+        .collect();
+    if active.is_empty() {
+        return Ok(Default::default());
+    }
+    let seen: std::collections::HashMap<i64, DateTime<Utc>> = case_reads::Entity::find()
+        .filter(case_reads::Column::UserId.eq(user))
+        .filter(case_reads::Column::CaseId.is_in(active.iter().map(|c| c.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.case_id, r.seen_at))
+        .collect();
+    Ok(active
+        .into_iter()
+        .filter(|c| match (seen.get(&c.id), c.reporter_activity_at) {
+            (Some(at), Some(activity)) => *at < activity,
+            _ => true,
+        })
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Which of `page`'s cases a supervisor has urged (督办), for the list's mark.
+pub async fn urged_among(
+    db: &impl ConnectionTrait,
+    page: &[cases::Model],
+) -> Result<std::collections::HashSet<i64>, DbErr> {
+    if page.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<i64> = urgings::Entity::find()
+        .select_only()
+        .column(urgings::Column::CaseId)
+        .filter(urgings::Column::CaseId.is_in(page.iter().map(|c| c.id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
 }

@@ -112,6 +112,8 @@ pub async fn add_reporter_reply(
     }
     insert_message(&*txn, case_id, Direction::Reporter, None, now, body).await?;
     record_event(&*txn, reporter_event(case_id, now)).await?;
+    // Marks the case 新回复 / 新材料 for every staff member until they open it.
+    super::queues::mark_reporter_activity(&*txn, case_id, now).await?;
     txn.commit().await?;
     Ok(Added::Stored)
 }
@@ -169,6 +171,8 @@ pub async fn add_reporter_evidence(
     }
     store_reporter_files(&*txn, case_id, now, files).await?;
     record_event(&*txn, reporter_event(case_id, now)).await?;
+    // Marks the case 新回复 / 新材料 for every staff member until they open it.
+    super::queues::mark_reporter_activity(&*txn, case_id, now).await?;
     txn.commit().await?;
     Ok(Added::Stored)
 }

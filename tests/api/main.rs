@@ -52,3 +52,4 @@ mod staff_uploads;
 mod token_lifetime;
 mod totp;
 mod tracker;
+mod workday;

@@ -9,8 +9,10 @@ use crate::cases::labels::CaseRow;
 use crate::cases::list::{
     AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
 };
+use crate::cases::queues::{self, Day, Person, Queue};
 use crate::cases::status::{CaseStatus, Finding};
 use crate::cases::workflow::Step;
+use crate::deadlines::lights::Light;
 use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 
@@ -36,11 +38,22 @@ pub enum DueParam {
     Week,
 }
 
-/// The order: soonest deadline first (the default), newest or oldest first.
+/// 三色预警: red (overdue), yellow (within the policy's window), green (time left).
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LightParam {
+    Red,
+    Yellow,
+    Green,
+}
+
+/// The order: soonest deadline first (the default; `light` is the same order, red first),
+/// newest or oldest first.
 #[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortParam {
     Due,
+    Light,
     Newest,
     Oldest,
 }
@@ -68,6 +81,13 @@ pub struct ListParams {
     flagged: Option<bool>,
     /// Only reports that came through a revoked card.
     revoked: Option<bool>,
+    /// A queue of the working day, as the home pages count it (`unread`: the reporter wrote
+    /// or sent evidence since you last opened the case).
+    #[param(inline)]
+    queue: Option<Queue>,
+    /// Only open deadlines of this light.
+    #[param(inline)]
+    light: Option<LightParam>,
     #[param(inline)]
     sort: Option<SortParam>,
     /// The `next` of the previous page.
@@ -89,8 +109,9 @@ impl ListParams {
         &self,
         user: &CurrentUser,
         rules: &crate::deadlines::SlaRules,
-        today: chrono::NaiveDate,
+        day: Day,
     ) -> Result<(CaseFilter, Option<Cursor>), AppError> {
+        let today = day.today;
         let text = |s: &Option<String>| {
             s.as_deref()
                 .map(str::trim)
@@ -142,8 +163,18 @@ impl ListParams {
             }),
             flagged: self.flagged.unwrap_or(false),
             revoked: self.revoked.unwrap_or(false),
+            within: queues::within(
+                self.queue,
+                self.light.map(|l| match l {
+                    LightParam::Red => Light::Red,
+                    LightParam::Yellow => Light::Yellow,
+                    LightParam::Green => Light::Green,
+                }),
+                Person::of(&user.user),
+                day,
+            ),
             sort: match self.sort {
-                None | Some(SortParam::Due) => Sort::Due,
+                None | Some(SortParam::Due | SortParam::Light) => Sort::Due,
                 Some(SortParam::Newest) => Sort::Newest,
                 Some(SortParam::Oldest) => Sort::Oldest,
             },

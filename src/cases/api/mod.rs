@@ -14,9 +14,10 @@ use axum::http::StatusCode;
 
 use self::bodies::{CaseList, CaseState, ListParams, TextJson, TransitionJson, Written, bad};
 use super::detail::{CaseDetail, case_detail};
-use super::labels::case_rows;
+use super::labels::marked_rows;
 use super::list::{Cursor, list_cases};
 use super::pages::today;
+use super::queues::Day;
 use super::scope::CaseScope;
 use super::workflow::{self, CaseActor};
 use crate::access::{Access, ApiRouter, CurrentUser};
@@ -61,11 +62,12 @@ async fn list(
     let Query(params) =
         params.map_err(|e| bad(Msg::new("api_error_bad_query").arg("detail", e.body_text())))?;
     let today = today(&state);
-    let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let (filter, after) = params.filter(&user, &rules, today)?;
+    let now = state.clock.now();
+    let rules = state.sla.rules(&state.db, now).await?;
+    let (filter, after) = params.filter(&user, &rules, Day::of(&rules, now, today))?;
     let scope = CaseScope::for_user(&user);
     let page = list_cases(&state.db, scope, &filter, today, after).await?;
-    let cases = case_rows(&state.db, &rules, &page.cases, today, lang).await?;
+    let cases = marked_rows(&state.db, &rules, &page.cases, today, lang, user.user.id).await?;
     Ok(Json(CaseList {
         cases,
         next: page.next.map(Cursor::encode),

@@ -29,6 +29,9 @@ pub struct Draft {
     pub note: String,
     pub days: String,
     pub decision_note: String,
+    /// 督办: the note and the requested date.
+    pub urge_note: String,
+    pub requested_on: String,
     /// Which form the draft belongs to, so the page opens it.
     pub form: &'static str,
 }
@@ -75,6 +78,14 @@ impl Draft {
             days: days.into(),
             reason: reason.into(),
             form: "extension",
+            ..Default::default()
+        }
+    }
+    pub fn urge(note: &str, requested_on: &str) -> Self {
+        Self {
+            urge_note: note.into(),
+            requested_on: requested_on.into(),
+            form: "urge",
             ..Default::default()
         }
     }
@@ -128,8 +139,11 @@ pub async fn case(
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let detail =
         crate::cases::case_detail(&state.db, &rules, &user.user, id, today(state), lang).await?;
+    let urgings = crate::cases::workflow::urgings_of(&state.db, id).await?;
     let ctx = minijinja::context! {
         c => detail,
+        urgings => urgings,
+        today => today(state).to_string(),
         done => outcome.done,
         error => outcome.error.map(|e| state.views.locales.msg(lang, &e)),
         draft => outcome.draft,

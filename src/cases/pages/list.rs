@@ -8,13 +8,15 @@ use serde::{Deserialize, Serialize};
 use super::{choices, render, today};
 use crate::access::CurrentUser;
 use crate::audit::{AuditAction, AuditEvent};
-use crate::cases::labels::case_rows;
+use crate::cases::labels::{case_rows, marked_rows};
 use crate::cases::list::{
     AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter, list_cases,
 };
+use crate::cases::queues::{self, Day, Person, Queue};
 use crate::cases::scope::CaseScope;
 use crate::cases::status::CaseStatus;
 use crate::deadlines::SlaRules;
+use crate::deadlines::lights::Light;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -38,6 +40,12 @@ pub struct ListQuery {
     pub flagged: String,
     #[serde(default)]
     pub revoked: String,
+    /// A queue's name (`Queue::as_str`): the home pages link to the list with it.
+    #[serde(default)]
+    pub queue: String,
+    /// `red`, `yellow` or `green`.
+    #[serde(default)]
+    pub light: String,
     #[serde(default)]
     pub sort: String,
     #[serde(default)]
@@ -45,8 +53,9 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// The filter it asks for, for `user` (who is "me") on `today`.
-    fn filter(&self, user: &CurrentUser, rules: &SlaRules, today: chrono::NaiveDate) -> CaseFilter {
+    /// The filter it asks for, for `user` (who is "me") on `day`.
+    fn filter(&self, user: &CurrentUser, rules: &SlaRules, day: Day) -> CaseFilter {
+        let today = day.today;
         let text = |s: &str| {
             let s = s.trim();
             (!s.is_empty()).then(|| s.to_string())
@@ -75,6 +84,12 @@ impl ListQuery {
             },
             flagged: self.flagged == "1",
             revoked: self.revoked == "1",
+            within: queues::within(
+                Queue::parse(&self.queue),
+                Light::parse(&self.light),
+                Person::of(&user.user),
+                day,
+            ),
             sort: match self.sort.as_str() {
                 "newest" => Sort::Newest,
                 "oldest" => Sort::Oldest,
@@ -97,6 +112,8 @@ impl ListQuery {
             ("due", &next.due),
             ("flagged", &next.flagged),
             ("revoked", &next.revoked),
+            ("queue", &next.queue),
+            ("light", &next.light),
             ("sort", &next.sort),
             ("after", &next.after),
         ] {
@@ -116,12 +133,13 @@ pub async fn list(
     query: &ListQuery,
 ) -> Result<Response, AppError> {
     let today = today(state);
-    let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let filter = query.filter(user, &rules, today);
+    let now = state.clock.now();
+    let rules = state.sla.rules(&state.db, now).await?;
+    let filter = query.filter(user, &rules, Day::of(&rules, now, today));
     let scope = CaseScope::for_user(user);
     let after = Cursor::decode(&query.after);
     let page = list_cases(&state.db, scope, &filter, today, after).await?;
-    let rows = case_rows(&state.db, &rules, &page.cases, today, lang).await?;
+    let rows = marked_rows(&state.db, &rules, &page.cases, today, lang, user.user.id).await?;
     let ctx = minijinja::context! {
         q => query,
         rows => rows,
@@ -130,6 +148,10 @@ pub async fn list(
         export => query.link(None),
         choices => choices(state, lang).await?,
         sees_triage => scope.sees_triage(),
+        queues => Queue::for_role(user.user.role).iter().map(|q| q.as_str()).collect::<Vec<_>>(),
+        lights => [Light::Red, Light::Yellow, Light::Green].iter().map(|l| minijinja::context! {
+            value => l.as_str(), label => l.label(lang),
+        }).collect::<Vec<_>>(),
     };
     render(state, lang, user, "cases/list.html", StatusCode::OK, ctx)
 }
@@ -143,8 +165,9 @@ pub async fn export(
     query: &ListQuery,
 ) -> Result<Response, AppError> {
     let today = today(state);
-    let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let filter = query.filter(user, &rules, today);
+    let now = state.clock.now();
+    let rules = state.sla.rules(&state.db, now).await?;
+    let filter = query.filter(user, &rules, Day::of(&rules, now, today));
     let scope = CaseScope::for_user(user);
     let t = |key: &'static str| state.views.locales.t(lang, key);
     let mut csv = crate::web::Csv::new(&[

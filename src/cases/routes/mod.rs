@@ -4,6 +4,7 @@
 //! `pages`).
 
 mod steps;
+mod urge;
 mod writes;
 
 use axum::extract::{Path, Query, State};
@@ -40,6 +41,7 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/reopen", reopen)
             .post("/staff/cases/{id}/assign", assign)
             .post("/staff/cases/{id}/flag", clear_flag)
+            .post("/staff/cases/{id}/urge", urge::urge)
             .post("/staff/extensions/{id}/decide", decide_extension),
     ]
 }

@@ -11,10 +11,12 @@ mod conclusion;
 mod extensions;
 mod intake;
 mod reopen;
+mod urge;
 
 pub use assignment::{Assignment, assign};
 pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
 pub use reopen::clear_flag;
+pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -288,6 +290,8 @@ pub async fn view(
         AuditEvent::new(AuditAction::CaseViewed, "case", case_id),
     )
     .await?;
+    // Opening the case is what clears its 新回复 / 新材料 mark for this person.
+    crate::cases::queues::mark_read(&*txn, actor.user.id, case_id, actor.stamp.at).await?;
     txn.commit().await?;
     Ok(case)
 }
