@@ -19,6 +19,7 @@ mod case_model;
 mod cases_api;
 mod cli;
 mod deadlines;
+mod decision_races;
 mod e2e;
 mod e2e_tracker;
 mod enterprises;
