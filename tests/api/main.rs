@@ -50,6 +50,7 @@ mod service_points;
 mod sessions;
 mod small_errors;
 mod staff_uploads;
+mod statistics_sql;
 mod token_lifetime;
 mod totp;
 mod tracker;
