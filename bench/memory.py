@@ -303,6 +303,8 @@ def stats_scenario(binary, postgres):
                   f"{ {s: statuses.count(s) for s in set(statuses)} }; "
                   f"peak RSS so far {peak_rss_mb(server.pid):.1f} MB")
         after = peak_rss_mb(server.pid, "VmRSS")
+        timing = opener.open(f"http://127.0.0.1:{PORT}/staff/stats/timing.csv?{STATS_PERIOD}")
+        print(f"{name}: counted " + timing.read().decode("utf-8-sig").splitlines()[1])
         time.sleep(60)
         print(f"{name}: RSS {before:.1f} MB before, {after:.1f} MB right after, "
               f"{peak_rss_mb(server.pid, 'VmRSS'):.1f} MB a minute later; "
