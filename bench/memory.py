@@ -9,6 +9,11 @@ answering. Three scenarios, each on a fresh server (peak RSS is per process):
            budget, not the worker count, bounds memory
   logins   200 logins for unknown usernames, 64 at a time, each from its own address
            (X-Real-IP, so the per-address back-off does not stop them first)
+  stats    300,000 cases seeded by SQL over twelve months, then eight simultaneous
+           /staff/stats pages and eight simultaneous CSV exports (every table, in turn), on
+           SQLite; also prints the resident memory before and a minute after the burst
+  stats-pg the same on PostgreSQL (a fresh database on JIANDUKA_BENCH_POSTGRES, default
+           postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards; needs psql)
 
 Usage: python3 bench/memory.py [path/to/jianduka] [scenario…]
 (default target/release/jianduka and every scenario)
@@ -94,7 +99,7 @@ class Health(threading.Thread):
             time.sleep(0.05)
 
 
-def start(binary, data_dir, extra_env=None):
+def start(binary, data_dir, extra_env=None, lines=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDUKA_")}
     env.update({
         "JIANDUKA_LOG": "warn",
@@ -106,15 +111,17 @@ def start(binary, data_dir, extra_env=None):
         [binary, "--data-dir", data_dir, "serve", "--bind", f"127.0.0.1:{PORT}"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in server.stdout:
+        if lines is not None:
+            lines.append(line)
         if "listening on" in line:
             break
     threading.Thread(target=lambda: server.stdout.read(), daemon=True).start()
     return server
 
 
-def peak_rss_mb(pid):
+def peak_rss_mb(pid, field="VmHWM"):
     with open(f"/proc/{pid}/status") as status:
-        match = re.search(r"VmHWM:\s+(\d+) kB", status.read())
+        match = re.search(field + r":\s+(\d+) kB", status.read())
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
@@ -182,10 +189,140 @@ def logins():
         return list(pool.map(one, range(200)))
 
 
+STATS_CASES = 300_000
+STATS_PERIOD = "from=2025-12&to=2026-12"
+STATS_FILES = ["items", "districts", "batches", "channels", "cards", "timing"]
+
+
+def seed_sql(postgres):
+    """Reports and cases spread over twelve months, every tenth item, a district in ten, two
+    in three accepted (on time or not), one in five concluded, some rated."""
+    if postgres:
+        at = "to_timestamp(1765000000 + n * 100)"
+        later = lambda col, secs: f"{col} + ({secs}) * INTERVAL '1 second'"
+        day = lambda col, days: f"CAST({col} AS DATE) + CAST({days} AS INTEGER)"
+    else:
+        at = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 1765000000 + n * 100, 'unixepoch')"
+        later = lambda col, secs: (f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {col}, "
+                                   f"'+' || ({secs}) || ' seconds')")
+        day = lambda col, days: f"date({col}, '+' || ({days}) || ' days')"
+    return [
+        f"INSERT INTO reports (received_at, list_version_id, description, anonymous, source, "
+        f"from_revoked_card, language, query_code_hash, district) "
+        f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {STATS_CASES}) "
+        f"SELECT {at}, (SELECT MAX(id) FROM negative_list_versions), 'bench', TRUE, 'form', "
+        f"FALSE, 'zh', 'bench-' || n, '街道' || (n % 10) FROM s",
+        "INSERT INTO report_items (report_id, item_id) SELECT r.id, "
+        "(SELECT MIN(id) FROM negative_list_items) + r.id % 10 FROM reports r",
+        "INSERT INTO cases (number, report_id, status, received_at, needs_supervisor, "
+        "updated_at, version, district, from_revoked_card, closed_at) "
+        "SELECT 'JD-' || r.id, r.id, 'closed', r.received_at, FALSE, r.received_at, 1, "
+        "r.district, FALSE, r.received_at FROM reports r",
+        f"UPDATE cases SET accepted_at = {later('received_at', '3600 * (id % 97)')}, "
+        f"accept_due_on = {day('received_at', 'id % 5')} WHERE id % 3 <> 0",
+        f"UPDATE cases SET concluded_at = {later('accepted_at', '86400 * (id % 23)')}, "
+        f"conclude_due_on = {day('accepted_at', '15')}, "
+        f"rating = CASE WHEN id % 2 = 0 THEN 'satisfied' ELSE 'not_satisfied' END "
+        f"WHERE id % 5 = 0 AND accepted_at IS NOT NULL",
+        "UPDATE users SET must_change_password = FALSE",
+    ]
+
+
+def staff_session(lines):
+    """Logs the first admin in (who may see the statistics); returns an opener with the
+    session cookie."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+    password = next(l.split("password:")[1].strip() for l in lines if "password:" in l)
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{PORT}"
+    page = opener.open(f"{base}/login").read()
+    token = re.search(rb'name="csrf" value="([^"]+)"', page).group(1).decode()
+    body = urllib.parse.urlencode({"csrf": token, "username": "admin", "password": password,
+                                   "next": "/staff"}).encode()
+    opener.open(f"{base}/login", body).read()
+    return opener
+
+
+def stats_burst(opener, paths):
+    import urllib.error
+
+    def one(path):
+        try:
+            with opener.open(f"http://127.0.0.1:{PORT}{path}", timeout=600) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except OSError as e:
+            return f"error:{type(e).__name__}"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        return list(pool.map(one, paths))
+
+
+def stats_scenario(binary, postgres):
+    name = "stats-pg" if postgres else "stats"
+    data_dir = tempfile.mkdtemp(prefix=f"jd-memory-{name}-")
+    env, database, server_url = {}, None, None
+    if postgres:
+        server_url = os.environ.get("JIANDUKA_BENCH_POSTGRES",
+                                    "postgres://postgres@127.0.0.1:5432/postgres")
+        database = f"jd_memory_{os.getpid()}"
+        subprocess.run(["psql", server_url, "-qc", f"CREATE DATABASE {database}"], check=True)
+        env["JIANDUKA_DATABASE_URL"] = server_url.rsplit("/", 1)[0] + "/" + database
+    lines = []
+    server = start(binary, data_dir, env, lines)
+    try:
+        started = time.monotonic()
+        if postgres:
+            script = ";\n".join(seed_sql(True)) + ";\nANALYZE;\n"
+            subprocess.run(["psql", env["JIANDUKA_DATABASE_URL"], "-qv", "ON_ERROR_STOP=1"],
+                           input=script, text=True, check=True)
+        else:
+            import sqlite3
+            db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
+            for statement in seed_sql(False):
+                db.execute(statement)
+            db.commit()
+            db.execute("ANALYZE")
+            db.close()
+        print(f"{name}: seeded {STATS_CASES} cases in {time.monotonic() - started:.1f} s")
+        opener = staff_session(lines)
+        before = peak_rss_mb(server.pid, "VmRSS")
+        for label, paths in [
+            ("8 × /staff/stats", [f"/staff/stats?{STATS_PERIOD}"] * 8),
+            ("8 × CSV", [f"/staff/stats/{STATS_FILES[i % len(STATS_FILES)]}.csv?{STATS_PERIOD}"
+                         for i in range(8)]),
+        ]:
+            started = time.monotonic()
+            statuses = stats_burst(opener, paths)
+            print(f"{name}: {label} in {time.monotonic() - started:.1f} s, answers "
+                  f"{ {s: statuses.count(s) for s in set(statuses)} }; "
+                  f"peak RSS so far {peak_rss_mb(server.pid):.1f} MB")
+        after = peak_rss_mb(server.pid, "VmRSS")
+        timing = opener.open(f"http://127.0.0.1:{PORT}/staff/stats/timing.csv?{STATS_PERIOD}")
+        print(f"{name}: counted " + timing.read().decode("utf-8-sig").splitlines()[1])
+        time.sleep(60)
+        print(f"{name}: RSS {before:.1f} MB before, {after:.1f} MB right after, "
+              f"{peak_rss_mb(server.pid, 'VmRSS'):.1f} MB a minute later; "
+              f"peak {peak_rss_mb(server.pid):.1f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if database:
+            subprocess.run(["psql", server_url, "-qc", f"DROP DATABASE IF EXISTS {database}"])
+
+
 SCENARIOS = {
     "uploads": (uploads, None),
     "photos": (photos, {"JIANDUKA_WORKERS": "8"}),
     "logins": (logins, None),
+    "stats": (None, False),
+    "stats-pg": (None, True),
 }
 
 
@@ -195,8 +332,11 @@ def main():
     for name in chosen:
         if name not in SCENARIOS:
             sys.exit(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
-        work, extra_env = SCENARIOS[name]
-        scenario(binary, name, work, extra_env)
+        work, extra = SCENARIOS[name]
+        if work is None:
+            stats_scenario(binary, postgres=extra)
+        else:
+            scenario(binary, name, work, extra)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ mod m20261207_000001_drop_duplicate_due_index;
 mod m20261207_000002_workday;
 mod m20261207_000003_totp_enrolments;
 mod m20261207_000004_reporter_actions;
+mod m20261207_000005_one_pending_request;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_workday::Migration),
             Box::new(m20261207_000003_totp_enrolments::Migration),
             Box::new(m20261207_000004_reporter_actions::Migration),
+            Box::new(m20261207_000005_one_pending_request::Migration),
         ]
     }
 }

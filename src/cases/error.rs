@@ -17,6 +17,10 @@ pub enum CaseError {
     /// Someone else changed the case since the page was loaded.
     #[error("{}", self.message())]
     Conflict,
+    /// The step clashes with something already there (a request already waiting); the
+    /// message says what.
+    #[error("{0}")]
+    Clash(Msg),
     /// The request lacks something the step needs (a reason, a finding …); the message says
     /// what.
     #[error("{0}")]
@@ -44,7 +48,7 @@ impl CaseError {
                 .arg("from", Msg::new(from.label_key()))
                 .arg("to", Msg::new(to.label_key())),
             CaseError::Conflict => Msg::new("case_error_conflict"),
-            CaseError::Invalid(m) | CaseError::NotAllowed(m) => m.clone(),
+            CaseError::Invalid(m) | CaseError::NotAllowed(m) | CaseError::Clash(m) => m.clone(),
             CaseError::Db(_) | CaseError::Other(_) => Msg::new("error_internal"),
         }
     }
@@ -57,7 +61,7 @@ impl From<CaseError> for AppError {
             CaseError::InvalidTransition { .. } | CaseError::Invalid(_) => {
                 AppError::Unprocessable(e.message())
             }
-            CaseError::Conflict => AppError::Conflict(e.message()),
+            CaseError::Conflict | CaseError::Clash(_) => AppError::Conflict(e.message()),
             CaseError::NotAllowed(m) => AppError::Forbidden(m),
             CaseError::Db(e) => AppError::Internal(anyhow::Error::new(e)),
             CaseError::Other(e) => AppError::Internal(e),

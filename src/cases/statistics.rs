@@ -1,41 +1,100 @@
 //! Statistics for supervisors, as data: reports per item, district, batch and channel per
 //! Beijing month, cards against reports per district, how fast and how often on time cases
 //! were accepted and concluded, and the ratings. Keys are data (an item's key, a district, a
-//! batch number); `None` is "not known", which the page names. Counts are made in Rust over
-//! one pass of the cases of the period (a few columns each), so months are Beijing months on
-//! both engines.
+//! batch number); `None` is "not known", which the page names.
+//!
+//! Everything is counted by the database (GROUP BY month and key), so the memory a request
+//! takes grows with the number of keys and months shown, never with the number of cases.
+//! Months are Beijing months on both engines: Beijing is UTC+8 all year, so a case's month is
+//! that of its receipt time plus eight hours. The medians stay exact medians: the database
+//! sorts the durations and hands back the middle one or two (`LIMIT 2 OFFSET …`), so no list
+//! of durations is held here.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use serde::Serialize;
 
-use super::status::{CaseStatus, Rating};
-use crate::clock::{BEIJING, china_today};
-use crate::entities::{cases, negative_list_items, report_items, reports};
+use crate::clock::BEIJING;
 
-/// One case, as the statistics need it.
+/// The SQL both engines need written their own way.
+struct Dialect(DbBackend);
+
+impl Dialect {
+    /// The Beijing month (`YYYY-MM`) of timestamp column `col`.
+    fn month(&self, col: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => {
+                format!("to_char(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')")
+            }
+            _ => format!("strftime('%Y-%m', {col}, '+8 hours')"),
+        }
+    }
+
+    /// The Beijing date of timestamp column `col`, comparable with a date column.
+    fn date(&self, col: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => {
+                format!("CAST(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours' AS DATE)")
+            }
+            _ => format!("date({col}, '+8 hours')"),
+        }
+    }
+
+    /// Whole minutes from `from` to `to` (rounded towards zero, as chrono's `num_minutes`).
+    fn minutes(&self, from: &str, to: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => {
+                format!("CAST(TRUNC(EXTRACT(EPOCH FROM ({to} - {from})) / 60) AS BIGINT)")
+            }
+            _ => format!("((strftime('%s', {to}) - strftime('%s', {from})) / 60)"),
+        }
+    }
+
+    /// `sql`, written with `$1` and `$2` for the period's start and end, as a statement.
+    fn statement(&self, sql: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Statement {
+        let sql = match self.0 {
+            DbBackend::Postgres => sql.to_string(),
+            _ => sql.replace("$1", "?1").replace("$2", "?2"),
+        };
+        let values: Vec<Value> = vec![start.into(), end.into()];
+        Statement::from_sql_and_values(self.0, sql, values)
+    }
+}
+
+/// Cases of the period whose receipt falls in [$1, $2).
+const PERIOD: &str = "c.received_at >= $1 AND c.received_at < $2";
+
 #[derive(Debug, FromQueryResult)]
-struct Fact {
-    report_id: i64,
-    status: CaseStatus,
-    received_at: DateTime<Utc>,
-    accepted_at: Option<DateTime<Utc>>,
-    concluded_at: Option<DateTime<Utc>>,
-    accept_due_on: Option<NaiveDate>,
-    conclude_due_on: Option<NaiveDate>,
-    district: Option<String>,
-    rating: Option<Rating>,
+struct KeyCount {
+    month: String,
+    key: Option<String>,
+    n: i64,
 }
 
 #[derive(Debug, FromQueryResult)]
-struct Provenance {
-    id: i64,
+struct ProvenanceCount {
+    month: String,
     batch_id: Option<i64>,
     channel: Option<String>,
+    n: i64,
+}
+
+#[derive(Debug, Default, FromQueryResult)]
+struct Summary {
+    total: i64,
+    accepted: i64,
+    accepted_in_time: i64,
+    concluded: i64,
+    concluded_in_time: i64,
+    satisfied: i64,
+    not_satisfied: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Minutes {
+    m: i64,
 }
 
 /// A table of counts: one row per key (`None`: not known), one column per month, and the
@@ -118,22 +177,19 @@ pub struct Statistics {
     pub not_satisfied: i64,
 }
 
+#[cfg(test)]
 fn month_of(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&BEIJING);
     format!("{:04}-{:02}", local.year(), local.month())
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
+/// The median of a sorted list's middle: one value for an odd count, two for an even one.
+fn middle(values: &[i64]) -> Option<f64> {
+    match values {
+        [one] => Some(*one as f64),
+        [a, b] => Some((*a + *b) as f64 / 2.0),
+        _ => None,
     }
-    values.sort_by(|a, b| a.total_cmp(b));
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
 }
 
 fn share(on_time: i64, counted: i64) -> Option<(f64, i64)> {
@@ -157,44 +213,6 @@ pub async fn statistics(
         .and_then(|t| t.and_local_timezone(BEIJING).single())
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(Utc::now);
-    let facts: Vec<Fact> = cases::Entity::find()
-        .select_only()
-        .columns([
-            cases::Column::ReportId,
-            cases::Column::Status,
-            cases::Column::ReceivedAt,
-            cases::Column::AcceptedAt,
-            cases::Column::ConcludedAt,
-            cases::Column::AcceptDueOn,
-            cases::Column::ConcludeDueOn,
-            cases::Column::District,
-            cases::Column::Rating,
-        ])
-        .filter(cases::Column::ReceivedAt.gte(start))
-        .filter(cases::Column::ReceivedAt.lt(end))
-        .into_model()
-        .all(db)
-        .await?;
-    let report_ids: Vec<i64> = facts.iter().map(|f| f.report_id).collect();
-    let mut provenance: HashMap<i64, Provenance> = HashMap::new();
-    let mut items: HashMap<i64, Vec<String>> = HashMap::new();
-    for chunk in report_ids.chunks(500) {
-        let rows: Vec<Provenance> = reports::Entity::find()
-            .select_only()
-            .columns([
-                reports::Column::Id,
-                reports::Column::BatchId,
-                reports::Column::Channel,
-            ])
-            .filter(reports::Column::Id.is_in(chunk.to_vec()))
-            .into_model()
-            .all(db)
-            .await?;
-        provenance.extend(rows.into_iter().map(|p| (p.id, p)));
-        for link in item_links(db, chunk).await? {
-            items.entry(link.report_id).or_default().push(link.item_key);
-        }
-    }
     let mut months = Vec::new();
     let mut month = from.with_day(1).unwrap_or(from);
     while month <= to {
@@ -204,59 +222,112 @@ pub async fn statistics(
             None => break,
         }
     }
+    let dialect = Dialect(db.get_database_backend());
+    let month = dialect.month("c.received_at");
+    let counts = |sql: String| {
+        let statement = dialect.statement(&sql, start, end);
+        async move { KeyCount::find_by_statement(statement).all(db).await }
+    };
     let mut by_item: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in counts(format!(
+        "SELECT {month} AS month, i.item_key AS key, COUNT(*) AS n FROM cases c \
+         JOIN report_items ri ON ri.report_id = c.report_id \
+         JOIN negative_list_items i ON i.id = ri.item_id \
+         WHERE {PERIOD} GROUP BY 1, 2"
+    ))
+    .await?
+    {
+        if let Some(key) = row.key {
+            add(&mut by_item, key, row.month, row.n);
+        }
+    }
     let mut by_district = BTreeMap::new();
+    let mut reports_per_district: HashMap<Option<String>, i64> = HashMap::new();
+    for row in counts(format!(
+        "SELECT {month} AS month, c.district AS key, COUNT(*) AS n FROM cases c \
+         WHERE {PERIOD} GROUP BY 1, 2"
+    ))
+    .await?
+    {
+        *reports_per_district.entry(row.key.clone()).or_default() += row.n;
+        add(&mut by_district, row.key, row.month, row.n);
+    }
     let mut by_batch = BTreeMap::new();
     let mut by_channel = BTreeMap::new();
-    let mut reports_per_district: HashMap<Option<String>, i64> = HashMap::new();
-    let (mut to_accept, mut to_conclude) = (Vec::new(), Vec::new());
-    let (mut accepted, mut accepted_in_time) = (0, 0);
-    let (mut concluded, mut concluded_in_time) = (0, 0);
-    let (mut satisfied, mut not_satisfied) = (0, 0);
-    fn bump<K: Ord>(table: &mut BTreeMap<K, BTreeMap<String, i64>>, key: K, month: &str) {
-        *table
-            .entry(key)
-            .or_default()
-            .entry(month.to_string())
-            .or_default() += 1;
+    let provenance = dialect.statement(
+        &format!(
+            "SELECT {month} AS month, r.batch_id AS batch_id, r.channel AS channel, \
+             COUNT(*) AS n FROM cases c LEFT JOIN reports r ON r.id = c.report_id \
+             WHERE {PERIOD} GROUP BY 1, 2, 3"
+        ),
+        start,
+        end,
+    );
+    for row in ProvenanceCount::find_by_statement(provenance)
+        .all(db)
+        .await?
+    {
+        let batch = row.batch_id.map(|b| format!("#{b}"));
+        add(&mut by_batch, batch, row.month.clone(), row.n);
+        add(&mut by_channel, row.channel, row.month, row.n);
     }
-    for fact in &facts {
-        let month = month_of(fact.received_at);
-        for key in items.get(&fact.report_id).into_iter().flatten() {
-            bump(&mut by_item, key.clone(), &month);
-        }
-        let district = fact.district.clone();
-        *reports_per_district.entry(district.clone()).or_default() += 1;
-        bump(&mut by_district, district, &month);
-        let p = provenance.get(&fact.report_id);
-        let batch = p.and_then(|p| p.batch_id).map(|b| format!("#{b}"));
-        bump(&mut by_batch, batch, &month);
-        let channel = p.and_then(|p| p.channel.clone());
-        bump(&mut by_channel, channel, &month);
-        if let Some(at) = fact.accepted_at {
-            to_accept.push((at - fact.received_at).num_minutes() as f64 / 60.0);
-            accepted += 1;
-            if fact.accept_due_on.is_some_and(|due| china_today(at) <= due) {
-                accepted_in_time += 1;
+    let (accepted_date, concluded_date) = (
+        dialect.date("c.accepted_at"),
+        dialect.date("c.concluded_at"),
+    );
+    let both = "c.accepted_at IS NOT NULL AND c.concluded_at IS NOT NULL";
+    let summary = dialect.statement(
+        &format!(
+            "SELECT COUNT(*) AS total, COUNT(c.accepted_at) AS accepted, \
+             COALESCE(SUM(CASE WHEN c.accepted_at IS NOT NULL AND c.accept_due_on IS NOT NULL \
+               AND {accepted_date} <= c.accept_due_on THEN 1 ELSE 0 END), 0) AS accepted_in_time, \
+             COALESCE(SUM(CASE WHEN {both} THEN 1 ELSE 0 END), 0) AS concluded, \
+             COALESCE(SUM(CASE WHEN {both} AND c.conclude_due_on IS NOT NULL \
+               AND {concluded_date} <= c.conclude_due_on THEN 1 ELSE 0 END), 0) AS concluded_in_time, \
+             COALESCE(SUM(CASE WHEN c.rating = 'satisfied' THEN 1 ELSE 0 END), 0) AS satisfied, \
+             COALESCE(SUM(CASE WHEN c.rating = 'not_satisfied' THEN 1 ELSE 0 END), 0) \
+               AS not_satisfied \
+             FROM cases c WHERE {PERIOD}"
+        ),
+        start,
+        end,
+    );
+    let summary = Summary::find_by_statement(summary)
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let median = |minutes: String, only: &'static str, count: i64| {
+        let offset = (count - 1).max(0) / 2;
+        let take = if count % 2 == 0 { 2 } else { 1 };
+        let statement = dialect.statement(
+            &format!(
+                "SELECT {minutes} AS m FROM cases c WHERE {PERIOD} AND {only} \
+                 ORDER BY 1 LIMIT {take} OFFSET {offset}"
+            ),
+            start,
+            end,
+        );
+        async move {
+            if count == 0 {
+                return Ok::<_, DbErr>(None);
             }
-            if let Some(done) = fact.concluded_at {
-                to_conclude.push((done - at).num_minutes() as f64 / 60.0);
-                concluded += 1;
-                if fact
-                    .conclude_due_on
-                    .is_some_and(|due| china_today(done) <= due)
-                {
-                    concluded_in_time += 1;
-                }
-            }
+            let rows = Minutes::find_by_statement(statement).all(db).await?;
+            let values: Vec<i64> = rows.into_iter().map(|r| r.m).collect();
+            Ok(middle(&values).map(|m| m / 60.0))
         }
-        match fact.rating {
-            Some(Rating::Satisfied) => satisfied += 1,
-            Some(Rating::NotSatisfied) => not_satisfied += 1,
-            None => {}
-        }
-        let _ = fact.status;
-    }
+    };
+    let median_hours_to_accept = median(
+        dialect.minutes("c.received_at", "c.accepted_at"),
+        "c.accepted_at IS NOT NULL",
+        summary.accepted,
+    )
+    .await?;
+    let median_hours_to_conclude = median(
+        dialect.minutes("c.accepted_at", "c.concluded_at"),
+        both,
+        summary.concluded,
+    )
+    .await?;
     let mut cards_vs_reports: Vec<(Option<String>, i64, i64)> =
         crate::cards::active_per_district(db)
             .await?
@@ -272,50 +343,24 @@ pub async fn statistics(
     Ok(Statistics {
         from: from.format("%Y-%m").to_string(),
         to: to.format("%Y-%m").to_string(),
-        total: facts.len() as i64,
+        total: summary.total,
         by_item: MonthTable::build(&months, by_item),
         by_district: MonthTable::build(&months, by_district),
         by_batch: MonthTable::build(&months, by_batch),
         by_channel: MonthTable::build(&months, by_channel),
         cards_vs_reports,
-        median_hours_to_accept: median(to_accept),
-        median_hours_to_conclude: median(to_conclude),
-        accepted_on_time: share(accepted_in_time, accepted),
-        concluded_on_time: share(concluded_in_time, concluded),
-        satisfied,
-        not_satisfied,
+        median_hours_to_accept,
+        median_hours_to_conclude,
+        accepted_on_time: share(summary.accepted_in_time, summary.accepted),
+        concluded_on_time: share(summary.concluded_in_time, summary.concluded),
+        satisfied: summary.satisfied,
+        not_satisfied: summary.not_satisfied,
     })
 }
 
-#[derive(Debug, FromQueryResult)]
-struct ItemLink {
-    report_id: i64,
-    item_key: String,
-}
-
-/// The item keys of these reports.
-async fn item_links(db: &impl ConnectionTrait, report_ids: &[i64]) -> Result<Vec<ItemLink>, DbErr> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let query = Query::select()
-        .column((report_items::Entity, report_items::Column::ReportId))
-        .column((
-            negative_list_items::Entity,
-            negative_list_items::Column::ItemKey,
-        ))
-        .from(report_items::Entity)
-        .inner_join(
-            negative_list_items::Entity,
-            Expr::col((negative_list_items::Entity, negative_list_items::Column::Id))
-                .equals((report_items::Entity, report_items::Column::ItemId)),
-        )
-        .and_where(
-            Expr::col((report_items::Entity, report_items::Column::ReportId))
-                .is_in(report_ids.iter().copied()),
-        )
-        .to_owned();
-    ItemLink::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await
+/// Adds `n` to `table` at (`key`, `month`).
+fn add<K: Ord>(table: &mut BTreeMap<K, BTreeMap<String, i64>>, key: K, month: String, n: i64) {
+    *table.entry(key).or_default().entry(month).or_default() += n;
 }
 
 #[cfg(test)]
@@ -324,9 +369,9 @@ mod tests {
 
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
-        assert_eq!(median(Vec::new()), None);
+        assert_eq!(middle(&[2, 3]), Some(2.5));
+        assert_eq!(middle(&[3]), Some(3.0));
+        assert_eq!(middle(&[]), None);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! Deadline extensions: an inspector asks for more working days for the open stage, with a
 //! reason; a supervisor approves (the stage's deadline moves, and the reporter learns the new
 //! date) or refuses.
+//!
+//! Two people acting at once must not both win. At most one request per case waits for a
+//! decision, which the schema enforces (a partial unique index on undecided requests), and a
+//! decision is written only if the request is still undecided, checked in the same statement;
+//! the deadline change and the audit row follow in the same transaction, so only the winner
+//! writes them. The loser gets a conflict (409).
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use super::{CaseActor, required, save};
@@ -55,13 +60,15 @@ async fn request_in(
     let Some(stage) = case.status.open_stage() else {
         return Err(CaseError::Invalid(Msg::new("case_error_no_deadline")));
     };
+    // The common case gets its answer before the insert; two requests sent together both
+    // pass this check and meet the unique index on undecided requests instead.
     let pending = extensions::Entity::find()
         .filter(extensions::Column::CaseId.eq(case_id))
-        .filter(extensions::Column::Approved.is_null())
+        .filter(extensions::Column::DecidedAt.is_null())
         .one(db)
         .await?;
     if pending.is_some() {
-        return Err(CaseError::Invalid(Msg::new("case_error_extension_pending")));
+        return Err(pending_request());
     }
     let user_id = actor.user.id;
     let extension = extensions::ActiveModel {
@@ -74,7 +81,8 @@ async fn request_in(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(conflict_or_db)?;
     record_event(
         db,
         Event {
@@ -102,6 +110,19 @@ async fn request_in(
     )
     .await?;
     Ok(extension)
+}
+
+/// A request while another waits for its decision: 409, saying so.
+fn pending_request() -> CaseError {
+    CaseError::Clash(Msg::new("case_error_extension_pending"))
+}
+
+/// A second undecided request for the same case lost the race to the first: a conflict.
+fn conflict_or_db(e: DbErr) -> CaseError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => pending_request(),
+        _ => CaseError::Db(e),
+    }
 }
 
 /// The case an extension request belongs to, whoever asks (the decision checks the scope).
@@ -139,9 +160,10 @@ pub async fn decide_extension(
     Ok(case)
 }
 
-/// [`decide_extension`] inside the caller's transaction, once the decision is checked.
-// The race between two supervisors deciding the same request is settled here (the write
-// should be conditional on `approved IS NULL`); see the hardening issue.
+/// [`decide_extension`] inside the caller's transaction, once the decision is checked. The
+/// decision is claimed first, by a write conditional on the request being undecided: of two
+/// decisions sent together, the second waits for the first's row lock (PostgreSQL) or its
+/// turn (SQLite), then changes no row and is refused before it moves a deadline or audits.
 async fn decide_in(
     db: &impl ConnectionTrait,
     rules: &SlaRules,
@@ -155,21 +177,40 @@ async fn decide_in(
         .await?
         .ok_or(CaseError::NotFound)?;
     let case = actor.scope.find(db, extension.case_id).await?;
-    if extension.approved.is_some() {
+    if extension.decided_at.is_some() {
         return Err(CaseError::Conflict);
     }
     let stage = extension.stage;
-    let mut new_due: Option<NaiveDate> = None;
-    if approve && case.status.open_stage() == Some(stage) {
-        let current = match stage {
-            Stage::Accept => case.accept_due_on,
-            Stage::Conclude => case.conclude_due_on,
-            Stage::Feedback => case.feedback_due_on,
-        }
-        .or(case.due_on)
-        .unwrap_or_else(|| china_today(actor.stamp.at));
-        let days = u32::try_from(extension.working_days).unwrap_or(0);
-        let due = rules.calendar.add_working_days(current, days);
+    // The new deadline, if this is an approval for the stage still open.
+    let new_due: Option<NaiveDate> =
+        (approve && case.status.open_stage() == Some(stage)).then(|| {
+            let current = match stage {
+                Stage::Accept => case.accept_due_on,
+                Stage::Conclude => case.conclude_due_on,
+                Stage::Feedback => case.feedback_due_on,
+            }
+            .or(case.due_on)
+            .unwrap_or_else(|| china_today(actor.stamp.at));
+            let days = u32::try_from(extension.working_days).unwrap_or(0);
+            rules.calendar.add_working_days(current, days)
+        });
+    let approved = new_due.is_some();
+    let claimed = extensions::Entity::update_many()
+        .set(extensions::ActiveModel {
+            approved: Set(Some(approved)),
+            decided_by: Set(Some(actor.user.id)),
+            decided_at: Set(Some(actor.stamp.at)),
+            decision_note: Set(Some(note.clone())),
+            ..Default::default()
+        })
+        .filter(extensions::Column::Id.eq(extension.id))
+        .filter(extensions::Column::DecidedAt.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(CaseError::Conflict);
+    }
+    if let Some(due) = new_due {
         let mut update = cases::ActiveModel {
             due_on: Set(Some(due)),
             ..Default::default()
@@ -180,14 +221,7 @@ async fn decide_in(
             Stage::Feedback => update.feedback_due_on = Set(Some(due)),
         }
         save(db, &case, case.version, update, &actor.stamp).await?;
-        new_due = Some(due);
     }
-    let mut row = extension.into_active_model();
-    row.approved = Set(Some(approve && new_due.is_some()));
-    row.decided_by = Set(Some(actor.user.id));
-    row.decided_at = Set(Some(actor.stamp.at));
-    row.decision_note = Set(Some(note.clone()));
-    let extension = row.update(db).await?;
     let event_note = match new_due {
         Some(due) => Msg::new("case_note_extended").arg("due", due),
         None => Msg::new("case_note_extension_refused").arg("note", note.as_str()),
@@ -214,7 +248,7 @@ async fn decide_in(
         AuditEvent::new(AuditAction::ExtensionDecided, "case", case.id).with_detail(
             serde_json::json!({
                 "extension": extension.id,
-                "approved": extension.approved,
+                "approved": approved,
                 "due_on": new_due.map(|d| d.to_string()),
             }),
         ),
