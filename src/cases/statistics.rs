@@ -42,12 +42,15 @@ impl Dialect {
         }
     }
 
-    /// Whole minutes from `from` to `to` (rounded towards zero, as chrono's `num_minutes`).
+    /// Whole minutes from `from` to `to`, both taken to the whole second first (as SQLite's
+    /// `strftime('%s')` does), then rounded towards zero: the same figure on both engines,
+    /// whatever fraction of a second the times carry.
     fn minutes(&self, from: &str, to: &str) -> String {
         match self.0 {
-            DbBackend::Postgres => {
-                format!("CAST(TRUNC(EXTRACT(EPOCH FROM ({to} - {from})) / 60) AS BIGINT)")
-            }
+            DbBackend::Postgres => format!(
+                "CAST(TRUNC(EXTRACT(EPOCH FROM (date_trunc('second', {to}) - \
+                 date_trunc('second', {from}))) / 60) AS BIGINT)"
+            ),
             _ => format!("((strftime('%s', {to}) - strftime('%s', {from})) / 60)"),
         }
     }
