@@ -23,6 +23,7 @@ fn staff_routers() -> Vec<StaffRouter> {
         crate::cards::staff_routes(),
         crate::enterprises::staff_routes(),
         crate::mail::staff_routes(),
+        crate::mail::own_routes(),
     ];
     routers.extend(crate::cases::staff_routes());
     routers

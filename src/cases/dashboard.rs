@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::list::{
     AssigneeFilter, CaseFilter, CaseLine, DueFilter, StatusFilter, UnitFilter, case_lines,
-    list_cases,
 };
+use super::paging::list_cases;
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::deadlines::SlaRules;

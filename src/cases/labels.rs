@@ -134,6 +134,8 @@ pub struct CaseRow {
     pub unread: bool,
     /// 督办: a supervisor has urged this open case.
     pub urged: bool,
+    /// The report's first words.
+    pub excerpt: String,
 }
 
 impl CaseRow {
@@ -184,6 +186,7 @@ impl CaseRow {
             revoked: line.revoked,
             unread: false,
             urged: false,
+            excerpt: line.excerpt.clone(),
         }
     }
 

@@ -10,6 +10,7 @@ const MODEL: &[&str] = &[
     "deadlines.rs",
     "items.rs",
     "list.rs",
+    "paging.rs",
     "statistics.rs",
     "workflow/mod.rs",
     "workflow/assignment.rs",

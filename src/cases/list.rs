@@ -10,20 +10,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 
 use super::deadlines::{Deadline, deadline};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::deadlines::SlaRules;
-use crate::entities::{cases, negative_list_items, report_items, units, users};
-
-/// Rows per page.
-pub const PAGE_SIZE: u64 = 50;
+use crate::entities::{cases, negative_list_items, report_items, reports, units, users};
 
 /// Which status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +71,9 @@ pub enum Sort {
     Due,
     Newest,
     Oldest,
+    /// The cases with something new from the reporter for the reader first (newest first),
+    /// then the rest, newest first: the filter's `unread` names which are new.
+    Unread,
 }
 
 /// What a list shows.
@@ -96,48 +93,11 @@ pub struct CaseFilter {
     /// What a queue or a light adds (built by [`super::queues`] for the reader and the day).
     pub within: Vec<Condition>,
     pub sort: Sort,
+    /// Which cases are 新回复 / 新材料 for the reader, for [`Sort::Unread`].
+    pub unread: Option<Condition>,
 }
 
-/// Where a page starts: just after this row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cursor {
-    /// In the part with deadlines, after (due date, id).
-    Due(NaiveDate, i64),
-    /// After this id (the part without deadlines, or the newest/oldest orders).
-    Id(i64),
-}
-
-impl Cursor {
-    /// `d2026-12-03.123` or `i123`: safe in a URL.
-    pub fn encode(self) -> String {
-        match self {
-            Cursor::Due(date, id) => format!("d{date}.{id}"),
-            Cursor::Id(id) => format!("i{id}"),
-        }
-    }
-
-    /// The cursor `encode` made; anything else is `None` (the first page).
-    pub fn decode(text: &str) -> Option<Cursor> {
-        if let Some(rest) = text.strip_prefix('d') {
-            let (date, id) = rest.split_once('.')?;
-            return Some(Cursor::Due(
-                NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?,
-                id.parse().ok()?,
-            ));
-        }
-        text.strip_prefix('i')?.parse().ok().map(Cursor::Id)
-    }
-}
-
-/// A page of cases.
-#[derive(Clone, Debug)]
-pub struct CasePage {
-    pub cases: Vec<cases::Model>,
-    /// Where the next page starts, if there is one.
-    pub next: Option<Cursor>,
-}
-
-fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
+pub(super) fn filter_condition(filter: &CaseFilter, today: NaiveDate) -> Condition {
     let mut cond = Condition::all();
     match filter.status {
         Some(StatusFilter::Is(status)) => cond = cond.add(cases::Column::Status.eq(status)),
@@ -214,74 +174,6 @@ pub async fn count_cases(
         .await
 }
 
-/// One page of the cases `scope` may see that match `filter`, starting after `after`.
-pub async fn list_cases(
-    db: &impl ConnectionTrait,
-    scope: CaseScope,
-    filter: &CaseFilter,
-    today: NaiveDate,
-    after: Option<Cursor>,
-) -> Result<CasePage, DbErr> {
-    let base = scope.cases().filter(filter_condition(filter, today));
-    let take = PAGE_SIZE + 1;
-    let mut rows = match filter.sort {
-        Sort::Newest => {
-            let mut q = base.order_by_desc(cases::Column::Id);
-            if let Some(Cursor::Id(id)) = after {
-                q = q.filter(cases::Column::Id.lt(id));
-            }
-            q.limit(take).all(db).await?
-        }
-        Sort::Oldest => {
-            let mut q = base.order_by_asc(cases::Column::Id);
-            if let Some(Cursor::Id(id)) = after {
-                q = q.filter(cases::Column::Id.gt(id));
-            }
-            q.limit(take).all(db).await?
-        }
-        Sort::Due => {
-            let mut rows = Vec::new();
-            if !matches!(after, Some(Cursor::Id(_))) {
-                let mut q = base
-                    .clone()
-                    .filter(cases::Column::DueOn.is_not_null())
-                    .order_by_asc(cases::Column::DueOn)
-                    .order_by_asc(cases::Column::Id);
-                if let Some(Cursor::Due(date, id)) = after {
-                    // A row-value comparison: both engines seek the (due_on, id) index to it.
-                    let key = Expr::tuple([
-                        Expr::col((cases::Entity, cases::Column::DueOn)),
-                        Expr::col((cases::Entity, cases::Column::Id)),
-                    ]);
-                    q = q.filter(key.gt(Expr::tuple([Expr::val(date), Expr::val(id)])));
-                }
-                rows = q.limit(take).all(db).await?;
-            }
-            if (rows.len() as u64) < take {
-                let mut q = base
-                    .filter(cases::Column::DueOn.is_null())
-                    .order_by_desc(cases::Column::Id);
-                if let Some(Cursor::Id(id)) = after {
-                    q = q.filter(cases::Column::Id.lt(id));
-                }
-                let more = q.limit(take - rows.len() as u64).all(db).await?;
-                rows.extend(more);
-            }
-            rows
-        }
-    };
-    let next = if rows.len() as u64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|last| match (filter.sort, last.due_on) {
-            (Sort::Due, Some(due)) => Cursor::Due(due, last.id),
-            _ => Cursor::Id(last.id),
-        })
-    } else {
-        None
-    };
-    Ok(CasePage { cases: rows, next })
-}
-
 /// One case of a list with the names it shows (unit, assignee, item positions) and where it
 /// stands against its deadline: data, in no language.
 #[derive(Clone, Debug, Serialize)]
@@ -307,6 +199,24 @@ pub struct CaseLine {
     pub flagged: bool,
     /// The report came through a revoked card.
     pub revoked: bool,
+    /// The report's first words, for telling cases apart in a list.
+    pub excerpt: String,
+}
+
+/// Characters of a report a list shows.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// The first [`EXCERPT_CHARS`] characters of `text`, its whitespace folded to single spaces,
+/// with "…" when there is more.
+pub fn excerpt(text: &str) -> String {
+    let mut words = text.split_whitespace().flat_map(|w| w.chars().chain([' ']));
+    let mut out: String = words.by_ref().take(EXCERPT_CHARS).collect();
+    let more = words.any(|c| c != ' ');
+    out.truncate(out.trim_end().len());
+    if more {
+        out.push('…');
+    }
+    out
 }
 
 /// A negative-list item as a list names it: its position and its text in both languages.
@@ -341,6 +251,13 @@ pub async fn case_lines(
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
+        .collect();
+    let excerpts: HashMap<i64, String> = reports::Entity::find()
+        .filter(reports::Column::Id.is_in(report_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, excerpt(&r.description)))
         .collect();
     let links = report_items::Entity::find()
         .filter(report_items::Column::ReportId.is_in(report_ids))
@@ -389,6 +306,7 @@ pub async fn case_lines(
                 deadline: deadline(c, rules, today),
                 flagged: c.needs_supervisor,
                 revoked: c.from_revoked_card,
+                excerpt: excerpts.get(&c.report_id).cloned().unwrap_or_default(),
             }
         })
         .collect())
@@ -399,13 +317,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_survive_a_round_trip_and_nonsense_starts_at_the_top() {
-        let date = NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
-        for cursor in [Cursor::Due(date, 123), Cursor::Id(9)] {
-            assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        }
-        for nonsense in ["", "x1", "d2026-13-01.1", "dnope", "i-", "d2026-12-03"] {
-            assert_eq!(Cursor::decode(nonsense), None, "{nonsense}");
-        }
+    fn an_excerpt_is_the_first_words_folded_and_marked_when_cut() {
+        assert_eq!(excerpt("  短  文\n本 "), "短 文 本");
+        let long = "某某局工作人员在办理营业执照变更时多次要求企业提供与办理事项无关的材料，拖延办理超过三十个工作日";
+        let cut = excerpt(long);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(excerpt(""), "");
+        let exact: String = "字".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(&exact), exact, "nothing cut, no mark");
     }
 }

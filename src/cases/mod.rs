@@ -23,6 +23,7 @@ mod labels;
 mod layering;
 mod list;
 mod pages;
+mod paging;
 pub mod queues;
 mod reporter;
 mod routes;
@@ -43,9 +44,10 @@ pub use exchange::{add_note, post_message};
 pub use items::{ItemName, item_names};
 pub use labels::{CaseRow, DueState, case_rows, due_state};
 pub use list::{
-    AssigneeFilter, CaseFilter, CaseLine, CasePage, Cursor, DueFilter, Sort, StatusFilter,
-    UnitFilter, case_lines, count_cases, list_cases,
+    AssigneeFilter, CaseFilter, CaseLine, DueFilter, Sort, StatusFilter, UnitFilter, case_lines,
+    count_cases,
 };
+pub use paging::{CasePage, Cursor, list_cases};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
     add_reporter_evidence, add_reporter_reply, purge_reporter_actions, rate, reporter_totals,

@@ -13,6 +13,7 @@ use super::{CaseStatus, Event, Rating, record_event};
 use crate::db::WriteGate;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, cases, messages, reporter_actions};
+use crate::mail::events::{Event as MailEvent, EventKind as MailKind, Mailer, To};
 
 pub use crate::attachments::NewAttachment;
 
@@ -101,6 +102,7 @@ pub async fn add_reporter_reply(
     now: DateTime<Utc>,
     body: &str,
     once: Option<&str>,
+    mailer: Option<&Mailer>,
 ) -> Result<Added, DbErr> {
     let txn = writes.begin().await?;
     if !claim_action(&*txn, once, case_id, now).await? {
@@ -114,8 +116,36 @@ pub async fn add_reporter_reply(
     record_event(&*txn, reporter_event(case_id, now)).await?;
     // Marks the case 新回复 / 新材料 for every staff member until they open it.
     super::queues::mark_reporter_activity(&*txn, case_id, now).await?;
+    tell_assignee(&*txn, mailer, case_id, now).await?;
     txn.commit().await?;
     Ok(Added::Stored)
+}
+
+/// Emails the case's holder that the reporter added something (at most once an hour; see
+/// [`crate::mail::events`]); nobody while the case has no holder (the digest carries it).
+async fn tell_assignee(
+    db: &impl ConnectionTrait,
+    mailer: Option<&Mailer>,
+    case_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(mailer) = mailer else {
+        return Ok(());
+    };
+    let holder = cases::Entity::find_by_id(case_id)
+        .one(db)
+        .await?
+        .and_then(|c| c.assignee_id);
+    if let Some(holder) = holder {
+        let event = MailEvent {
+            kind: MailKind::ReporterReply,
+            case_id,
+            to: To::Person(holder),
+            about: case_id,
+        };
+        crate::mail::events::queue(db, mailer, event, now).await?;
+    }
+    Ok(())
 }
 
 /// The staff timeline's note that the reporter added something (not shown on `/q`).
@@ -160,6 +190,7 @@ pub async fn add_reporter_evidence(
     now: DateTime<Utc>,
     files: &[NewAttachment],
     once: Option<&str>,
+    mailer: Option<&Mailer>,
 ) -> Result<Added, DbErr> {
     let txn = writes.begin().await?;
     if !claim_action(&*txn, once, case_id, now).await? {
@@ -173,6 +204,7 @@ pub async fn add_reporter_evidence(
     record_event(&*txn, reporter_event(case_id, now)).await?;
     // Marks the case 新回复 / 新材料 for every staff member until they open it.
     super::queues::mark_reporter_activity(&*txn, case_id, now).await?;
+    tell_assignee(&*txn, mailer, case_id, now).await?;
     txn.commit().await?;
     Ok(Added::Stored)
 }
@@ -214,6 +246,7 @@ pub async fn rate(
     now: DateTime<Utc>,
     satisfied: bool,
     comment: Option<String>,
+    mailer: Option<&Mailer>,
 ) -> Result<RatingOutcome, DbErr> {
     let rating = if satisfied {
         Rating::Satisfied
@@ -252,6 +285,20 @@ pub async fn rate(
         },
     )
     .await?;
+    // "Not satisfied" waits for a supervisor, who hears of it at once.
+    if let (false, Some(mailer)) = (satisfied, mailer) {
+        let unit = cases::Entity::find_by_id(case_id)
+            .one(&*txn)
+            .await?
+            .and_then(|c| c.unit_id);
+        let event = MailEvent {
+            kind: MailKind::Unhappy,
+            case_id,
+            to: To::Supervisors { unit },
+            about: 0,
+        };
+        crate::mail::events::queue(&*txn, mailer, event, now).await?;
+    }
     txn.commit().await?;
     Ok(RatingOutcome::Recorded)
 }

@@ -21,6 +21,7 @@ use crate::entities::cases as case_rows;
 use crate::error::{AppError, Msg, ResultExt};
 use crate::i18n::Lang;
 use crate::limits::{CodeGate, client_key};
+use crate::mail::events::Mailer;
 use crate::pool::PoolError;
 use crate::state::AppState;
 
@@ -115,6 +116,7 @@ pub async fn reply(
             state.clock.now(),
             &body,
             once.as_deref(),
+            Some(&Mailer::of(&state)),
         )
         .await
         .internal("storing a reply")?;
@@ -223,6 +225,7 @@ pub async fn evidence(
             state.clock.now(),
             &cleaned,
             once.as_deref(),
+            Some(&Mailer::of(&state)),
         )
         .await
         .internal("storing evidence")?;
@@ -268,6 +271,7 @@ pub async fn rate(
             state.clock.now(),
             satisfied,
             comment,
+            Some(&Mailer::of(&state)),
         )
         .await
         .internal("storing a rating")?

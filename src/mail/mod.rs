@@ -32,7 +32,9 @@
 //! **Privacy in the log.** The log names an email by its outbox id only: never its
 //! address, subject or body, nor the server's answer (which may quote the address).
 
+pub mod events;
 mod outbox;
+mod prefs;
 mod render;
 pub mod routes;
 mod sender;
@@ -47,6 +49,7 @@ pub use outbox::{
     OutboxCounts, OutgoingEmail, backoff, counts, enqueue, enqueue_many, existing_keys, find_by_id,
     find_by_key, list, retry, retry_all_failed,
 };
+pub use prefs::own_routes;
 pub use render::{RenderedEmail, render};
 pub use routes::staff_routes;
 pub use sender::{Delivery, LEASE, SendReport, Sender, SetupError, message_id, wall_now};

@@ -4,7 +4,6 @@
 
 pub mod cli;
 pub mod digest;
-pub mod events;
 pub mod rules;
 mod settings;
 pub mod tick;

@@ -199,6 +199,7 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
         "/staff/admin/mail".into(),
         "/staff/admin/audit".into(),
         "/staff/admin/security".into(),
+        "/staff/me/mail".into(),
     ];
     for width in [1280, 375] {
         let dir = shots.join(format!("staff-{width}"));

@@ -55,3 +55,4 @@ mod token_lifetime;
 mod totp;
 mod tracker;
 mod workday;
+mod workday_mail;

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jianduka::access::Role;
 use jianduka::cases::{Finding, Step};
 use jianduka::entities::{cases as case_rows, users};
-use jianduka::reminders::{events, tick};
+use jianduka::mail::events::{self, Mailer};
+use jianduka::reminders::tick;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use crate::mail::{finish, mail_app};
@@ -43,7 +44,13 @@ async fn tick_at(app: &TestApp, server: &mut SmtpServer, when: &str) -> Vec<(Str
     tick::run(&app.state, now).await.expect("tick");
     let sent = tick::send_queued(&app.state, now).await.expect("send");
     assert_eq!(sent.failed + sent.retrying, 0, "on {}", app.backend);
-    let mut arrived: Vec<(String, String)> = server.drain().iter().map(summary).collect();
+    // The digests: the event emails the steps cause are tested on their own.
+    let mut arrived: Vec<(String, String)> = server
+        .drain()
+        .iter()
+        .map(summary)
+        .filter(|(_, subject)| subject.contains("今日待办"))
+        .collect();
     arrived.sort();
     arrived
 }
@@ -164,9 +171,16 @@ async fn each_person_gets_one_digest_a_working_day_of_what_needs_them_and_none_w
         // Mon 7 Dec: the reporter answered before the tick; wang hears of it, once.
         let reply_at = at("2026-12-07T00:30:00Z");
         app.state.clock.set(reply_at);
-        jianduka::cases::add_reporter_reply(&app.state.writes, case.id, reply_at, REPLY, None)
-            .await
-            .expect("reply stored");
+        jianduka::cases::add_reporter_reply(
+            &app.state.writes,
+            case.id,
+            reply_at,
+            REPLY,
+            None,
+            None,
+        )
+        .await
+        .expect("reply stored");
         queues::mark_reporter_activity(&app.db, case.id, reply_at)
             .await
             .expect("activity");
@@ -220,7 +234,7 @@ async fn each_person_gets_one_digest_a_working_day_of_what_needs_them_and_none_w
                 .is_empty()
         );
         let rated_at = at("2026-12-28T06:00:00Z");
-        jianduka::cases::rate(&app.state.writes, case.id, rated_at, false, None)
+        jianduka::cases::rate(&app.state.writes, case.id, rated_at, false, None, None)
             .await
             .expect("rated");
         let tuesday = tick_at(&app, &mut server, "2026-12-29T01:00:00Z").await;
@@ -232,7 +246,11 @@ async fn each_person_gets_one_digest_a_working_day_of_what_needs_them_and_none_w
         );
 
         // Every email went out once; none held what the reporter wrote.
-        let outbox = crate::mail::rows(&app).await;
+        let outbox: Vec<_> = crate::mail::rows(&app)
+            .await
+            .into_iter()
+            .filter(|r| r.kind != jianduka::entities::enums::MailKind::Event)
+            .collect();
         assert_eq!(outbox.len(), 13, "on {}", app.backend);
         let keys: HashSet<&str> = outbox.iter().map(|r| r.dedupe_key.as_str()).collect();
         assert_eq!(keys.len(), outbox.len());
@@ -277,6 +295,7 @@ async fn a_digest_says_when_each_deadline_falls_and_links_to_the_case_and_the_li
     let arrived = server.drain();
     let texts: Vec<(String, String, String)> = arrived
         .iter()
+        .filter(|m| summary(m).1.contains("今日待办"))
         .map(|m| {
             let html = m
                 .parsed()
@@ -634,6 +653,7 @@ async fn work_on(app: &TestApp, people: &[users::Model], n: usize, id: i64, age:
         .filter(|p| p.role == Role::Inspector && p.unit_id == Some(unit))
         .collect();
     let mine = inspectors[n % inspectors.len()];
+    let mailer = Mailer::of(&app.state);
     match (case.status, age) {
         // Two in three are taken the day after; the rest stay untaken.
         (CaseStatus::New, 1..) if case.assignee_id.is_none() && !n.is_multiple_of(3) => {
@@ -647,7 +667,7 @@ async fn work_on(app: &TestApp, people: &[users::Model], n: usize, id: i64, age:
                 .iter()
                 .find(|p| Some(p.id) == case.assignee_id)
                 .expect("the assignee");
-            let actor = CaseActor::new(owner, app.stamp());
+            let actor = CaseActor::new(owner, app.stamp()).mailing(Mailer::of(&app.state));
             request_extension(&app.state.writes, &actor, id, 5, "需要调取更多单据")
                 .await
                 .expect("extension requested");
@@ -665,7 +685,7 @@ async fn work_on(app: &TestApp, people: &[users::Model], n: usize, id: i64, age:
             .await;
             step(app, id, Step::Close).await;
             if n % 3 == 2 {
-                jianduka::cases::rate(&app.state.writes, id, now, false, None)
+                jianduka::cases::rate(&app.state.writes, id, now, false, None, Some(&mailer))
                     .await
                     .expect("rated");
             }
@@ -674,7 +694,7 @@ async fn work_on(app: &TestApp, people: &[users::Model], n: usize, id: i64, age:
     }
     // The reporter writes back on one case in five, every few days.
     if n % 5 == 1 && age % 3 == 2 && case.status != CaseStatus::Closed {
-        jianduka::cases::add_reporter_reply(&app.state.writes, id, now, REPLY, None)
+        jianduka::cases::add_reporter_reply(&app.state.writes, id, now, REPLY, None, Some(&mailer))
             .await
             .expect("reply");
         queues::mark_reporter_activity(&app.db, id, now)
@@ -708,6 +728,9 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
         let mut cases: Vec<(i64, usize)> = Vec::new();
         // recipient → date → digests
         let mut got: BTreeMap<String, BTreeMap<NaiveDate, usize>> = BTreeMap::new();
+        // recipient → event emails; every email's Message-ID, to see each arrive once
+        let mut events: BTreeMap<String, usize> = BTreeMap::new();
+        let mut all_ids: Vec<String> = Vec::new();
         let mut days_off = 0;
         for d in 0..14_usize {
             let date = first + chrono::Duration::days(d as i64);
@@ -751,13 +774,20 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
             );
             for message in &arrived {
                 let (to, subject) = summary(message);
-                assert!(
-                    subject.starts_with("【诸暨市纪委监委】今日待办："),
-                    "{subject}"
-                );
+                assert!(subject.starts_with("【诸暨市纪委监委】"), "{subject}");
                 assert_eq!(subject.matches('【').count(), 1, "{subject}");
                 assert!(!subject.contains('（'), "no nested brackets: {subject}");
+                all_ids.push(message.message_id());
                 let text = text_of(message);
+                if !subject.starts_with("【诸暨市纪委监委】今日待办：") {
+                    // An event email: it names a case and links to it, never the report.
+                    assert!(text.contains("/staff/cases/"), "{text}");
+                    for secret in [&STORY[..30], REPLY] {
+                        assert!(!text.contains(secret), "{text}");
+                    }
+                    *events.entry(to).or_default() += 1;
+                    continue;
+                }
                 let html = message
                     .parsed()
                     .body_html(0)
@@ -776,8 +806,12 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
             "A fortnight on {} (30 Nov – 13 Dec 2026, 10 working days):",
             app.backend
         );
-        println!("| person | role | unit | digests |");
-        println!("| --- | --- | --- | --- |");
+        let mut seen = HashSet::new();
+        for id in &all_ids {
+            assert!(seen.insert(id), "{id} arrived twice");
+        }
+        println!("| person | role | unit | digests | event emails |");
+        println!("| --- | --- | --- | --- | --- |");
         for (name, role, unit) in OFFICE {
             let to = format!("{name}@jb.example.gov.cn");
             let per_day = got.get(&to).cloned().unwrap_or_default();
@@ -793,11 +827,17 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
                 _ => assert_eq!(total, 0, "an admin while supervisors can be mailed"),
             }
             let unit = unit.map_or("—".to_string(), |u| ["暨阳", "枫桥"][u].to_string());
-            println!("| {name} | {role:?} | {unit} | {total} |");
+            let told = events.get(&to).copied().unwrap_or(0);
+            println!("| {name} | {role:?} | {unit} | {total} | {told} |");
         }
         let total: usize = got.values().flat_map(|d| d.values()).sum();
+        let told: usize = events.values().sum();
+        assert!(
+            told > 0,
+            "the fortnight's assignments and requests told someone"
+        );
         println!(
-            "| all | | | {total} (in {:.1} s) |",
+            "| all | | | {total} | {told} (in {:.1} s) |",
             started.elapsed().as_secs_f64()
         );
         finish(&backend, app).await;
@@ -824,7 +864,7 @@ async fn event_at(
 
 #[tokio::test]
 async fn an_event_email_reaches_the_person_who_must_act_once_unless_they_turned_its_kind_off() {
-    use events::{Event, EventKind, To};
+    use events::{Asked, Event, EventKind, To};
     use jianduka::entities::mail_muted;
     for backend in backends() {
         let mut server = SmtpServer::start().await;
@@ -866,7 +906,10 @@ async fn an_event_email_reaches_the_person_who_must_act_once_unless_they_turned_
         let request = event_at(
             &app,
             &mut server,
-            event(EventKind::Request, To::Supervisors { unit: Some(unit) }),
+            event(
+                EventKind::Request(Asked::Extension),
+                To::Supervisors { unit: Some(unit) },
+            ),
             now,
         )
         .await;
@@ -877,7 +920,13 @@ async fn an_event_email_reaches_the_person_who_must_act_once_unless_they_turned_
                 format!("【诸暨市纪委监委】案件 {number} 有延期申请待您审批")
             )]
         );
-        let decided = event(EventKind::Decision { approved: true }, To::Person(wang.id));
+        let decided = event(
+            EventKind::Decision {
+                asked: Asked::Extension,
+                approved: true,
+            },
+            To::Person(wang.id),
+        );
         let decision = event_at(&app, &mut server, decided, now).await;
         assert_eq!(
             decision,
@@ -940,7 +989,7 @@ async fn an_event_email_reaches_the_person_who_must_act_once_unless_they_turned_
         let queued = events::queue(
             &*txn,
             &mailer,
-            event(EventKind::Request, To::Person(wang.id)),
+            event(EventKind::Request(Asked::Extension), To::Person(wang.id)),
             tomorrow,
         )
         .await

@@ -371,11 +371,11 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
         "case list at 1366×900: {visible} rows visible; shots in {}",
         shots.display()
     );
+    desk.screenshot("list").await;
     assert!(visible >= 25, "{visible} rows visible at 1366×900");
     let list = desk.source().await;
     assert!(list.contains("逾期") && list.contains("临期") && list.contains("正常"));
     assert_eq!(unread_marks(&list), 1);
-    desk.screenshot("list").await;
     desk.go(&format!("{}/staff/cases/{}", app.address, urged.id))
         .await;
     assert!(

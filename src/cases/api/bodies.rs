@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::CurrentUser;
 use crate::cases::labels::CaseRow;
-use crate::cases::list::{
-    AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter,
-};
+use crate::cases::list::{AssigneeFilter, CaseFilter, DueFilter, Sort, StatusFilter, UnitFilter};
+use crate::cases::paging::Cursor;
 use crate::cases::queues::{self, Day, Person, Queue};
 use crate::cases::status::{CaseStatus, Finding};
 use crate::cases::workflow::Step;
@@ -56,6 +55,8 @@ pub enum SortParam {
     Light,
     Newest,
     Oldest,
+    /// Cases new from the reporter for you first (newest first), then the rest.
+    Unread,
 }
 
 /// The filters of `GET /api/v1/cases`, as the workspace's list offers them. An unknown
@@ -177,7 +178,13 @@ impl ListParams {
                 None | Some(SortParam::Due | SortParam::Light) => Sort::Due,
                 Some(SortParam::Newest) => Sort::Newest,
                 Some(SortParam::Oldest) => Sort::Oldest,
+                Some(SortParam::Unread) => Sort::Unread,
             },
+            unread: Some(queues::condition(
+                Queue::Unread,
+                Person::of(&user.user),
+                day,
+            )),
         };
         Ok((filter, after))
     }

@@ -15,14 +15,15 @@ use axum::http::StatusCode;
 use self::bodies::{CaseList, CaseState, ListParams, TextJson, TransitionJson, Written, bad};
 use super::detail::{CaseDetail, case_detail};
 use super::labels::marked_rows;
-use super::list::{Cursor, list_cases};
 use super::pages::today;
+use super::paging::{Cursor, list_cases};
 use super::queues::Day;
 use super::scope::CaseScope;
 use super::workflow::{self, CaseActor};
 use crate::access::{Access, ApiRouter, CurrentUser};
 use crate::error::{ApiError, AppError, Msg};
 use crate::i18n::{Lang, LangParam};
+use crate::mail::events::Mailer;
 use crate::state::AppState;
 
 /// The case API's routes: what inspectors and supervisors may do on the workspace.
@@ -97,7 +98,7 @@ async fn read(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Json<CaseDetail>, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     workflow::view(&state.writes, &actor, id).await?;
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let detail = case_detail(&state.db, &rules, &user.user, id, today(&state), lang).await?;
@@ -152,7 +153,7 @@ async fn transition(
     let version = body.version;
     let step = body.into_step()?;
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let case = workflow::take_step(&state.writes, &rules, &actor, id, version, step).await?;
     Ok(Json(CaseState {
         id: case.id,
@@ -230,7 +231,7 @@ async fn write(
     internal: bool,
 ) -> Result<(StatusCode, Json<Written>), AppError> {
     let body = json_body(body)?;
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let id = if internal {
         super::add_note(&state.writes, &actor, id, &body.body, &[]).await?
     } else {

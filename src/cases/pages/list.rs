@@ -6,12 +6,13 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::{choices, render, today};
-use crate::access::CurrentUser;
+use crate::access::{Access, CurrentUser};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::cases::labels::{case_rows, marked_rows};
 use crate::cases::list::{
-    AssigneeFilter, CaseFilter, Cursor, DueFilter, Sort, StatusFilter, UnitFilter, list_cases,
+    AssigneeFilter, CaseFilter, DueFilter, Sort, StatusFilter, UnitFilter, count_cases,
 };
+use crate::cases::paging::{Cursor, list_cases};
 use crate::cases::queues::{self, Day, Person, Queue};
 use crate::cases::scope::CaseScope;
 use crate::cases::status::CaseStatus;
@@ -50,6 +51,11 @@ pub struct ListQuery {
     pub sort: String,
     #[serde(default)]
     pub after: String,
+    /// After a bulk assignment: how many cases moved and how many were skipped.
+    #[serde(default, skip_serializing)]
+    pub moved: Option<u32>,
+    #[serde(default, skip_serializing)]
+    pub skipped: Option<u32>,
 }
 
 impl ListQuery {
@@ -93,8 +99,14 @@ impl ListQuery {
             sort: match self.sort.as_str() {
                 "newest" => Sort::Newest,
                 "oldest" => Sort::Oldest,
+                "unread" => Sort::Unread,
                 _ => Sort::Due,
             },
+            unread: Some(queues::condition(
+                Queue::Unread,
+                Person::of(&user.user),
+                day,
+            )),
         }
     }
 
@@ -139,9 +151,14 @@ pub async fn list(
     let scope = CaseScope::for_user(user);
     let after = Cursor::decode(&query.after);
     let page = list_cases(&state.db, scope, &filter, today, after).await?;
+    let total = count_cases(&state.db, scope, &filter, today).await?;
     let rows = marked_rows(&state.db, &rules, &page.cases, today, lang, user.user.id).await?;
     let ctx = minijinja::context! {
         q => query,
+        total => total,
+        moved => query.moved,
+        skipped => query.skipped,
+        can_bulk => Access::Supervise.allows(user.user.role),
         rows => rows,
         next => page.next.map(|c| query.link(Some(c))),
         first => after.map(|_| query.link(None)),

@@ -3,6 +3,7 @@
 //! use each route is declared here; the handlers extract, call the domain, render (through
 //! `pages`).
 
+mod bulk;
 mod steps;
 mod urge;
 mod writes;
@@ -17,6 +18,7 @@ use super::workflow::{self, CaseActor};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::mail::events::Mailer;
 use crate::state::AppState;
 
 /// The workspace's routes: the home for every staff member, the cases for inspectors and
@@ -42,6 +44,7 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/assign", assign)
             .post("/staff/cases/{id}/flag", clear_flag)
             .post("/staff/cases/{id}/urge", urge::urge)
+            .post("/staff/cases/assign", bulk::assign_many)
             .post("/staff/extensions/{id}/decide", decide_extension),
     ]
 }
@@ -98,7 +101,7 @@ async fn case_page(
     Path(id): Path<i64>,
     Query(flash): Query<pages::Flash>,
 ) -> Result<Response, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     workflow::view(&state.writes, &actor, id).await?;
     pages::case(&state, lang, &user, id, pages::Outcome::shown(flash)).await
 }

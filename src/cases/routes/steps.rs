@@ -14,6 +14,7 @@ use crate::cases::status::Finding;
 use crate::cases::workflow::{self, Assignment, CaseActor, ExtensionDecision, Step};
 use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
+use crate::mail::events::Mailer;
 use crate::state::AppState;
 
 /// After a step: back to the case page (303), or the page again with the refusal and what
@@ -108,7 +109,7 @@ pub(super) async fn step(
         }
     };
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::take_step(&state.writes, &rules, &actor, id, form.version, step)
         .await
         .map(|_| ());
@@ -123,7 +124,7 @@ pub(super) async fn reopen(
     Form(form): Form<StepForm>,
 ) -> Result<Response, AppError> {
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let reason = form.reason.clone();
     let result = workflow::take_step(
         &state.writes,
@@ -162,7 +163,7 @@ pub(super) async fn take(
     Path(id): Path<i64>,
     Form(form): Form<VersionForm>,
 ) -> Result<Response, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::assign(&state.writes, &actor, id, form.version, Assignment::Take)
         .await
         .map(|_| ());
@@ -185,7 +186,7 @@ pub(super) async fn clear_flag(
     Path(id): Path<i64>,
     Form(form): Form<VersionForm>,
 ) -> Result<Response, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::clear_flag(&state.writes, &actor, id, form.version)
         .await
         .map(|_| ());
@@ -230,7 +231,7 @@ pub(super) async fn assign(
         (unit, _) if !unit.is_empty() => Assignment::Unit(Some(unit.parse().map_err(|_| bad())?)),
         _ => return Err(bad()),
     };
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::assign(&state.writes, &actor, id, form.version, assignment)
         .await
         .map(|_| ());
@@ -261,7 +262,7 @@ pub(super) async fn request_extension(
     Path(id): Path<i64>,
     Form(form): Form<ExtensionForm>,
 ) -> Result<Response, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let days = form.days.trim().parse().unwrap_or(0);
     let result = workflow::request_extension(&state.writes, &actor, id, days, &form.reason)
         .await
@@ -286,7 +287,7 @@ pub(super) async fn decide_extension(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let case_id = workflow::extension_case(&state.db, extension_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -11,6 +11,7 @@ use crate::cases::pages;
 use crate::cases::workflow::{self, CaseActor};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::mail::events::Mailer;
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -29,7 +30,7 @@ pub(super) async fn urge(
     Path(id): Path<i64>,
     Form(form): Form<UrgeForm>,
 ) -> Result<Response, AppError> {
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::urge(&state.writes, &actor, id, &form.note, &form.requested_on)
         .await
         .map(|_| ());

@@ -18,6 +18,7 @@ use crate::cases::workflow::CaseActor;
 use crate::entities::attachments;
 use crate::error::{AppError, Msg, ResultExt};
 use crate::i18n::Lang;
+use crate::mail::events::Mailer;
 use crate::state::AppState;
 
 /// A message or a note: its text and files from a multipart form, checked and cleaned.
@@ -83,7 +84,7 @@ async fn write(
             return pages::case(&state, lang, &user, id, outcome).await;
         }
     };
-    let actor = CaseActor::new(&user.user, state.stamp(user.actor()));
+    let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = if internal {
         add_note(&state.writes, &actor, id, &body, &files).await
     } else {

@@ -12,6 +12,7 @@ use crate::db::WriteGate;
 use crate::entities::enums::EventKind;
 use crate::entities::{cases, units, users};
 use crate::error::Msg;
+use crate::mail::events::{Event as MailEvent, EventKind as MailKind, To};
 
 /// Who a case goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,7 @@ pub async fn assign_in(
     assignment: Assignment,
 ) -> Result<cases::Model, CaseError> {
     let case = load(db, actor, case_id, version).await?;
+    let before = case.assignee_id;
     let mut update = <cases::ActiveModel as Default>::default();
     let (note, detail) = match assignment {
         Assignment::Take => {
@@ -149,5 +151,20 @@ pub async fn assign_in(
         AuditEvent::new(AuditAction::CaseAssigned, "case", case_id).with_detail(detail),
     )
     .await?;
-    actor.scope.find(db, case_id).await
+    let case = actor.scope.find(db, case_id).await?;
+    // The new holder learns of it at once (not someone who took it themself).
+    if let Some(holder) = case.assignee_id.filter(|&h| Some(h) != before) {
+        actor
+            .tell(
+                db,
+                MailEvent {
+                    kind: MailKind::Assigned,
+                    case_id,
+                    to: To::Person(holder),
+                    about: case_id,
+                },
+            )
+            .await?;
+    }
+    Ok(case)
 }

@@ -24,6 +24,7 @@ use crate::deadlines::SlaRules;
 use crate::entities::enums::EventKind;
 use crate::entities::{cases, extensions};
 use crate::error::Msg;
+use crate::mail::events::{Asked, Event as MailEvent, EventKind as MailKind, To};
 
 /// Most working days one extension may add.
 pub const MAX_EXTENSION_DAYS: i32 = 60;
@@ -109,6 +110,17 @@ async fn request_in(
             .with_detail(serde_json::json!({ "extension": extension.id, "days": days })),
     )
     .await?;
+    actor
+        .tell(
+            db,
+            MailEvent {
+                kind: MailKind::Request(Asked::Extension),
+                case_id,
+                to: To::Supervisors { unit: case.unit_id },
+                about: extension.id,
+            },
+        )
+        .await?;
     Ok(extension)
 }
 
@@ -254,5 +266,19 @@ async fn decide_in(
         ),
     )
     .await?;
+    actor
+        .tell(
+            db,
+            MailEvent {
+                kind: MailKind::Decision {
+                    asked: Asked::Extension,
+                    approved,
+                },
+                case_id: case.id,
+                to: To::Person(extension.requested_by),
+                about: extension.id,
+            },
+        )
+        .await?;
     actor.scope.find(db, case.id).await
 }

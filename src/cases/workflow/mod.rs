@@ -19,7 +19,7 @@ pub use reopen::clear_flag;
 pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::error::CaseError;
 use super::scope::CaseScope;
@@ -33,15 +33,18 @@ use crate::deadlines::SlaRules;
 use crate::entities::enums::EventKind;
 use crate::entities::{cases, users};
 use crate::error::Msg;
+use crate::mail::events::{Event as MailEvent, Mailer, To};
 
 /// Longest reason, summary or feedback kept, in characters.
 pub const MAX_TEXT: usize = 5000;
 
-/// Who takes a step: the user, what they may see, and the stamp of the act.
+/// Who takes a step: the user, what they may see, the stamp of the act, and the mailer that
+/// tells the next person who must act (none in tests that call the workflow alone).
 pub struct CaseActor<'a> {
     pub user: &'a users::Model,
     pub scope: CaseScope,
     pub stamp: Stamp<'a>,
+    pub mailer: Option<Mailer>,
 }
 
 impl<'a> CaseActor<'a> {
@@ -51,7 +54,30 @@ impl<'a> CaseActor<'a> {
             user,
             scope: CaseScope::of(user),
             stamp,
+            mailer: None,
         }
+    }
+
+    /// The same actor, whose steps email the person who must act next.
+    pub fn mailing(mut self, mailer: Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// Queues, in the step's transaction `db`, the email of `event` — unless the person to be
+    /// told is the actor themself, or this actor does not mail.
+    pub(crate) async fn tell(
+        &self,
+        db: &impl ConnectionTrait,
+        event: MailEvent,
+    ) -> Result<(), DbErr> {
+        if event.to == To::Person(self.user.id) {
+            return Ok(());
+        }
+        if let Some(mailer) = &self.mailer {
+            crate::mail::events::queue(db, mailer, event, self.stamp.at).await?;
+        }
+        Ok(())
     }
 
     fn supervises(&self) -> bool {

@@ -15,6 +15,7 @@ use crate::clock::china_today;
 use crate::db::WriteGate;
 use crate::entities::{urgings, users};
 use crate::error::Msg;
+use crate::mail::events::{Event as MailEvent, EventKind as MailKind, To};
 
 /// An urging as the case page shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -67,6 +68,19 @@ pub async fn urge(
             .with_detail(serde_json::json!({ "urging": urging.id, "requested_on": requested_on })),
     )
     .await?;
+    if let Some(assignee) = case.assignee_id {
+        actor
+            .tell(
+                &*txn,
+                MailEvent {
+                    kind: MailKind::Urged,
+                    case_id,
+                    to: To::Person(assignee),
+                    about: urging.id,
+                },
+            )
+            .await?;
+    }
     txn.commit().await?;
     Ok(urging)
 }

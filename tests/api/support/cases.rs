@@ -4,6 +4,7 @@
 use jianduka::access::Role;
 use jianduka::cases::{self, CaseActor, Finding, Step};
 use jianduka::entities::{cases as case_rows, users};
+use jianduka::mail::events::Mailer;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::support::TestApp;
@@ -34,7 +35,7 @@ pub async fn newest_case(app: &TestApp) -> case_rows::Model {
 /// Takes `step` on case `case_id` as the officer.
 pub async fn step(app: &TestApp, case_id: i64, step: Step) -> case_rows::Model {
     let user = officer(app).await;
-    let actor = CaseActor::new(&user, app.stamp());
+    let actor = CaseActor::new(&user, app.stamp()).mailing(Mailer::of(&app.state));
     let version = case_rows::Entity::find_by_id(case_id)
         .one(&app.db)
         .await
@@ -71,7 +72,7 @@ pub async fn conclude_and_close(app: &TestApp, case_id: i64, feedback: &str) {
 /// The office writes `body` to the reporter of case `case_id`.
 pub async fn message(app: &TestApp, case_id: i64, body: &str) {
     let user = officer(app).await;
-    let actor = CaseActor::new(&user, app.stamp());
+    let actor = CaseActor::new(&user, app.stamp()).mailing(Mailer::of(&app.state));
     cases::post_message(&app.state.writes, &actor, case_id, body, &[])
         .await
         .expect("message sent");
@@ -86,7 +87,7 @@ pub async fn assign_to(app: &TestApp, case_id: i64, username: &str) {
         .expect("query")
         .expect("user");
     let user = officer(app).await;
-    let actor = CaseActor::new(&user, app.stamp());
+    let actor = CaseActor::new(&user, app.stamp()).mailing(Mailer::of(&app.state));
     let version = case_rows::Entity::find_by_id(case_id)
         .one(&app.db)
         .await

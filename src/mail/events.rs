@@ -1,6 +1,7 @@
 //! Event emails: one email, at the moment it happens, to a person who must act — a case
 //! assigned to them, a decision on their request, a reporter's reply or new evidence on a case
-//! assigned to them (at most one per case per hour), a request waiting for a supervisor.
+//! assigned to them (at most one per case per hour), a supervisor's urging (督办) of a case
+//! assigned to them, a request or an unhappy reporter waiting for a supervisor.
 //! Everything else waits for the morning digest.
 //!
 //! [`queue`] runs in the caller's transaction, so the email is queued if and only if the step
@@ -12,33 +13,69 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
+use crate::deadlines::lights::day_words;
 use crate::entities::enums::{MailKind, Role};
-use crate::entities::{cases, email_outbox, mail_muted, users};
+use crate::entities::{cases, email_outbox, mail_muted, urgings, users};
+use crate::i18n::Lang;
 use crate::mail::{self, OutgoingEmail};
 use crate::state::AppState;
 use crate::web::Views;
+
+/// What an inspector asked a supervisor to decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// More working days for a deadline.
+    Extension,
+    /// To decline the case (不予受理).
+    Decline,
+}
+
+impl Asked {
+    fn as_str(self) -> &'static str {
+        match self {
+            Asked::Extension => "extension",
+            Asked::Decline => "decline",
+        }
+    }
+}
 
 /// What happened, from the point of view of the person who must act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// A case was assigned to them.
     Assigned,
-    /// Their request (an extension) was decided.
-    Decision { approved: bool },
+    /// Their request was decided.
+    Decision { asked: Asked, approved: bool },
     /// The reporter wrote or sent evidence on a case assigned to them.
     ReporterReply,
     /// A request waits for a supervisor's decision.
-    Request,
+    Request(Asked),
+    /// A supervisor urged (督办) a case assigned to them.
+    Urged,
+    /// A reporter is not satisfied or objects: a supervisor must reopen or confirm.
+    Unhappy,
 }
 
 impl EventKind {
+    /// Every kind a person can turn off, in the order the settings page lists them.
+    pub const MUTABLE: [&'static str; 6] = [
+        "assigned",
+        "reporter_reply",
+        "urged",
+        "decision",
+        "request",
+        "unhappy",
+    ];
+
     /// The name in `mail_muted.kind` and in the idempotency key.
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Assigned => "assigned",
             EventKind::Decision { .. } => "decision",
             EventKind::ReporterReply => "reporter_reply",
-            EventKind::Request => "request",
+            EventKind::Request(_) => "request",
+            EventKind::Urged => "urged",
+            EventKind::Unhappy => "unhappy",
         }
     }
 }
@@ -98,6 +135,14 @@ pub async fn queue(
     let Some(case) = cases::Entity::find_by_id(event.case_id).one(db).await? else {
         return Ok(0);
     };
+    // An urging names the date the supervisor asked for: "12月28日（周一）".
+    let due = match event.kind {
+        EventKind::Urged => urgings::Entity::find_by_id(event.about)
+            .one(db)
+            .await?
+            .map(|u| day_words(u.requested_on, Lang::Zh).replacen('，', "（", 1) + "）"),
+        _ => None,
+    };
     let mut queued = 0;
     for person in recipients(db, event.to).await? {
         let Some(email) = person.email.clone().filter(|e| !e.trim().is_empty()) else {
@@ -114,13 +159,16 @@ pub async fn queue(
         if event.kind == EventKind::ReporterReply && replied_lately(db, &key, now).await? {
             continue;
         }
-        let approved = match event.kind {
-            EventKind::Decision { approved } => Some(approved),
-            _ => None,
+        let (asked, approved) = match event.kind {
+            EventKind::Decision { asked, approved } => (Some(asked.as_str()), Some(approved)),
+            EventKind::Request(asked) => (Some(asked.as_str()), None),
+            _ => (None, None),
         };
         let ctx = minijinja::context! {
+            due => due.clone(),
             name => person.display_name,
             kind => event.kind.as_str(),
+            asked => asked,
             approved => approved,
             number => case.number,
             link => format!("{}/staff/cases/{}", mailer.staff_base, case.id),
@@ -156,8 +204,11 @@ fn key(event: Event, user: i64, now: DateTime<Utc>) -> String {
             event.case_id,
             now.format("%Y-%m-%dT%H")
         ),
-        EventKind::Decision { .. } | EventKind::Request => {
-            format!("event:{kind}:{}:{user}", event.about)
+        EventKind::Decision { asked, .. } | EventKind::Request(asked) => {
+            format!("event:{kind}:{}:{}:{user}", asked.as_str(), event.about)
+        }
+        EventKind::Urged | EventKind::Unhappy => {
+            format!("event:{kind}:{}:{}:{user}", event.case_id, event.about)
         }
     }
 }
