@@ -346,6 +346,20 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     )
     .await
     .expect("urged");
+    // Every supervisor's queue holds something: a request waiting and an unhappy reporter too.
+    let holder = app.add_user("zhou", Role::Inspector).await;
+    let asked = crate::support::cases::report_from(&app, None, &[3]).await.0;
+    crate::support::cases::assign_to(&app, asked.id, "zhou").await;
+    let by_holder = jianduka::cases::CaseActor::new(&holder, app.stamp());
+    jianduka::cases::request_extension(&app.state.writes, &by_holder, asked.id, 3, "等待调取材料")
+        .await
+        .expect("requested");
+    case_rows::Entity::update_many()
+        .col_expr(case_rows::Column::NeedsSupervisor, Expr::value(true))
+        .filter(case_rows::Column::Id.eq(asked.id))
+        .exec(&app.db)
+        .await
+        .expect("flagged");
 
     let shots = crate::support::temp_dir("workday");
     let mut desk = crate::browser::Browser::start(shots.clone(), false).await;
@@ -359,6 +373,13 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     desk.wait_for_text("h1", "您好，li.ming").await;
     assert!(desk.text("#queue-red").await.contains("红灯"));
     assert!(desk.text("#queue-urged").await.contains('1'));
+    for queue in ["triage", "requests", "unhappy", "urged", "red", "unread"] {
+        let tile = desk.text(&format!("#queue-{queue}")).await;
+        assert!(
+            tile.chars().any(|c| c.is_ascii_digit() && c != '0'),
+            "{queue}: {tile}"
+        );
+    }
     desk.screenshot("home").await;
     desk.go(&format!("{}/staff/cases", app.address)).await;
     let visible = desk
@@ -400,5 +421,60 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     }
     desk.go(&format!("{}/staff/cases", app.address)).await;
     desk.screenshot("list-phone").await;
+
+    // The supervisor's morning digest, as a mail client that shows HTML draws it.
+    let mut update = sea_orm::IntoActiveModel::into_active_model(supervisor);
+    update.email = sea_orm::Set(Some("li.ming@jb.example.gov.cn".into()));
+    sea_orm::ActiveModelTrait::update(update, &app.db)
+        .await
+        .expect("email set");
+    let morning = chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
+        .and_then(|d| d.and_hms_opt(1, 0, 0))
+        .expect("Tue 8 Dec 09:00 Beijing")
+        .and_utc();
+    jianduka::reminders::tick::run(&app.state, morning)
+        .await
+        .expect("tick");
+    let digest = jianduka::entities::email_outbox::Entity::find()
+        .filter(
+            jianduka::entities::email_outbox::Column::Kind
+                .eq(jianduka::entities::enums::MailKind::Digest),
+        )
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the supervisor's digest");
+    let html = digest.body_html.expect("an HTML part");
+    for heading in ["待分派", "待审批", "不满意", "督办", "已逾期"] {
+        assert!(html.contains(heading), "{heading} in {html}");
+    }
+    let file = shots.join("digest.html");
+    std::fs::write(&file, &html).expect("written");
+    desk.width = 800;
+    desk.window(800, 900).await;
+    desk.go(&format!("file://{}", file.display())).await;
+    desk.screenshot("digest").await;
     desk.quit().await;
+
+    // The inspector's home: their own queues, on a desk and on a phone.
+    let mut own = crate::browser::Browser::start(shots.clone(), false).await;
+    own.width = 1366;
+    own.window(1366, 900).await;
+    own.go(&format!("{}/login", app.address)).await;
+    own.type_into("#username", "zhou").await;
+    own.type_into("#password", crate::support::TEST_PASSWORD)
+        .await;
+    own.click("button[type=submit]").await;
+    own.wait_for_text("h1", "您好，zhou").await;
+    assert!(own.source().await.contains("id=\"queue-red\""));
+    own.screenshot("inspector-home").await;
+    own.width = 375;
+    own.window(375, 844).await;
+    own.go(&format!("{}/staff", app.address)).await;
+    let wide = own
+        .number("return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);")
+        .await;
+    assert_eq!(wide, 0, "the inspector's home scrolls sideways at 375 px");
+    own.screenshot("inspector-home-phone").await;
+    own.quit().await;
 }
