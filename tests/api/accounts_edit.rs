@@ -363,6 +363,41 @@ async fn the_last_active_admin_keeps_the_admin_role() {
             assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
             assert!(stderr.contains("the only active admin"), "{stderr}");
         }
+        // The only admin still corrects their own name and address (the role stays).
+        let csrf = app.login_as_admin().await;
+        let own = app
+            .post_form(
+                &format!("/staff/admin/users/{}/edit", first.id),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("display_name", "系统管理员"),
+                    ("email", "admin@example.gov.cn"),
+                    ("role", "admin"),
+                    ("unit", ""),
+                ],
+            )
+            .await;
+        assert_eq!(own.status(), 303, "on {}", app.backend);
+        let stored = account(&app, "admin").await;
+        assert_eq!(stored.email.as_deref(), Some("admin@example.gov.cn"));
+        let own_role = app
+            .post_form(
+                &format!("/staff/admin/users/{}/edit", first.id),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("display_name", "系统管理员"),
+                    ("role", "inspector"),
+                ],
+            )
+            .await;
+        assert_eq!(own_role.status(), 422);
+        assert!(
+            own_role
+                .text()
+                .await
+                .expect("body")
+                .contains("不能停用自己或更改自己的角色")
+        );
         // With a second admin, the first may be demoted on the page, and then the second
         // is the last one.
         app.add_user("second", Role::Admin).await;
@@ -374,8 +409,8 @@ async fn the_last_active_admin_keeps_the_admin_role() {
             ))
             .form(&[
                 ("csrf", csrf.as_str()),
-                ("display_name", "admin"),
-                ("email", ""),
+                ("display_name", "系统管理员"),
+                ("email", "admin@example.gov.cn"),
                 ("role", "supervisor"),
                 ("unit", ""),
             ])
