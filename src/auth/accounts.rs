@@ -153,6 +153,11 @@ pub async fn change_account(
         .await?
         .ok_or_else(|| AccountError::NoUser(user_id.to_string()))?;
     let (user_locked_until, user_failures) = (user.locked_until, user.failed_logins);
+    if matches!(change, AccountChange::Active(false))
+        || matches!(change, AccountChange::Role(role) if role != Role::Admin)
+    {
+        super::edit::keep_an_admin(&*txn, &user).await?;
+    }
     let mut row = user.into_active_model();
     let (action, detail) = match &change {
         AccountChange::Active(active) => {

@@ -25,9 +25,9 @@ pub fn staff_routes() -> StaffRouter {
         .get("/staff/admin/users", users_page)
         .post("/staff/admin/users", create_user)
         .post("/staff/admin/users/{id}", change_user)
-        .get("/staff/admin/units", units_page)
-        .post("/staff/admin/units", create_unit)
-        .post("/staff/admin/units/{id}", change_unit)
+        .get("/staff/admin/units", super::admin_units::units_page)
+        .post("/staff/admin/units", super::admin_units::create_unit)
+        .post("/staff/admin/units/{id}", super::admin_units::change_unit)
         .get("/staff/admin/audit", audit_page)
         .get("/staff/admin/security", security_page)
         .post("/staff/admin/security", change_security)
@@ -37,6 +37,8 @@ pub fn staff_routes() -> StaffRouter {
             "/staff/admin/tokens/{id}/revoke",
             super::admin_tokens::revoke,
         )
+        .get("/staff/admin", super::admin_edit::admin_home)
+        .post("/staff/admin/users/{id}/edit", super::admin_edit::edit_user)
 }
 
 /// An admin page: `template` with the user, the CSRF token and `ctx`.
@@ -53,12 +55,12 @@ pub(super) fn render(
 }
 
 #[derive(Deserialize, Default)]
-struct Notice {
+pub(super) struct Notice {
     #[serde(default)]
-    done: String,
+    pub(super) done: String,
 }
 
-async fn users_view(
+pub(super) async fn users_view(
     state: &AppState,
     lang: Lang,
     user: &CurrentUser,
@@ -128,6 +130,7 @@ async fn create_user(
     let unit_id = form.unit.trim().parse::<i64>().ok();
     let email = Some(form.email.trim().to_string()).filter(|e| !e.is_empty());
     let password = super::generate_password()?;
+    let named_by_login = form.display_name.trim().is_empty();
     let display_name = match form.display_name.trim() {
         "" => form.username.trim().to_string(),
         name => name.to_string(),
@@ -151,7 +154,7 @@ async fn create_user(
         Ok(account) => {
             // The one-time password is shown once, on this answer only (never in a URL).
             let extra = minijinja::context! { created => minijinja::context! {
-            username => account.username, password => password } };
+            username => account.username, password => password, named_by_login => named_by_login } };
             users_view(&state, lang, &user, StatusCode::OK, extra).await
         }
         Err(super::CreateUserError::Other(e)) => Err(AppError::Internal(e)),
@@ -225,88 +228,6 @@ async fn change_user(
 }
 
 use sea_orm::EntityTrait;
-
-async fn units_view(
-    state: &AppState,
-    lang: Lang,
-    user: &CurrentUser,
-    status: StatusCode,
-    extra: minijinja::Value,
-) -> Result<Response, AppError> {
-    let units = accounts::list_units(&state.db).await?;
-    render(
-        state,
-        lang,
-        user,
-        "admin/units.html",
-        status,
-        minijinja::context! { units => units, ..extra },
-    )
-}
-
-async fn units_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-    Query(notice): Query<Notice>,
-) -> Result<Response, AppError> {
-    let extra = minijinja::context! { done => notice.done };
-    units_view(&state, lang, &user, StatusCode::OK, extra).await
-}
-
-#[derive(Deserialize, Default)]
-struct UnitForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    districts: String,
-}
-
-async fn create_unit(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-    Form(form): Form<UnitForm>,
-) -> Result<Response, AppError> {
-    let districts = vec![form.districts.clone()];
-    match accounts::create_unit(
-        &state.writes,
-        &state.stamp(user.actor()),
-        &form.name,
-        &districts,
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
-        Err(accounts::AccountError::Invalid(message)) => {
-            let message = state.views.locales.msg(lang, &message);
-            let extra = minijinja::context! { error => message, form => minijinja::context! {
-            name => &form.name, districts => &form.districts } };
-            units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn change_unit(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<UnitForm>,
-) -> Result<Response, AppError> {
-    let districts = vec![form.districts.clone()];
-    match accounts::change_unit_districts(&state.writes, &state.stamp(user.actor()), id, &districts)
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/staff/admin/units?done=1").into_response()),
-        Err(accounts::AccountError::Invalid(message)) => {
-            let extra = minijinja::context! { error => state.views.locales.msg(lang, &message) };
-            units_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, extra).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {

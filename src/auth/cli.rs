@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::accounts::{self, AccountChange};
+use super::districts::{self, NewDistricts};
+use super::edit::{AccountEdit, edit_account};
 use super::tokens::{self, TokenError};
 use super::{NewUser, Role};
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditAction};
 use crate::clock::beijing;
 use crate::console::{CliError, say};
 use crate::state::AppState;
@@ -29,7 +31,7 @@ pub enum UsersCommand {
         /// Email address for reminders.
         #[arg(long)]
         email: Option<String>,
-        /// Name shown in the UI [default: the username].
+        /// Name shown in the UI (asked for on a terminal; otherwise the username, said so).
         #[arg(long, alias = "name")]
         display_name: Option<String>,
         /// Read the password from standard input (the account keeps it: no change at first
@@ -57,6 +59,28 @@ pub enum UsersCommand {
     /// Personal API tokens for the JSON API.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Correct an account: its display name, email, role or unit (each change audited).
+    Edit {
+        username: String,
+        /// New email address for reminders.
+        #[arg(long, conflicts_with = "no_email")]
+        email: Option<String>,
+        /// Remove the email address.
+        #[arg(long)]
+        no_email: bool,
+        /// New name shown in the UI.
+        #[arg(long, alias = "name")]
+        display_name: Option<String>,
+        /// admin, supervisor, inspector or print-staff.
+        #[arg(long)]
+        role: Option<String>,
+        /// The unit to work in, by name or id.
+        #[arg(long, conflicts_with = "no_unit")]
+        unit: Option<String>,
+        /// Take the account out of any unit.
+        #[arg(long)]
+        no_unit: bool,
+    },
 }
 
 /// `jianduka users token` subcommands.
@@ -92,6 +116,9 @@ pub enum UnitsCommand {
         /// A district it covers (repeat for several).
         #[arg(long = "district", required = true)]
         districts: Vec<String>,
+        /// Accept districts the enterprise register and the cards do not name.
+        #[arg(long)]
+        new_district: bool,
     },
     /// List every unit with its districts and members.
     List,
@@ -101,6 +128,9 @@ pub enum UnitsCommand {
         unit: String,
         #[arg(long = "district")]
         districts: Vec<String>,
+        /// Accept districts the enterprise register and the cards do not name.
+        #[arg(long)]
+        new_district: bool,
     },
 }
 
@@ -149,12 +179,16 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
             } else {
                 (super::generate_password()?, true)
             };
+            let (display_name, named_by_login) = match display_name {
+                Some(name) => (name, false),
+                None => ask_display_name(&username, password_stdin)?,
+            };
             let user = super::create_user(
                 &state.writes,
                 &state.pools.passwords,
                 &stamp,
                 NewUser {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    display_name,
                     username,
                     email,
                     role,
@@ -166,6 +200,12 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
             .await
             .map_err(|e| CliError::Usage(e.to_string()))?;
             say!("created {} ({})", user.username, role.as_str());
+            if named_by_login {
+                say!(
+                    "display name: {0} (the login name; change it with: jianduka users edit {0} --display-name NAME)",
+                    user.username
+                );
+            }
             if generated {
                 say!("password: {password}  (shown once; it must be changed at first login)");
             }
@@ -245,6 +285,64 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
                 .map_err(usage)?;
             say!("moved {username}");
         }
+        UsersCommand::Edit {
+            username,
+            email,
+            no_email,
+            display_name,
+            role,
+            unit,
+            no_unit,
+        } => {
+            let user = find(&username).await?;
+            let role = match role {
+                Some(text) => Some(Role::parse(&text).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--role: '{text}' is not one of admin, supervisor, inspector, print-staff"
+                    ))
+                })?),
+                None => None,
+            };
+            let unit = match (unit, no_unit) {
+                (Some(name), _) => Some(Some(
+                    accounts::unit_by_name(&state.db, &name)
+                        .await
+                        .map_err(usage)?
+                        .id,
+                )),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            let email = match (email, no_email) {
+                (Some(email), _) => Some(Some(email)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            let edit = AccountEdit {
+                display_name,
+                email,
+                role,
+                unit,
+            };
+            if edit.display_name.is_none()
+                && edit.email.is_none()
+                && edit.role.is_none()
+                && edit.unit.is_none()
+            {
+                return Err(CliError::Usage(
+                    "nothing to change: give --display-name, --email, --no-email, --role, --unit or --no-unit".into(),
+                ));
+            }
+            let changed = edit_account(&state.writes, &stamp, user.id, edit)
+                .await
+                .map_err(usage)?;
+            if changed.is_empty() {
+                say!("{username}: nothing changed (it already had these values)");
+            } else {
+                let names: Vec<&str> = changed.iter().map(|a| changed_field(*a)).collect();
+                say!("changed {username}: {}", names.join(", "));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -253,7 +351,14 @@ pub async fn run(state: &AppState, command: UsersCommand) -> Result<ExitCode, Cl
 pub async fn run_units(state: &AppState, command: UnitsCommand) -> Result<ExitCode, CliError> {
     let stamp = state.stamp(Actor::System("cli"));
     match command {
-        UnitsCommand::Add { name, districts } => {
+        UnitsCommand::Add {
+            name,
+            districts,
+            new_district,
+        } => {
+            districts::vet(&state.db, None, &districts, new_districts(new_district))
+                .await
+                .map_err(usage)?;
             let unit = accounts::create_unit(&state.writes, &stamp, &name, &districts)
                 .await
                 .map_err(usage)?;
@@ -271,10 +376,22 @@ pub async fn run_units(state: &AppState, command: UnitsCommand) -> Result<ExitCo
                 );
             }
         }
-        UnitsCommand::Districts { unit, districts } => {
+        UnitsCommand::Districts {
+            unit,
+            districts,
+            new_district,
+        } => {
             let found = accounts::unit_by_name(&state.db, &unit)
                 .await
                 .map_err(usage)?;
+            districts::vet(
+                &state.db,
+                Some(found.id),
+                &districts,
+                new_districts(new_district),
+            )
+            .await
+            .map_err(usage)?;
             accounts::change_unit_districts(&state.writes, &stamp, found.id, &districts)
                 .await
                 .map_err(usage)?;
@@ -282,6 +399,51 @@ pub async fn run_units(state: &AppState, command: UnitsCommand) -> Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn new_districts(allowed: bool) -> NewDistricts {
+    if allowed {
+        NewDistricts::Allow
+    } else {
+        NewDistricts::Refuse
+    }
+}
+
+/// What `users edit` says it changed.
+fn changed_field(action: AuditAction) -> &'static str {
+    match action {
+        AuditAction::UserRenamed => "display name",
+        AuditAction::UserEmailChanged => "email",
+        AuditAction::UserRoleChanged => "role",
+        AuditAction::UserUnitChanged => "unit",
+        other => other.as_str(),
+    }
+}
+
+/// The display name for a new account made without `--display-name`: asked for when a
+/// person is at the terminal (and stdin is not the password), else the login name; the
+/// flag says which.
+fn ask_display_name(username: &str, password_stdin: bool) -> Result<(String, bool), CliError> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    let stdin = std::io::stdin();
+    if password_stdin || !stdin.is_terminal() {
+        return Ok((username.to_string(), true));
+    }
+    let mut out = std::io::stdout();
+    let _ = write!(
+        out,
+        "display name (the name the pages greet {username} with; Enter keeps '{username}'): "
+    );
+    let _ = out.flush();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(format!("reading the display name: {e}")))?;
+    match line.trim() {
+        "" => Ok((username.to_string(), true)),
+        name => Ok((name.to_string(), false)),
+    }
 }
 
 fn token_error(e: TokenError) -> CliError {

@@ -3,8 +3,12 @@
 
 pub mod accounts;
 mod admin;
+mod admin_edit;
 mod admin_tokens;
+mod admin_units;
 pub mod cli;
+pub mod districts;
+pub mod edit;
 mod login;
 mod routes;
 pub mod tokens;

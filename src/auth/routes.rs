@@ -46,6 +46,9 @@ pub fn staff_routes() -> StaffRouter {
 #[derive(Deserialize, Default)]
 struct NextQuery {
     next: Option<String>,
+    /// Set after a change: the page says that it worked.
+    #[serde(default)]
+    done: Option<String>,
 }
 
 /// Only same-site paths are followed after login (no open redirect).
@@ -241,7 +244,15 @@ async fn password_page(
     user: CurrentUser,
     Query(q): Query<NextQuery>,
 ) -> Result<Html<String>, AppError> {
-    render_password(&state, lang, &user, &safe_next(q.next.as_deref()), None)
+    let done = q.done.is_some_and(|d| !d.is_empty());
+    render_password(
+        &state,
+        lang,
+        &user,
+        &safe_next(q.next.as_deref()),
+        None,
+        done,
+    )
 }
 
 fn render_password(
@@ -250,6 +261,7 @@ fn render_password(
     user: &CurrentUser,
     next: &str,
     error: Option<&str>,
+    done: bool,
 ) -> Result<Html<String>, AppError> {
     state
         .views
@@ -261,7 +273,8 @@ fn render_password(
                 csrf => &user.csrf,
                 next => next,
                 error => error,
-                must_change => user.user.must_change_password,
+                done => done,
+                must_change => user.user.must_change_password && !done,
             },
         )
         .internal("rendering the password page")
@@ -302,7 +315,7 @@ async fn change_password(
         None
     };
     if let Some(problem) = problem {
-        let page = render_password(&state, lang, &user, &next, Some(&problem))?;
+        let page = render_password(&state, lang, &user, &next, Some(&problem), false)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let new_password = form.new_password.clone();
@@ -330,7 +343,12 @@ async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(Redirect::to(&next).into_response())
+    // The page says that it worked, then offers the way on.
+    let target = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("done", "1")
+        .append_pair("next", &next)
+        .finish();
+    Ok(Redirect::to(&format!("/account/password?{target}")).into_response())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use support::{app as helpers, cases as case_support, intake as intake_support, s
 mod access;
 mod accessibility;
 mod accounts;
+mod accounts_edit;
 mod api_tokens;
 mod audit;
 mod audit_anchor;
@@ -54,5 +55,6 @@ mod statistics_sql;
 mod token_lifetime;
 mod totp;
 mod tracker;
+mod unit_districts;
 mod workday;
 mod workday_mail;
