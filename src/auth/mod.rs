@@ -5,6 +5,7 @@ pub mod accounts;
 mod admin;
 mod admin_tokens;
 pub mod cli;
+mod confirmations;
 mod login;
 mod routes;
 pub mod tokens;

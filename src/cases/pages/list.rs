@@ -50,6 +50,9 @@ pub struct ListQuery {
     pub sort: String,
     #[serde(default)]
     pub after: String,
+    /// The number of a case just returned to triage (退回), for the notice.
+    #[serde(default)]
+    pub returned: String,
 }
 
 impl ListQuery {
