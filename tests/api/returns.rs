@@ -267,11 +267,11 @@ async fn triage_names_a_district_no_unit_covers_and_a_report_without_a_card() {
             english.contains("no unit covers the district “店口镇”"),
             "{english}"
         );
-        let (_, shown) = page(&app, &sup, &format!("/staff/cases/{}", uncovered.id)).await;
+        let (_, shown) = page(&app, &sup, &format!("/staff/cases/{}?lang=zh-CN", uncovered.id)).await;
         assert!(shown.contains("没有科室负责镇街“店口镇”"), "{shown}");
         // A unit created for the district since: triage says to assign it there.
         unit_for(&app, "第二纪检监察室", "店口镇").await;
-        let (_, shown) = page(&app, &sup, &format!("/staff/cases/{}", uncovered.id)).await;
+        let (_, shown) = page(&app, &sup, &format!("/staff/cases/{}?lang=zh-CN", uncovered.id)).await;
         assert!(shown.contains("现由第二纪检监察室负责"), "{shown}");
     })
     .await;
