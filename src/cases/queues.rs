@@ -251,13 +251,7 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
             let declines = Query::select()
                 .column(decline_requests::Column::CaseId)
                 .from(decline_requests::Entity)
-                .and_where(
-                    Expr::col((
-                        decline_requests::Entity,
-                        decline_requests::Column::DecidedAt,
-                    ))
-                    .is_null(),
-                )
+                .and_where(decline_requests::Column::DecidedAt.is_null())
                 .to_owned();
             // `all` around the `any`: `of_unit` adds its unit condition with AND.
             of_unit(
