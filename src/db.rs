@@ -345,6 +345,11 @@ impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
+
+    /// Rolls back (a trial run), then gives up the turn.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 impl std::ops::Deref for WriteTxn {

@@ -9,6 +9,7 @@
 //! from the same user.
 
 pub mod bearer;
+pub mod confirm;
 mod csrf;
 mod guard;
 mod routes;

@@ -85,6 +85,12 @@ actions! {
     /// An admin queued failed emails again.
     MailRetried => "mail_retried",
     MailTestQueued => "mail_test_queued",
+    /// An inspector sent a case back to triage (退回) with a reason.
+    CaseReturned => "case_returned",
+    /// An inspector asked a supervisor to approve declining a case (不予受理).
+    DeclineRequested => "decline_requested",
+    /// A supervisor approved or refused a decline request.
+    DeclineDecided => "decline_decided",
 }
 
 #[cfg(test)]

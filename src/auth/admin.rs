@@ -168,6 +168,9 @@ struct ChangeForm {
     action: String,
     #[serde(default)]
     value: String,
+    /// `1` once an irreversible change (disabling) is confirmed.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn change_user(
@@ -216,6 +219,11 @@ async fn change_user(
         )
     {
         return Err(AppError::Unprocessable(Msg::new("admin_error_self_change")));
+    }
+    if matches!(change, AccountChange::Active(false))
+        && !crate::access::confirm::confirmed(&form.confirm)
+    {
+        return super::confirmations::disable_account(&state, lang, &user, id).await;
     }
     match accounts::change_account(&state.writes, &stamp, id, change).await {
         Ok(_) => Ok(Redirect::to("/staff/admin/users?done=1").into_response()),

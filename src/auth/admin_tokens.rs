@@ -97,12 +97,25 @@ pub(super) async fn issue(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct RevokeForm {
+    /// `1` once the revocation is confirmed.
+    #[serde(default)]
+    confirm: String,
+}
+
 pub(super) async fn revoke(
     State(state): State<AppState>,
     lang: Lang,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Form(form): Form<RevokeForm>,
 ) -> Result<Response, AppError> {
+    if !crate::access::confirm::confirmed(&form.confirm)
+        && let Some(page) = super::confirmations::revoke_token(&state, lang, &user, id).await?
+    {
+        return Ok(page);
+    }
     match tokens::revoke_token(&state.writes, &state.stamp(user.actor()), id).await {
         Ok(_) => Ok(Redirect::to("/staff/admin/tokens?done=1").into_response()),
         Err(TokenError::NotFound) => Err(AppError::NotFound),

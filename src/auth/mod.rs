@@ -9,6 +9,7 @@ mod admin_units;
 pub mod cli;
 pub mod districts;
 pub mod edit;
+mod confirmations;
 mod login;
 mod routes;
 pub mod tokens;

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::error::CaseError;
+use super::handling_view::{Declines, HandlingView, handling_view};
 use super::labels::{DueState, due_state, item_lines, shown};
 use super::scope::CaseScope;
 use super::status::CaseStatus;
@@ -124,8 +125,10 @@ pub struct CaseDetail {
     pub extensions: Vec<ExtensionView>,
     /// The steps this user may take now: `accept`, `decline`, `investigate`, `conclude`,
     /// `close`, `reopen`, `take`, `assign`, `extend`, `decide_extension`, `clear_flag`,
-    /// `message`, `note`.
+    /// `message`, `note`; and `return`, `request_decline`, `decide_decline`.
     pub actions: Vec<&'static str>,
+    /// Why it waits in triage; its decline requests.
+    pub handling: HandlingView,
 }
 
 /// A file's row without its bytes.
@@ -153,9 +156,14 @@ fn file_view(file: &FileRow) -> FileView {
 }
 
 /// What `user` may do to `case` now.
-fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) -> Vec<&'static str> {
+fn actions(
+    case: &cases::Model,
+    user: &users::Model,
+    pending_extension: bool,
+    declines: Declines,
+) -> Vec<&'static str> {
     let supervises = Access::Supervise.allows(user.role);
-    let mut out = Vec::new();
+    let mut out = declines.actions(case, user, supervises);
     for (to, name) in [
         (CaseStatus::Accepted, "accept"),
         (CaseStatus::Declined, "decline"),
@@ -163,7 +171,8 @@ fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) ->
         (CaseStatus::Concluded, "conclude"),
         (CaseStatus::Closed, "close"),
     ] {
-        if case.status.can_become(to) {
+        let by_approval = to == CaseStatus::Declined && !supervises && !declines.direct;
+        if case.status.can_become(to) && !by_approval {
             out.push(name);
         }
     }
@@ -289,6 +298,11 @@ pub async fn case_detail(
         None => None,
     };
     let pending = extensions.iter().any(|e| e.approved.is_none());
+    let handling = handling_view(db, &case, lang).await?;
+    let declines = Declines {
+        direct: super::handling::inspectors_decline_directly(db).await?,
+        pending: handling.pending_decline(),
+    };
     Ok(CaseDetail {
         id: case.id,
         number: case.number.clone(),
@@ -374,7 +388,8 @@ pub async fn case_detail(
                 decision_note: e.decision_note,
             })
             .collect(),
-        actions: actions(&case, user, pending),
+        actions: actions(&case, user, pending, declines),
+        handling,
     })
 }
 
@@ -389,6 +404,8 @@ fn event_label(e: &case_events::Model, lang: Lang) -> String {
         (EventKind::ReporterAdded, _) => "event_reporter_added",
         (EventKind::Rated, _) => "event_rated",
         (EventKind::Status, None) => "event_status",
+        (EventKind::Returned, _) => "returns_event_returned",
+        (EventKind::DeclineRequest, _) => "returns_event_decline_request",
     };
     crate::i18n::label(lang, key).into()
 }

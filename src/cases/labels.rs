@@ -136,6 +136,8 @@ pub struct CaseRow {
     pub urged: bool,
     /// The report's first words.
     pub excerpt: String,
+    /// Why a case with no unit waits in triage (returned, no unit for its district …).
+    pub triage_reason: Option<String>,
 }
 
 impl CaseRow {
@@ -187,6 +189,7 @@ impl CaseRow {
             unread: false,
             urged: false,
             excerpt: line.excerpt.clone(),
+            triage_reason: None,
         }
     }
 
@@ -220,11 +223,21 @@ pub async fn marked_rows(
     let mut rows = case_rows(db, rules, page, today, lang).await?;
     let unread = super::queues::unread_among(db, reader, page).await?;
     let urged = super::queues::urged_among(db, page).await?;
+    let mut triage = super::triage::triage_reasons(db, page).await?;
     for row in &mut rows {
         row.unread = unread.contains(&row.id);
         row.urged = row.light.is_some() && urged.contains(&row.id);
+        row.triage_reason = triage.remove(&row.id).map(|r| shown_msg(&r.msg(), lang));
     }
     Ok(rows)
+}
+
+/// A message in `lang`.
+fn shown_msg(msg: &crate::msg::Msg, lang: Lang) -> String {
+    match crate::i18n::Locales::embedded() {
+        Some(locales) => msg.in_lang(locales, lang),
+        None => String::new(),
+    }
 }
 
 /// An event's note in `lang`: what the system wrote, in words; what a person wrote, as is.

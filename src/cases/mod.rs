@@ -17,6 +17,8 @@ mod deadlines;
 mod detail;
 mod error;
 mod exchange;
+pub mod handling;
+mod handling_view;
 mod items;
 mod labels;
 #[cfg(test)]
@@ -31,6 +33,7 @@ mod scope;
 mod statistics;
 mod status;
 mod timeline;
+mod triage;
 mod workflow;
 
 pub use api::api_routes;
@@ -58,10 +61,12 @@ pub use scope::CaseScope;
 pub use statistics::{MonthTable, Statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
 pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
+pub use triage::{TriageReason, triage_reasons};
 pub use workflow::{
     Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
     step_in, take_step, urge, urgings_of, view,
 };
+pub use workflow::{DeclineDecision, check_step, decide_decline, request_decline, return_case};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -16,7 +16,7 @@ use super::scope::CaseScope;
 use crate::deadlines::SlaRules;
 use crate::deadlines::lights::Light;
 use crate::entities::enums::{CaseStatus, Role};
-use crate::entities::{case_reads, cases, extensions, urgings};
+use crate::entities::{case_reads, cases, decline_requests, extensions, urgings};
 
 /// A queue of cases.
 #[derive(
@@ -34,7 +34,7 @@ pub enum Queue {
     Unread,
     /// 待分派: open cases with no unit.
     Triage,
-    /// Requests waiting for a supervisor's decision (extensions).
+    /// Requests waiting for a supervisor's decision (extensions, declines).
     Requests,
     /// 反映人不满意: a "not satisfied" rating or an objection waiting for a supervisor.
     Unhappy,
@@ -248,7 +248,19 @@ pub fn condition(queue: Queue, person: Person, day: Day) -> Condition {
                 .from(extensions::Entity)
                 .and_where(Expr::col((extensions::Entity, extensions::Column::DecidedAt)).is_null())
                 .to_owned();
-            of_unit(Condition::all().add(cases::Column::Id.in_subquery(pending)))
+            let declines = Query::select()
+                .column(decline_requests::Column::CaseId)
+                .from(decline_requests::Entity)
+                .and_where(decline_requests::Column::DecidedAt.is_null())
+                .to_owned();
+            // `all` around the `any`: `of_unit` adds its unit condition with AND.
+            of_unit(
+                Condition::all().add(
+                    Condition::any()
+                        .add(cases::Column::Id.in_subquery(pending))
+                        .add(cases::Column::Id.in_subquery(declines)),
+                ),
+            )
         }
         Queue::Unhappy => of_unit(Condition::all().add(cases::Column::NeedsSupervisor.eq(true))),
         Queue::Urged => {

@@ -171,6 +171,10 @@ pub enum EventKind {
     ReporterAdded,
     /// The reporter rated the handling.
     Rated,
+    /// An inspector sent the case back to triage (退回), with the reason as the note.
+    Returned,
+    /// A decline (不予受理) was asked for, approved or refused.
+    DeclineRequest,
 }
 
 /// A stage with a deadline.

@@ -12,6 +12,7 @@ pub mod cards;
 pub mod case_events;
 pub mod case_reads;
 pub mod cases;
+pub mod decline_requests;
 pub mod email_outbox;
 pub mod enterprises;
 pub mod enums;

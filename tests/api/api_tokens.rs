@@ -287,7 +287,7 @@ async fn an_admin_issues_a_token_on_the_page_sees_it_once_and_revokes_it_there()
         let revoked = app
             .post_form(
                 &format!("/staff/admin/tokens/{}/revoke", row.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &csrf), ("confirm", "1")],
             )
             .await;
         assert_eq!(revoked.status(), 303);
@@ -296,7 +296,7 @@ async fn an_admin_issues_a_token_on_the_page_sees_it_once_and_revokes_it_there()
         let again = app
             .post_form(
                 &format!("/staff/admin/tokens/{}/revoke", row.id),
-                &[("csrf", &csrf)],
+                &[("csrf", &csrf), ("confirm", "1")],
             )
             .await;
         assert_eq!(again.status(), 409);

@@ -319,7 +319,24 @@ async fn every_step_goes_through_the_api_and_each_refusal_says_why() {
             ]
         );
 
-        // Declining needs the reason the reporter will read.
+        // By default an inspector's decline needs a supervisor's approval; this office lets
+        // its inspectors decline directly. Declining needs the reason the reporter will read.
+        let (d0, _) = report_from(&app, Some(EAST), &[4]).await;
+        let direct = json!({ "version": 0, "step": "decline", "reason": "不属于受理范围" });
+        let path0 = format!("/api/v1/cases/{}/transition", d0.id);
+        let (status, body) = api(&app, east, "POST", &path0, Some(direct)).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["error"].as_str().unwrap_or("").contains("批准"),
+            "{body}"
+        );
+        jianduka::cases::handling::set_inspectors_decline_directly(
+            &app.state.writes,
+            &app.stamp(),
+            true,
+        )
+        .await
+        .expect("rule set");
         let (d, _) = report_from(&app, Some(EAST), &[4]).await;
         let path = format!("/api/v1/cases/{}/transition", d.id);
         let (status, _) = api(

@@ -139,6 +139,11 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     desk.click("#act-conclude").await;
     desk.wait_for_text("#case-status", "已办结").await;
     desk.click("#act-close").await;
+    // Closing cannot be undone: the page names the consequence and asks once more.
+    desk.wait_for_text("#confirm-title", "确认反馈办结").await;
+    assert!(desk.text("#confirm-consequence").await.contains("办结归档"));
+    desk.screenshot("confirm-close").await;
+    desk.click("#confirm-yes").await;
     desk.wait_for_text("#case-status", "已反馈").await;
     desk.screenshot("case-closed").await;
 

@@ -200,6 +200,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
                 "/staff/admin/audit".into(),
                 "/staff/admin/mail".into(),
                 "/staff/admin/security".into(),
+                "/staff/admin/handling".into(),
             ];
             for path in &pages {
                 let response = client.get(url(path)).send().await.expect("page");
@@ -256,7 +257,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
             let step = format!("/staff/cases/{}/step", case.id);
             let refused = post(
                 &step,
-                &[("csrf", &csrf), ("version", &case.version.to_string()), ("step", "close")],
+                &[("csrf", &csrf), ("version", &case.version.to_string()), ("step", "close"), ("confirm", "1")],
             )
             .await;
             assert_eq!(refused.status(), 422, "closing a new case");

@@ -137,6 +137,7 @@ async fn each_step_is_taken_through_the_case_page_and_the_reporter_sees_the_publ
                 ("csrf", csrf.as_str()),
                 ("version", &version),
                 ("step", step),
+                ("confirm", "1"),
             ];
             form.extend_from_slice(extra);
             post(&client, &app, &format!("{path}/step"), &form).await
@@ -332,6 +333,14 @@ async fn the_second_of_two_people_changing_a_case_at_once_gets_a_conflict() {
         let case = report_through_a_card(&app).await;
         let (a, csrf_a) = inspector(&app, "li", Some(unit)).await;
         let (b, csrf_b) = inspector(&app, "zhao", Some(unit)).await;
+        // This office lets its inspectors decline directly (办理规则).
+        jianduka::cases::handling::set_inspectors_decline_directly(
+            &app.state.writes,
+            &app.stamp(),
+            true,
+        )
+        .await
+        .expect("rule set");
         let version = case.version.to_string();
         let path = format!("/staff/cases/{}/step", case.id);
         let form_a = [
@@ -344,6 +353,7 @@ async fn the_second_of_two_people_changing_a_case_at_once_gets_a_conflict() {
             ("version", &version),
             ("step", "decline"),
             ("reason", "重复反映"),
+            ("confirm", "1"),
         ];
         let first = post(&a, &app, &path, &form_a);
         let second = post(&b, &app, &path, &form_b);

@@ -89,6 +89,27 @@ impl Draft {
             ..Default::default()
         }
     }
+    pub fn returned(reason: &str) -> Self {
+        Self {
+            reason: reason.into(),
+            form: "return",
+            ..Default::default()
+        }
+    }
+    pub fn decline_request(reason: &str) -> Self {
+        Self {
+            reason: reason.into(),
+            form: "decline_request",
+            ..Default::default()
+        }
+    }
+    pub fn decline_decision(note: &str) -> Self {
+        Self {
+            decision_note: note.into(),
+            form: "decline_decision",
+            ..Default::default()
+        }
+    }
     pub fn decision(note: &str) -> Self {
         Self {
             decision_note: note.into(),

@@ -34,6 +34,9 @@ pub async fn home(state: &AppState, lang: Lang, user: &CurrentUser) -> Result<Re
         let day = Day::of(&rules, now, today(state));
         let data = dashboard(&state.db, scope, &rules, day.today, user.user.id).await?;
         let mut shown = in_words(state, data, lang).await?;
+        if let Some(rows) = shown.triage.as_mut() {
+            crate::cases::handling_view::fill_triage_reasons(&state.db, rows, lang).await?;
+        }
         shown.queues = queues::counts(&state.db, Person::of(&user.user), day)
             .await?
             .into_iter()

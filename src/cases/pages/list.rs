@@ -56,6 +56,9 @@ pub struct ListQuery {
     pub moved: Option<u32>,
     #[serde(default, skip_serializing)]
     pub skipped: Option<u32>,
+    /// The number of a case just returned to triage (退回), for the notice.
+    #[serde(default)]
+    pub returned: String,
 }
 
 impl ListQuery {

@@ -4,6 +4,8 @@
 //! `pages`).
 
 mod bulk;
+mod handling;
+mod returns;
 mod steps;
 mod urge;
 mod writes;
@@ -34,6 +36,11 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/step", step)
             .post("/staff/cases/{id}/take", take)
             .post("/staff/cases/{id}/extension", request_extension)
+            .post("/staff/cases/{id}/return", returns::return_case)
+            .post(
+                "/staff/cases/{id}/decline-request",
+                returns::request_decline,
+            )
             .post_upload("/staff/cases/{id}/message", message, upload)
             .post_upload("/staff/cases/{id}/note", note, upload)
             .get("/staff/cases/{id}/files/{file}", download),
@@ -45,7 +52,14 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/flag", clear_flag)
             .post("/staff/cases/{id}/urge", urge::urge)
             .post("/staff/cases/assign", bulk::assign_many)
-            .post("/staff/extensions/{id}/decide", decide_extension),
+            .post("/staff/extensions/{id}/decide", decide_extension)
+            .post(
+                "/staff/decline-requests/{id}/decide",
+                returns::decide_decline,
+            ),
+        StaffRouter::new(Access::Admin)
+            .get("/staff/admin/handling", handling::handling_page)
+            .post("/staff/admin/handling", handling::change_handling),
     ]
 }
 

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::returns::{Unconfirmed, confirm_step};
 use crate::access::CurrentUser;
+use crate::access::confirm::confirmed;
 use crate::cases::error::CaseError;
 use crate::cases::pages;
 use crate::cases::status::Finding;
@@ -56,6 +58,9 @@ pub(super) struct StepForm {
     summary: String,
     #[serde(default)]
     feedback: String,
+    /// `1` once the person confirmed an irreversible step.
+    #[serde(default)]
+    confirm: String,
 }
 
 impl StepForm {
@@ -108,6 +113,22 @@ pub(super) async fn step(
             return after(&state, lang, &user, id, Err(refusal), "", form.typed()).await;
         }
     };
+    if matches!(step, Step::Decline { .. } | Step::Close) && !confirmed(&form.confirm) {
+        let version = form.version.to_string();
+        let fields = [
+            ("version", version.as_str()),
+            ("step", form.step.as_str()),
+            ("reason", form.reason.as_str()),
+        ];
+        let asked = Unconfirmed {
+            id,
+            version: form.version,
+            step,
+            fields: &fields,
+            typed: form.typed(),
+        };
+        return confirm_step(&state, lang, &user, asked).await;
+    }
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
     let result = workflow::take_step(&state.writes, &rules, &actor, id, form.version, step)
@@ -123,9 +144,24 @@ pub(super) async fn reopen(
     Path(id): Path<i64>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, AppError> {
+    let reason = form.reason.clone();
+    if !confirmed(&form.confirm) {
+        let version = form.version.to_string();
+        let fields = [("version", version.as_str()), ("reason", reason.as_str())];
+        let step = Step::Reopen {
+            reason: reason.clone(),
+        };
+        let asked = Unconfirmed {
+            id,
+            version: form.version,
+            step,
+            fields: &fields,
+            typed: pages::Draft::reopen(&reason),
+        };
+        return confirm_step(&state, lang, &user, asked).await;
+    }
     let rules = state.sla.rules(&state.db, state.clock.now()).await?;
     let actor = CaseActor::new(&user.user, state.stamp(user.actor())).mailing(Mailer::of(&state));
-    let reason = form.reason.clone();
     let result = workflow::take_step(
         &state.writes,
         &rules,

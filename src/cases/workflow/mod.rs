@@ -8,14 +8,20 @@
 
 mod assignment;
 mod conclusion;
+mod declines;
 mod extensions;
 mod intake;
 mod reopen;
+mod returns;
 mod urge;
 
 pub use assignment::{Assignment, assign};
+pub use declines::{
+    DeclineDecision, decide_decline, decline_request_case, pending_for, request_decline,
+};
 pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
 pub use reopen::clear_flag;
+pub use returns::{return_case, returnable};
 pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -220,6 +226,22 @@ pub async fn take_step(
     Ok(case)
 }
 
+/// Whether [`take_step`] would be allowed now, without taking it: the step is tried in a
+/// transaction that is rolled back (the page then asks the person to confirm it).
+pub async fn check_step(
+    writes: &WriteGate,
+    rules: &SlaRules,
+    actor: &CaseActor<'_>,
+    case_id: i64,
+    version: i32,
+    step: Step,
+) -> Result<cases::Model, CaseError> {
+    let txn = writes.begin().await?;
+    let result = step_in(&*txn, rules, actor, case_id, version, step).await;
+    txn.rollback().await?;
+    result
+}
+
 /// [`take_step`] inside the caller's transaction; `now` is the actor's stamp.
 pub async fn step_in(
     db: &impl ConnectionTrait,
@@ -241,6 +263,15 @@ pub async fn step_in(
     };
     if !allowed {
         return Err(CaseError::transition(from, to));
+    }
+    // By default an inspector's decline is a request a supervisor approves (`declines`).
+    if matches!(step, Step::Decline { .. })
+        && !actor.supervises()
+        && !crate::cases::handling::inspectors_decline_directly(db).await?
+    {
+        return Err(CaseError::Invalid(Msg::new(
+            "returns_error_decline_needs_approval",
+        )));
     }
     let today = china_today(actor.stamp.at);
     let policy = rules.policy(case.policy_id, case.received_at);
