@@ -12,6 +12,7 @@ mod m20261207_000002_workday;
 mod m20261207_000003_totp_enrolments;
 mod m20261207_000004_reporter_actions;
 mod m20261207_000005_one_pending_request;
+mod m20261207_000007_objections_follow_ups;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_totp_enrolments::Migration),
             Box::new(m20261207_000004_reporter_actions::Migration),
             Box::new(m20261207_000005_one_pending_request::Migration),
+            Box::new(m20261207_000007_objections_follow_ups::Migration),
         ]
     }
 }

@@ -51,7 +51,9 @@ macro_rules! every_table {
             urgings,
             mail_muted,
             totp_enrolments,
-            reporter_actions
+            reporter_actions,
+            objections,
+            follow_ups
         )
     };
 }

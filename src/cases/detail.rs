@@ -123,8 +123,9 @@ pub struct CaseDetail {
     pub notes: Vec<NoteView>,
     pub extensions: Vec<ExtensionView>,
     /// The steps this user may take now: `accept`, `decline`, `investigate`, `conclude`,
-    /// `close`, `reopen`, `take`, `assign`, `extend`, `decide_extension`, `clear_flag`,
-    /// `message`, `note`.
+    /// `conclude_reply` (办结并答复), `close`, `reopen`, `take`, `assign`, `extend`,
+    /// `decide_extension`, `clear_flag`, `confirm` (answer and keep the result),
+    /// `follow_up` (回访), `message`, `note`.
     pub actions: Vec<&'static str>,
 }
 
@@ -153,7 +154,13 @@ fn file_view(file: &FileRow) -> FileView {
 }
 
 /// What `user` may do to `case` now.
-fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) -> Vec<&'static str> {
+fn actions(
+    case: &cases::Model,
+    user: &users::Model,
+    pending_extension: bool,
+    review: bool,
+    reachable: bool,
+) -> Vec<&'static str> {
     let supervises = Access::Supervise.allows(user.role);
     let mut out = Vec::new();
     for (to, name) in [
@@ -163,11 +170,21 @@ fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) ->
         (CaseStatus::Concluded, "conclude"),
         (CaseStatus::Closed, "close"),
     ] {
+        // Under review, publishing a concluded answer is a supervisor's.
+        if to == CaseStatus::Closed && review && !supervises {
+            continue;
+        }
         if case.status.can_become(to) {
             out.push(name);
         }
     }
-    if supervises && matches!(case.status, CaseStatus::Concluded | CaseStatus::Closed) {
+    if case.status.can_become(CaseStatus::Concluded) {
+        out.push("conclude_reply");
+    }
+    let unhappy_decline = case.status == CaseStatus::Declined && case.needs_supervisor;
+    if supervises
+        && (matches!(case.status, CaseStatus::Concluded | CaseStatus::Closed) || unhappy_decline)
+    {
         out.push("reopen");
     }
     if case.assignee_id != Some(user.id)
@@ -187,6 +204,13 @@ fn actions(case: &cases::Model, user: &users::Model, pending_extension: bool) ->
     }
     if supervises && case.needs_supervisor {
         out.push("clear_flag");
+        out.push("confirm");
+    }
+    if reachable
+        && matches!(case.status, CaseStatus::Closed | CaseStatus::Declined)
+        && (supervises || case.assignee_id == Some(user.id))
+    {
+        out.push("follow_up");
     }
     if supervises && case.status.open_stage().is_some() {
         out.push("urge");
@@ -289,6 +313,8 @@ pub async fn case_detail(
         None => None,
     };
     let pending = extensions.iter().any(|e| e.approved.is_none());
+    let review = super::feedback_settings::feedback_settings(db).await?.review;
+    let reachable = super::follow_up::reachable(&report);
     Ok(CaseDetail {
         id: case.id,
         number: case.number.clone(),
@@ -374,7 +400,7 @@ pub async fn case_detail(
                 decision_note: e.decision_note,
             })
             .collect(),
-        actions: actions(&case, user, pending),
+        actions: actions(&case, user, pending, review, reachable),
     })
 }
 
@@ -388,6 +414,9 @@ fn event_label(e: &case_events::Model, lang: Lang) -> String {
         (EventKind::Message, _) => "event_message",
         (EventKind::ReporterAdded, _) => "event_reporter_added",
         (EventKind::Rated, _) => "event_rated",
+        (EventKind::Objected, _) => "fb_event_objected",
+        (EventKind::ObjectionAnswered, _) => "fb_event_confirmed",
+        (EventKind::FollowedUp, _) => "fb_event_followed_up",
         (EventKind::Status, None) => "event_status",
     };
     crate::i18n::label(lang, key).into()

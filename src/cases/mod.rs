@@ -17,12 +17,15 @@ mod deadlines;
 mod detail;
 mod error;
 mod exchange;
+mod feedback_settings;
+mod follow_up;
 mod items;
 mod labels;
 #[cfg(test)]
 mod layering;
 mod list;
 mod pages;
+mod objection;
 pub mod queues;
 mod reporter;
 mod routes;
@@ -55,11 +58,23 @@ pub use routes::staff_routes;
 pub use scope::CaseScope;
 pub use statistics::{MonthTable, Statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
-pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
-pub use workflow::{
-    Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
-    step_in, take_step, urge, urgings_of, view,
+pub use timeline::{
+    PublicEvent, PublicMessage, PublicObjection, PublicView, find_by_query_hash, public_view,
+    with_objection_window,
 };
+pub use workflow::{
+    Assignment, CaseActor, ExtensionDecision, Step, assign, confirm_result, decide_extension,
+    request_extension, step_in, take_step, urge, urgings_of, view,
+};
+pub use feedback_settings::{
+    DEFAULT_OBJECTION_DAYS, FeedbackSettings, MAX_OBJECTION_DAYS, feedback_settings,
+    save_feedback_settings,
+};
+pub use follow_up::{
+    CHANNELS as FOLLOW_UP_CHANNELS, FollowUpCounts, NewFollowUp, OUTCOMES as FOLLOW_UP_OUTCOMES,
+    follow_up_counts, follow_ups_of, record_follow_up,
+};
+pub use objection::{MAX_OBJECTION, MIN_OBJECTION, ObjectionOutcome, object, objection_of};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -171,6 +171,12 @@ pub enum EventKind {
     ReporterAdded,
     /// The reporter rated the handling.
     Rated,
+    /// The reporter objected (申诉) to a decline or an answer.
+    Objected,
+    /// A supervisor answered an objection or a not-satisfied rating and kept the result.
+    ObjectionAnswered,
+    /// Staff recorded a follow-up (回访) with the reporter.
+    FollowedUp,
 }
 
 /// A stage with a deadline.

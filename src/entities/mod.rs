@@ -34,3 +34,5 @@ pub mod unit_districts;
 pub mod units;
 pub mod urgings;
 pub mod users;
+pub mod objections;
+pub mod follow_ups;

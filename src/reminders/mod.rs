@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod digest;
 pub mod events;
+mod feedback_settings;
 pub mod rules;
 mod settings;
 pub mod tick;

@@ -3,6 +3,7 @@
 //! use each route is declared here; the handlers extract, call the domain, render (through
 //! `pages`).
 
+mod feedback;
 mod steps;
 mod urge;
 mod writes;
@@ -34,7 +35,8 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/extension", request_extension)
             .post_upload("/staff/cases/{id}/message", message, upload)
             .post_upload("/staff/cases/{id}/note", note, upload)
-            .get("/staff/cases/{id}/files/{file}", download),
+            .get("/staff/cases/{id}/files/{file}", download)
+            .post("/staff/cases/{id}/follow-up", feedback::follow_up),
         StaffRouter::new(Access::Supervise)
             .get("/staff/stats", stats)
             .get("/staff/stats/{file}", stats_csv)
@@ -42,7 +44,8 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/assign", assign)
             .post("/staff/cases/{id}/flag", clear_flag)
             .post("/staff/cases/{id}/urge", urge::urge)
-            .post("/staff/extensions/{id}/decide", decide_extension),
+            .post("/staff/extensions/{id}/decide", decide_extension)
+            .post("/staff/cases/{id}/confirm", feedback::confirm),
     ]
 }
 

@@ -62,7 +62,7 @@ impl StepForm {
     fn typed(&self) -> pages::Draft {
         match self.step.as_str() {
             "decline" => pages::Draft::decline(&self.reason),
-            "conclude" => pages::Draft::conclude(&self.summary, &self.feedback),
+            "conclude" | "conclude_reply" => pages::Draft::conclude(&self.summary, &self.feedback),
             _ => pages::Draft::default(),
         }
     }
@@ -85,6 +85,14 @@ impl StepForm {
                 None => return Ok(Err(CaseError::Invalid(Msg::new("case_error_finding")))),
             },
             "close" => Step::Close,
+            "conclude_reply" => match Finding::parse(&self.finding) {
+                Some(finding) => Step::ConcludeAndReply {
+                    finding,
+                    summary: self.summary.clone(),
+                    feedback: self.feedback.clone(),
+                },
+                None => return Ok(Err(CaseError::Invalid(Msg::new("case_error_finding")))),
+            },
             other => {
                 return Err(AppError::BadRequest(
                     Msg::new("case_error_unknown_step").arg("step", other),
