@@ -117,7 +117,11 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(FollowUps::Channel).text().not_null())
                 .col(ColumnDef::new(FollowUps::Outcome).text().not_null())
                 .col(ColumnDef::new(FollowUps::Note).text().not_null())
-                .col(ColumnDef::new(FollowUps::RecordedBy).big_integer().not_null())
+                .col(
+                    ColumnDef::new(FollowUps::RecordedBy)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(FollowUps::RecordedAt)
                         .timestamp_with_time_zone()

@@ -313,7 +313,9 @@ pub async fn case_detail(
         None => None,
     };
     let pending = extensions.iter().any(|e| e.approved.is_none());
-    let review = super::feedback_settings::feedback_settings(db).await?.review;
+    let review = super::feedback_settings::feedback_settings(db)
+        .await?
+        .review;
     let reachable = super::follow_up::reachable(&report);
     Ok(CaseDetail {
         id: case.id,

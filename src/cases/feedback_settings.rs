@@ -55,7 +55,12 @@ pub async fn feedback_settings(db: &impl ConnectionTrait) -> Result<FeedbackSett
     Ok(out)
 }
 
-async fn put(db: &impl ConnectionTrait, key: &str, value: String, stamp: &Stamp<'_>) -> Result<(), DbErr> {
+async fn put(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: String,
+    stamp: &Stamp<'_>,
+) -> Result<(), DbErr> {
     let row = settings::ActiveModel {
         key: Set(key.to_string()),
         value: Set(value),
@@ -78,7 +83,13 @@ pub async fn save_feedback_settings(
     let txn = writes.begin().await?;
     let old = feedback_settings(&*txn).await?;
     put(&*txn, REVIEW_KEY, new.review.to_string(), stamp).await?;
-    put(&*txn, OBJECTION_DAYS_KEY, new.objection_days.to_string(), stamp).await?;
+    put(
+        &*txn,
+        OBJECTION_DAYS_KEY,
+        new.objection_days.to_string(),
+        stamp,
+    )
+    .await?;
     crate::audit::append(
         &*txn,
         stamp,

@@ -60,7 +60,11 @@ pub async fn record_follow_up(
 ) -> Result<follow_ups::Model, CaseError> {
     let txn = writes.begin().await?;
     let case = actor.scope.find(&*txn, case_id).await?;
-    if !may_follow_up(actor.user.id, Access::Supervise.allows(actor.user.role), &case) {
+    if !may_follow_up(
+        actor.user.id,
+        Access::Supervise.allows(actor.user.role),
+        &case,
+    ) {
         return Err(CaseError::NotAllowed(Msg::new("fb_error_follow_up_who")));
     }
     if !matches!(case.status, CaseStatus::Closed | CaseStatus::Declined) {
@@ -71,7 +75,9 @@ pub async fn record_follow_up(
         .await?
         .ok_or(CaseError::NotFound)?;
     if !reachable(&report) {
-        return Err(CaseError::Invalid(Msg::new("fb_error_follow_up_no_contact")));
+        return Err(CaseError::Invalid(Msg::new(
+            "fb_error_follow_up_no_contact",
+        )));
     }
     let today = china_today(actor.stamp.at);
     let visited_on = NaiveDate::parse_from_str(new.visited_on.trim(), "%Y-%m-%d")

@@ -24,8 +24,8 @@ mod labels;
 #[cfg(test)]
 mod layering;
 mod list;
-mod pages;
 mod objection;
+mod pages;
 pub mod queues;
 mod reporter;
 mod routes;
@@ -43,12 +43,21 @@ pub use deadlines::{Deadline, Tone, deadline};
 pub use detail::{CaseDetail, case_detail};
 pub use error::CaseError;
 pub use exchange::{add_note, post_message};
+pub use feedback_settings::{
+    DEFAULT_OBJECTION_DAYS, FeedbackSettings, MAX_OBJECTION_DAYS, feedback_settings,
+    save_feedback_settings,
+};
+pub use follow_up::{
+    CHANNELS as FOLLOW_UP_CHANNELS, FollowUpCounts, NewFollowUp, OUTCOMES as FOLLOW_UP_OUTCOMES,
+    follow_up_counts, follow_ups_of, record_follow_up,
+};
 pub use items::{ItemName, item_names};
 pub use labels::{CaseRow, DueState, case_rows, due_state};
 pub use list::{
     AssigneeFilter, CaseFilter, CaseLine, CasePage, Cursor, DueFilter, Sort, StatusFilter,
     UnitFilter, case_lines, count_cases, list_cases,
 };
+pub use objection::{MAX_OBJECTION, MIN_OBJECTION, ObjectionOutcome, object, objection_of};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
     add_reporter_evidence, add_reporter_reply, purge_reporter_actions, rate, reporter_totals,
@@ -66,15 +75,6 @@ pub use workflow::{
     Assignment, CaseActor, ExtensionDecision, Step, assign, confirm_result, decide_extension,
     request_extension, step_in, take_step, urge, urgings_of, view,
 };
-pub use feedback_settings::{
-    DEFAULT_OBJECTION_DAYS, FeedbackSettings, MAX_OBJECTION_DAYS, feedback_settings,
-    save_feedback_settings,
-};
-pub use follow_up::{
-    CHANNELS as FOLLOW_UP_CHANNELS, FollowUpCounts, NewFollowUp, OUTCOMES as FOLLOW_UP_OUTCOMES,
-    follow_up_counts, follow_ups_of, record_follow_up,
-};
-pub use objection::{MAX_OBJECTION, MIN_OBJECTION, ObjectionOutcome, object, objection_of};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

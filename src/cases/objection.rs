@@ -7,9 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::feedback_settings::feedback_settings;
 use super::reporter::claim_action;
@@ -83,7 +81,9 @@ pub async fn objection_deadline(
         return Ok(None);
     };
     let days = feedback_settings(db).await?.objection_days;
-    Ok(Some(rules.calendar.add_working_days(china_today(decided), days)))
+    Ok(Some(
+        rules.calendar.add_working_days(china_today(decided), days),
+    ))
 }
 
 /// Records the reporter's objection `body` (already checked for length) to case `case_id`;

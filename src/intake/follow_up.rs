@@ -322,10 +322,16 @@ pub(super) async fn with_case(
                 .await
                 .internal("reading a case")?;
             let rules = state.sla.rules(&state.db, state.clock.now()).await?;
-            let view =
-                cases::with_objection_window(&state.db, &rules, &case, view, state.clock.now(), lang)
-                    .await
-                    .internal("reading the objection window")?;
+            let view = cases::with_objection_window(
+                &state.db,
+                &rules,
+                &case,
+                view,
+                state.clock.now(),
+                lang,
+            )
+            .await
+            .internal("reading the objection window")?;
             page::case(state, lang, &view, &code.grouped(), status, notice)
         }
     }

@@ -36,9 +36,16 @@ pub async fn object(
         }
         let rules = state.sla.rules(&state.db, state.clock.now()).await?;
         let stamp = state.stamp(Actor::Reporter);
-        let outcome = cases::object(&state.writes, &rules, &stamp, case.id, &body, once.as_deref())
-            .await
-            .internal("storing an objection")?;
+        let outcome = cases::object(
+            &state.writes,
+            &rules,
+            &stamp,
+            case.id,
+            &body,
+            once.as_deref(),
+        )
+        .await
+        .internal("storing an objection")?;
         Ok(match outcome {
             ObjectionOutcome::Recorded | ObjectionOutcome::Repeat => {
                 (StatusCode::OK, Some(("fb_objection_thanks", true)))

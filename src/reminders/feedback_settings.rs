@@ -39,8 +39,14 @@ pub(super) async fn change_feedback_settings(
     let Some(objection_days) = days else {
         let error = state.views.locales.t(lang, "fb_settings_error_days");
         let ctx = minijinja::context! { fb_error => error };
-        return super::settings::sla_view(&state, lang, &user, StatusCode::UNPROCESSABLE_ENTITY, ctx)
-            .await;
+        return super::settings::sla_view(
+            &state,
+            lang,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ctx,
+        )
+        .await;
     };
     let review = matches!(form.review.as_str(), "on" | "true" | "1");
     let stamp = state.stamp(user.actor());

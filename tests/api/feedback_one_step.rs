@@ -138,7 +138,10 @@ async fn concluding_and_answering_is_one_step_and_the_reporter_reads_the_answer_
         let html = reporter_page(&app, &code).await;
         assert!(html.contains("已办结并答复"));
         assert!(html.contains("经核查，您反映的问题部分属实，已责令整改。"));
-        assert!(!html.contains("约谈窗口负责人"), "the summary stays internal");
+        assert!(
+            !html.contains("约谈窗口负责人"),
+            "the summary stays internal"
+        );
         assert!(html.contains("对办理结果是否满意"));
         assert!(!html.contains("预计"), "nothing more is expected");
     })
@@ -149,20 +152,36 @@ async fn concluding_and_answering_is_one_step_and_the_reporter_reads_the_answer_
 async fn with_review_the_reporter_sees_under_review_and_the_answer_date_until_it_is_published() {
     on_each_database(async |app| {
         let admin_csrf = app.login_as_admin().await;
-        let html = app.get("/staff/admin/sla").await.text().await.expect("body");
+        let response = app.get("/staff/admin/sla").await;
+        assert_eq!(response.status(), 200, "on {}", app.backend);
+        let html = response.text().await.expect("body");
         assert!(html.contains("答复公开前由分管领导审核") && html.contains("value=\"15\""));
         let refused = app
             .post_form(
                 "/staff/admin/sla/feedback",
-                &[("csrf", &admin_csrf), ("review", "on"), ("objection_days", "0")],
+                &[
+                    ("csrf", &admin_csrf),
+                    ("review", "on"),
+                    ("objection_days", "0"),
+                ],
             )
             .await;
         assert_eq!(refused.status(), 422, "on {}", app.backend);
-        assert!(refused.text().await.expect("body").contains("1 至 60 个工作日"));
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("body")
+                .contains("1 至 60 个工作日")
+        );
         let saved = app
             .post_form(
                 "/staff/admin/sla/feedback",
-                &[("csrf", &admin_csrf), ("review", "on"), ("objection_days", "10")],
+                &[
+                    ("csrf", &admin_csrf),
+                    ("review", "on"),
+                    ("objection_days", "10"),
+                ],
             )
             .await;
         assert_eq!(saved.status(), 303);
@@ -208,7 +227,13 @@ async fn with_review_the_reporter_sees_under_review_and_the_answer_date_until_it
             ("version", version.as_str()),
             ("step", "close"),
         ];
-        let refused = post(&wang, &app, &format!("/staff/cases/{}/step", case.id), &close).await;
+        let refused = post(
+            &wang,
+            &app,
+            &format!("/staff/cases/{}/step", case.id),
+            &close,
+        )
+        .await;
         assert_eq!(refused.status(), 403);
         assert_eq!(reload(&app, case.id).await.status, CaseStatus::Concluded);
 
@@ -220,7 +245,13 @@ async fn with_review_the_reporter_sees_under_review_and_the_answer_date_until_it
             ("version", version.as_str()),
             ("step", "close"),
         ];
-        let published = post(&chief, &app, &format!("/staff/cases/{}/step", case.id), &close).await;
+        let published = post(
+            &chief,
+            &app,
+            &format!("/staff/cases/{}/step", case.id),
+            &close,
+        )
+        .await;
         assert_eq!(published.status(), 303);
         assert_eq!(reload(&app, case.id).await.status, CaseStatus::Closed);
         let html = reporter_page(&app, &code).await;
@@ -244,10 +275,24 @@ async fn an_invalid_one_step_conclusion_is_refused_with_a_message_and_keeps_what
         // No finding.
         let response = conclude_reply(&wang, &csrf, &app, case.id, "", "已核实。", "属实。").await;
         assert_eq!(response.status(), 422);
-        assert!(response.text().await.expect("body").contains("请选择核查结论"));
+        assert!(
+            response
+                .text()
+                .await
+                .expect("body")
+                .contains("请选择核查结论")
+        );
         // No reply: refused, and the summary typed comes back.
-        let response =
-            conclude_reply(&wang, &csrf, &app, case.id, "substantiated", "这段情况不能丢。", " ").await;
+        let response = conclude_reply(
+            &wang,
+            &csrf,
+            &app,
+            case.id,
+            "substantiated",
+            "这段情况不能丢。",
+            " ",
+        )
+        .await;
         assert_eq!(response.status(), 422);
         let html = response.text().await.expect("body");
         assert!(html.contains("请填写给反映人的答复") && html.contains("这段情况不能丢。"));

@@ -3,13 +3,13 @@
 //! reporter, an open case or a bad field is refused; the statistics count them.
 
 use jianduka::access::Role;
-use jianduka::cases::{Assignment, CaseActor, Step};
+use jianduka::cases::{Assignment, CaseActor};
 use jianduka::clock::china_today;
 use jianduka::entities::follow_ups;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::feedback_one_step::{audit_count, page, post, reload, reported, staff};
-use crate::support::cases::{assign_to, conclude_and_close, member, officer, step, unit_for};
+use crate::support::cases::{assign_to, conclude_and_close, member, officer, unit_for};
 use crate::support::{Report, TEST_PASSWORD, TestApp, on_each_database};
 
 async fn visit(
@@ -21,7 +21,13 @@ async fn visit(
 ) -> reqwest::Response {
     let mut form = vec![("csrf", csrf)];
     form.extend_from_slice(fields);
-    post(client, app, &format!("/staff/cases/{case_id}/follow-up"), &form).await
+    post(
+        client,
+        app,
+        &format!("/staff/cases/{case_id}/follow-up"),
+        &form,
+    )
+    .await
 }
 
 async fn visits(app: &TestApp) -> u64 {
@@ -41,9 +47,15 @@ async fn a_supervisor_or_the_assignee_records_a_follow_up_and_the_statistics_cou
         let boss = officer(&app).await;
         let actor = CaseActor::new(&boss, app.stamp());
         let version = reload(&app, case.id).await.version;
-        jianduka::cases::assign(&app.state.writes, &actor, case.id, version, Assignment::Unit(Some(unit)))
-            .await
-            .expect("to the unit");
+        jianduka::cases::assign(
+            &app.state.writes,
+            &actor,
+            case.id,
+            version,
+            Assignment::Unit(Some(unit)),
+        )
+        .await
+        .expect("to the unit");
         let (wang, wang_csrf) = staff(&app, "wang", Role::Inspector).await;
         member(&app, "zhao", Role::Inspector, Some(unit)).await;
         let (zhao, zhao_csrf) = app.client_for("zhao", TEST_PASSWORD).await;
@@ -59,13 +71,22 @@ async fn a_supervisor_or_the_assignee_records_a_follow_up_and_the_statistics_cou
             ("outcome", "basically_satisfied"),
             ("note", "电话回访，反映人表示窗口已改进。"),
         ];
-        assert_eq!(visit(&wang, &wang_csrf, &app, case.id, &fields).await.status(), 303, "on {backend}");
+        assert_eq!(
+            visit(&wang, &wang_csrf, &app, case.id, &fields)
+                .await
+                .status(),
+            303,
+            "on {backend}"
+        );
         let row = follow_ups::Entity::find()
             .one(&app.db)
             .await
             .expect("query")
             .expect("a follow-up");
-        assert_eq!((row.channel.as_str(), row.outcome.as_str()), ("phone", "basically_satisfied"));
+        assert_eq!(
+            (row.channel.as_str(), row.outcome.as_str()),
+            ("phone", "basically_satisfied")
+        );
         assert_eq!(row.visited_on.to_string(), today);
         assert!(!reload(&app, case.id).await.needs_supervisor);
         let html = page(&wang, &app, &format!("/staff/cases/{}", case.id)).await;
@@ -86,7 +107,10 @@ async fn a_supervisor_or_the_assignee_records_a_follow_up_and_the_statistics_cou
             ("outcome", "not_satisfied"),
             ("note", ""),
         ];
-        assert_eq!(visit(&chief, &csrf, &app, case.id, &unhappy).await.status(), 303);
+        assert_eq!(
+            visit(&chief, &csrf, &app, case.id, &unhappy).await.status(),
+            303
+        );
         assert!(reload(&app, case.id).await.needs_supervisor);
         assert_eq!(audit_count(&app, "follow_up_recorded").await, 2);
         let queue = page(&chief, &app, "/staff/cases?queue=unhappy").await;
@@ -94,10 +118,15 @@ async fn a_supervisor_or_the_assignee_records_a_follow_up_and_the_statistics_cou
 
         // The statistics count them, on the page and in their CSV.
         let stats = page(&chief, &app, "/staff/stats").await;
-        assert!(stats.contains("id=\"stats-follow-up-total\">2<"), "on {backend}");
+        assert!(
+            stats.contains("id=\"stats-follow-up-total\">2<"),
+            "on {backend}"
+        );
         assert!(stats.contains("满意 0 · 基本满意 1 · 不满意 1"));
         let csv = page(&chief, &app, "/staff/stats/follow_ups.csv").await;
-        assert!(csv.contains("回访次数,2") && csv.contains("基本满意,1") && csv.contains("不满意,1"));
+        assert!(
+            csv.contains("回访次数,2") && csv.contains("基本满意,1") && csv.contains("不满意,1")
+        );
     })
     .await;
 }
@@ -135,7 +164,6 @@ async fn a_follow_up_is_refused_without_contact_details_before_the_answer_or_wit
 
         // Still open.
         let (_, open) = reported(&app, Report::default().contact("王女士", "13900002222")).await;
-        step(&app, open.id, Step::Accept).await;
         let (status, body) = send(open.id, fields(&good, "phone", "satisfied")).await;
         assert_eq!(status, 422);
         assert!(body.contains("办结或不予受理后才能回访"));

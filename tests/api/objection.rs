@@ -26,7 +26,11 @@ fn once_in(html: &str, action: &str) -> String {
 
 /// The page shows one date to expect, and it is `expected`; no other deadline is written.
 fn one_date(html: &str, expected: &str, backend: &str) {
-    assert_eq!(html.matches("预计").count(), 1, "one expected date on {backend}");
+    assert_eq!(
+        html.matches("预计").count(),
+        1,
+        "one expected date on {backend}"
+    );
     assert!(html.contains(expected), "{expected} on {backend}");
     assert!(!html.contains("延至"), "no second date on {backend}");
 }
@@ -107,9 +111,15 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
             approve: true,
             note: "同意".into(),
         };
-        jianduka::cases::decide_extension(&app.state.writes, &rules, &actor, extension.id, decision)
-            .await
-            .expect("approved");
+        jianduka::cases::decide_extension(
+            &app.state.writes,
+            &rules,
+            &actor,
+            extension.id,
+            decision,
+        )
+        .await
+        .expect("approved");
         let extended = reload(&app, case.id).await;
         assert!(extended.due_on > accepted.due_on);
         let html = reporter_page(&app, &code).await;
@@ -135,7 +145,9 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
             .calendar
             .add_working_days(china_today(closed.closed_at.expect("closed")), 15);
         let html = reporter_page(&app, &code).await;
-        assert!(html.contains("已办结并答复") && html.contains("经核查，未发现窗口多次退件的情况。"));
+        assert!(
+            html.contains("已办结并答复") && html.contains("经核查，未发现窗口多次退件的情况。")
+        );
         assert!(!html.contains("预计") && !html.contains("查阅窗口记录"));
         assert!(html.contains(&format!("您可以在 {} 前提出一次异议", zh_date(last_day))));
 
@@ -144,7 +156,10 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
         assert_eq!(objected.status(), 200, "on {backend}");
         let html = objected.text().await.expect("body");
         assert!(html.contains("您的异议已收到"));
-        assert!(html.contains("您提出了异议") && html.contains("窗口仍要求重复提交材料，问题没有解决。"));
+        assert!(
+            html.contains("您提出了异议")
+                && html.contains("窗口仍要求重复提交材料，问题没有解决。")
+        );
         let objection = objections::Entity::find()
             .one(&app.db)
             .await
@@ -159,7 +174,10 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
         assert!(reload(&app, case.id).await.needs_supervisor);
         assert_eq!(audit_count(&app, "case_objected").await, 1);
         let queue = page(&chief, &app, "/staff/cases?queue=unhappy").await;
-        assert!(queue.contains(&closed.number), "in the unhappy queue on {backend}");
+        assert!(
+            queue.contains(&closed.number),
+            "in the unhappy queue on {backend}"
+        );
         let home = page(&chief, &app, "/staff").await;
         assert!(home.contains("不满意重办"));
 
@@ -178,7 +196,10 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
         assert_eq!(again.status, CaseStatus::Investigating);
         assert!(!again.needs_supervisor);
         let html = reporter_page(&app, &code).await;
-        assert!(html.contains("重新调查") && html.contains("根据您的异议，我们将重新核查窗口办件记录。"));
+        assert!(
+            html.contains("重新调查")
+                && html.contains("根据您的异议，我们将重新核查窗口办件记录。")
+        );
         assert!(html.contains("调查中") && html.contains("已重新调查"));
         let due = again.due_on.expect("conclusion due again");
         one_date(&html, &format!("预计 {} 前办结", zh_date(due)), backend);
@@ -207,7 +228,13 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
             )
             .await;
         assert_eq!(refused.status(), 409);
-        assert!(refused.text().await.expect("body").contains("只能提出一次异议"));
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("body")
+                .contains("只能提出一次异议")
+        );
         assert_eq!(objection_count(&app).await, 1);
 
         // Every event, in order, in the reporter's words.
@@ -238,21 +265,37 @@ async fn an_objection_is_stored_once_and_refused_before_a_decision_after_its_win
         let html = reporter_page(&app, &code).await;
         assert!(!html.contains("action=\"/q/object"));
         let refused = app
-            .post_form("/q/object", &[("code", code.as_str()), ("body", "我不服这个结果。")])
+            .post_form(
+                "/q/object",
+                &[("code", code.as_str()), ("body", "我不服这个结果。")],
+            )
             .await;
         assert_eq!(refused.status(), 422, "on {}", app.backend);
-        assert!(refused.text().await.expect("body").contains("暂不能提出异议"));
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("body")
+                .contains("暂不能提出异议")
+        );
 
-        step(&app, case.id, Step::Decline {
-            reason: "不属于本机关受理范围。".into(),
-        })
+        step(
+            &app,
+            case.id,
+            Step::Decline {
+                reason: "不属于本机关受理范围。".into(),
+            },
+        )
         .await;
         let html = reporter_page(&app, &code).await;
         assert!(html.contains("不予受理") && html.contains("不属于本机关受理范围。"));
         // Too short.
         let once = once_in(&html, "/q/object");
         let short = app
-            .post_form("/q/object", &[("code", code.as_str()), ("body", "不服"), ("once", &once)])
+            .post_form(
+                "/q/object",
+                &[("code", code.as_str()), ("body", "不服"), ("once", &once)],
+            )
             .await;
         assert_eq!(short.status(), 422);
         assert!(short.text().await.expect("body").contains("5 至 2000 字"));
@@ -266,16 +309,25 @@ async fn an_objection_is_stored_once_and_refused_before_a_decision_after_its_win
             app.post_form("/q/object", &fields),
             app.post_form("/q/object", &fields)
         );
-        assert_eq!((first.status(), second.status()), (200, 200), "on {}", app.backend);
+        assert_eq!(
+            (first.status().as_u16(), second.status().as_u16()),
+            (200, 200),
+            "on {}",
+            app.backend
+        );
         assert_eq!(objection_count(&app).await, 1);
         assert_eq!(audit_count(&app, "case_objected").await, 1);
         assert!(reload(&app, case.id).await.needs_supervisor);
 
         // Another case, answered, objected to too late.
         let (late_code, late) = reported(&app, Report::default()).await;
-        step(&app, late.id, Step::Decline {
-            reason: "重复反映。".into(),
-        })
+        step(
+            &app,
+            late.id,
+            Step::Decline {
+                reason: "重复反映。".into(),
+            },
+        )
         .await;
         let html = reporter_page(&app, &late_code).await;
         let once = once_in(&html, "/q/object");
@@ -283,7 +335,11 @@ async fn an_objection_is_stored_once_and_refused_before_a_decision_after_its_win
         let late_answer = app
             .post_form(
                 "/q/object",
-                &[("code", late_code.as_str()), ("body", "我认为不是重复反映。"), ("once", &once)],
+                &[
+                    ("code", late_code.as_str()),
+                    ("body", "我认为不是重复反映。"),
+                    ("once", &once),
+                ],
             )
             .await;
         assert_eq!(late_answer.status(), 422);
@@ -300,9 +356,13 @@ async fn only_a_supervisor_reopens_or_answers_from_the_unhappy_queue_and_an_answ
     on_each_database(async |app| {
         let backend = app.backend;
         let (code, case) = reported(&app, Report::default()).await;
-        step(&app, case.id, Step::Decline {
-            reason: "不属于受理范围。".into(),
-        })
+        step(
+            &app,
+            case.id,
+            Step::Decline {
+                reason: "不属于受理范围。".into(),
+            },
+        )
         .await;
         assert_eq!(
             object(&app, &code, "这是窗口工作人员的作风问题，属于受理范围。")
@@ -327,7 +387,13 @@ async fn only_a_supervisor_reopens_or_answers_from_the_unhappy_queue_and_an_answ
         // An objection is not cleared silently, nor answered with nothing.
         let cleared = supervise(&chief, &csrf, &app, case.id, "flag", ("x", "")).await;
         assert_eq!(cleared.status(), 422);
-        assert!(cleared.text().await.expect("body").contains("请答复并维持原结果，或重新调查"));
+        assert!(
+            cleared
+                .text()
+                .await
+                .expect("body")
+                .contains("请答复并维持原结果，或重新调查")
+        );
         let empty = supervise(&chief, &csrf, &app, case.id, "confirm", ("answer", " ")).await;
         assert_eq!(empty.status(), 422);
         assert!(empty.text().await.expect("body").contains("请填写答复"));
@@ -354,13 +420,24 @@ async fn only_a_supervisor_reopens_or_answers_from_the_unhappy_queue_and_an_answ
         // Out of the queue now: nothing to answer.
         let again = supervise(&chief, &csrf, &app, case.id, "confirm", kept).await;
         assert_eq!(again.status(), 422);
-        assert!(again.text().await.expect("body").contains("不在不满意重办队列中"));
+        assert!(
+            again
+                .text()
+                .await
+                .expect("body")
+                .contains("不在不满意重办队列中")
+        );
 
         // A "not satisfied" rating puts an answered case in the queue too; a supervisor
         // reopens it.
         let (rated_code, rated) = reported(&app, Report::default()).await;
         crate::support::cases::conclude_and_close(&app, rated.id, "已整改。").await;
-        assert_eq!(app.rate(&rated_code, "not_satisfied", "没整改").await.status(), 200);
+        assert_eq!(
+            app.rate(&rated_code, "not_satisfied", "没整改")
+                .await
+                .status(),
+            200
+        );
         let queue = page(&chief, &app, "/staff/cases?queue=unhappy").await;
         assert!(queue.contains(&rated.number), "on {backend}");
         let reason = ("reason", "反映人不满意，重新核查整改情况。");

@@ -234,9 +234,7 @@ async fn follow_ups_in(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<crate::cases::FollowUpCounts, AppError> {
-    let until = (to + chrono::Months::new(1))
-        .pred_opt()
-        .unwrap_or(to);
+    let until = (to + chrono::Months::new(1)).pred_opt().unwrap_or(to);
     Ok(crate::cases::follow_up_counts(&state.db, from, until).await?)
 }
 

@@ -13,10 +13,10 @@ use crate::cases::error::CaseError;
 use crate::cases::objection::{objection_of, resolve_objection};
 use crate::cases::status::{CaseStatus, Stage};
 use crate::cases::{Event, record_event};
-use crate::entities::enums::EventKind;
 use crate::db::WriteGate;
 use crate::deadlines::{SlaPolicy, SlaRules};
 use crate::entities::cases;
+use crate::entities::enums::EventKind;
 use crate::error::Msg;
 
 /// Whether a supervisor may reopen `case`: once concluded or answered, or declined and
@@ -93,7 +93,9 @@ pub async fn clear_flag_in(
         .await?
         .is_some_and(|o| o.resolved_at.is_none())
     {
-        return Err(CaseError::Invalid(Msg::new("fb_error_objection_needs_answer")));
+        return Err(CaseError::Invalid(Msg::new(
+            "fb_error_objection_needs_answer",
+        )));
     }
     let update = cases::ActiveModel {
         needs_supervisor: Set(false),
