@@ -160,6 +160,7 @@ fn actions(
     pending_extension: bool,
     review: bool,
     reachable: bool,
+    objection_waits: bool,
 ) -> Vec<&'static str> {
     let supervises = Access::Supervise.allows(user.role);
     let mut out = Vec::new();
@@ -203,7 +204,10 @@ fn actions(
         out.push("decide_extension");
     }
     if supervises && case.needs_supervisor {
-        out.push("clear_flag");
+        // An objection is owed an answer or a reopening, not a silent clearing.
+        if !objection_waits {
+            out.push("clear_flag");
+        }
         out.push("confirm");
     }
     if reachable
@@ -317,6 +321,9 @@ pub async fn case_detail(
         .await?
         .review;
     let reachable = super::follow_up::reachable(&report);
+    let objection_waits = super::objection::objection_of(db, case.id)
+        .await?
+        .is_some_and(|o| o.resolved_at.is_none());
     Ok(CaseDetail {
         id: case.id,
         number: case.number.clone(),
@@ -402,7 +409,7 @@ pub async fn case_detail(
                 decision_note: e.decision_note,
             })
             .collect(),
-        actions: actions(&case, user, pending, review, reachable),
+        actions: actions(&case, user, pending, review, reachable, objection_waits),
     })
 }
 

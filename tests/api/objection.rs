@@ -383,6 +383,10 @@ async fn only_a_supervisor_reopens_or_answers_from_the_unhappy_queue_and_an_answ
         let (chief, csrf) = staff(&app, "chief", Role::Supervisor).await;
         let html = page(&chief, &app, &format!("/staff/cases/{}", case.id)).await;
         assert!(html.contains("id=\"act-confirm\"") && html.contains("id=\"act-reopen\""));
+        assert!(
+            !html.contains("id=\"act-clear-flag\""),
+            "no silent clearing offered"
+        );
         assert!(html.contains("这是窗口工作人员的作风问题"));
         // An objection is not cleared silently, nor answered with nothing.
         let cleared = supervise(&chief, &csrf, &app, case.id, "flag", ("x", "")).await;
