@@ -91,6 +91,16 @@ actions! {
     DeclineRequested => "decline_requested",
     /// A supervisor approved or refused a decline request.
     DeclineDecided => "decline_decided",
+    /// Concluded and answered in one step (办结并答复): the reporter reads the answer at once.
+    CaseAnswered => "case_answered",
+    /// The reporter objected to a decline or an answer.
+    CaseObjected => "case_objected",
+    /// A supervisor answered an objection or a not-satisfied rating and kept the result.
+    ObjectionConfirmed => "objection_confirmed",
+    /// A follow-up (回访) with the reporter was recorded.
+    FollowUpRecorded => "follow_up_recorded",
+    /// An admin changed the review-before-publication or objection-window setting.
+    FeedbackSettingsChanged => "feedback_settings_changed",
 }
 
 #[cfg(test)]

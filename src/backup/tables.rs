@@ -52,7 +52,9 @@ macro_rules! every_table {
             mail_muted,
             totp_enrolments,
             reporter_actions,
-            decline_requests
+            decline_requests,
+            objections,
+            follow_ups
         )
     };
 }

@@ -124,8 +124,9 @@ pub struct CaseDetail {
     pub notes: Vec<NoteView>,
     pub extensions: Vec<ExtensionView>,
     /// The steps this user may take now: `accept`, `decline`, `investigate`, `conclude`,
-    /// `close`, `reopen`, `take`, `assign`, `extend`, `decide_extension`, `clear_flag`,
-    /// `message`, `note`; and `return`, `request_decline`, `decide_decline`.
+    /// `conclude_reply` (办结并答复), `close`, `reopen`, `take`, `assign`, `extend`,
+    /// `decide_extension`, `clear_flag`, `confirm` (answer and keep the result),
+    /// `follow_up` (回访), `message`, `note`; and `return`, `request_decline`, `decide_decline`.
     pub actions: Vec<&'static str>,
     /// Why it waits in triage; its decline requests.
     pub handling: HandlingView,
@@ -161,6 +162,9 @@ fn actions(
     user: &users::Model,
     pending_extension: bool,
     declines: Declines,
+    review: bool,
+    reachable: bool,
+    objection_waits: bool,
 ) -> Vec<&'static str> {
     let supervises = Access::Supervise.allows(user.role);
     let mut out = declines.actions(case, user, supervises);
@@ -171,12 +175,22 @@ fn actions(
         (CaseStatus::Concluded, "conclude"),
         (CaseStatus::Closed, "close"),
     ] {
+        // Under review, publishing a concluded answer is a supervisor's.
+        if to == CaseStatus::Closed && review && !supervises {
+            continue;
+        }
         let by_approval = to == CaseStatus::Declined && !supervises && !declines.direct;
         if case.status.can_become(to) && !by_approval {
             out.push(name);
         }
     }
-    if supervises && matches!(case.status, CaseStatus::Concluded | CaseStatus::Closed) {
+    if case.status.can_become(CaseStatus::Concluded) {
+        out.push("conclude_reply");
+    }
+    let unhappy_decline = case.status == CaseStatus::Declined && case.needs_supervisor;
+    if supervises
+        && (matches!(case.status, CaseStatus::Concluded | CaseStatus::Closed) || unhappy_decline)
+    {
         out.push("reopen");
     }
     if case.assignee_id != Some(user.id)
@@ -195,7 +209,17 @@ fn actions(
         out.push("decide_extension");
     }
     if supervises && case.needs_supervisor {
-        out.push("clear_flag");
+        // An objection is owed an answer or a reopening, not a silent clearing.
+        if !objection_waits {
+            out.push("clear_flag");
+        }
+        out.push("confirm");
+    }
+    if reachable
+        && matches!(case.status, CaseStatus::Closed | CaseStatus::Declined)
+        && (supervises || case.assignee_id == Some(user.id))
+    {
+        out.push("follow_up");
     }
     if supervises && case.status.open_stage().is_some() {
         out.push("urge");
@@ -303,6 +327,13 @@ pub async fn case_detail(
         direct: super::handling::inspectors_decline_directly(db).await?,
         pending: handling.pending_decline(),
     };
+    let review = super::feedback_settings::feedback_settings(db)
+        .await?
+        .review;
+    let reachable = super::follow_up::reachable(&report);
+    let objection_waits = super::objection::objection_of(db, case.id)
+        .await?
+        .is_some_and(|o| o.resolved_at.is_none());
     Ok(CaseDetail {
         id: case.id,
         number: case.number.clone(),
@@ -388,7 +419,15 @@ pub async fn case_detail(
                 decision_note: e.decision_note,
             })
             .collect(),
-        actions: actions(&case, user, pending, declines),
+        actions: actions(
+            &case,
+            user,
+            pending,
+            declines,
+            review,
+            reachable,
+            objection_waits,
+        ),
         handling,
     })
 }
@@ -403,6 +442,9 @@ fn event_label(e: &case_events::Model, lang: Lang) -> String {
         (EventKind::Message, _) => "event_message",
         (EventKind::ReporterAdded, _) => "event_reporter_added",
         (EventKind::Rated, _) => "event_rated",
+        (EventKind::Objected, _) => "fb_event_objected",
+        (EventKind::ObjectionAnswered, _) => "fb_event_confirmed",
+        (EventKind::FollowedUp, _) => "fb_event_followed_up",
         (EventKind::Status, None) => "event_status",
         (EventKind::Returned, _) => "returns_event_returned",
         (EventKind::DeclineRequest, _) => "returns_event_decline_request",

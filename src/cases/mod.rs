@@ -19,11 +19,14 @@ mod error;
 mod exchange;
 pub mod handling;
 mod handling_view;
+mod feedback_settings;
+mod follow_up;
 mod items;
 mod labels;
 #[cfg(test)]
 mod layering;
 mod list;
+mod objection;
 mod pages;
 mod paging;
 pub mod queues;
@@ -44,6 +47,14 @@ pub use deadlines::{Deadline, Tone, deadline};
 pub use detail::{CaseDetail, case_detail};
 pub use error::CaseError;
 pub use exchange::{add_note, post_message};
+pub use feedback_settings::{
+    DEFAULT_OBJECTION_DAYS, FeedbackSettings, MAX_OBJECTION_DAYS, feedback_settings,
+    save_feedback_settings,
+};
+pub use follow_up::{
+    CHANNELS as FOLLOW_UP_CHANNELS, FollowUpCounts, NewFollowUp, OUTCOMES as FOLLOW_UP_OUTCOMES,
+    follow_up_counts, follow_ups_of, record_follow_up,
+};
 pub use items::{ItemName, item_names};
 pub use labels::{CaseRow, DueState, case_rows, due_state};
 pub use list::{
@@ -51,6 +62,7 @@ pub use list::{
     count_cases,
 };
 pub use paging::{CasePage, Cursor, list_cases};
+pub use objection::{MAX_OBJECTION, MIN_OBJECTION, ObjectionOutcome, object, objection_of};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
     add_reporter_evidence, add_reporter_reply, purge_reporter_actions, rate, reporter_totals,
@@ -60,11 +72,14 @@ pub use routes::staff_routes;
 pub use scope::CaseScope;
 pub use statistics::{MonthTable, Statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
-pub use timeline::{PublicEvent, PublicMessage, PublicView, find_by_query_hash, public_view};
 pub use triage::{TriageReason, triage_reasons};
+pub use timeline::{
+    PublicEvent, PublicMessage, PublicObjection, PublicView, find_by_query_hash, public_view,
+    with_objection_window,
+};
 pub use workflow::{
-    Assignment, CaseActor, ExtensionDecision, Step, assign, decide_extension, request_extension,
-    step_in, take_step, urge, urgings_of, view,
+    Assignment, CaseActor, ExtensionDecision, Step, assign, confirm_result, decide_extension,
+    request_extension, step_in, take_step, urge, urgings_of, view,
 };
 pub use workflow::{DeclineDecision, check_step, decide_decline, request_decline, return_case};
 

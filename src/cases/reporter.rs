@@ -58,7 +58,7 @@ pub enum Added {
 /// Claims a reporter action by the keyed hash of its form's one-time id, in the storing
 /// transaction: true for the first send, false for every repeat. Racing sends meet at the
 /// primary key (on PostgreSQL the later insert waits for the first to commit, then skips).
-async fn claim_action(
+pub(super) async fn claim_action(
     db: &impl ConnectionTrait,
     once: Option<&str>,
     case_id: i64,

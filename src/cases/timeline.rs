@@ -1,10 +1,13 @@
 //! What the reporter sees through the query code: the public events and the messages.
 
+use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::labels::{item_lines, shown};
+use super::objection::{objection_deadline, objection_of};
 use super::{CaseStatus, Rating};
-use crate::clock::beijing;
+use crate::clock::{beijing, china_today};
+use crate::deadlines::SlaRules;
 use crate::entities::enums::{Direction, EventKind, Origin};
 use crate::entities::{attachments, case_events, cases, messages, reports};
 use crate::i18n::Lang;
@@ -60,8 +63,23 @@ pub struct PublicView {
     pub can_rate: bool,
     /// Once rated.
     pub rating: Option<Rating>,
-    /// When to expect the next step: "预计 2026年12月3日前受理", or nothing once closed.
+    /// When to expect the next step: "预计 2026年12月3日前受理" — the one date the page
+    /// shows — or nothing once declined or answered (unless an objection waits).
     pub expected: Option<String>,
+    /// The reporter's objection, once made.
+    pub objection: Option<PublicObjection>,
+    /// While the reporter may still object: until when, as a sentence in their language
+    /// ("您可以在 2026年12月28日 前提出一次异议……"); set by [`with_objection_window`].
+    pub object_until: Option<String>,
+}
+
+/// The reporter's objection as they see it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PublicObjection {
+    pub at: String,
+    pub body: String,
+    /// `pending`, `reopened` or `confirmed`.
+    pub state: String,
 }
 
 /// The case whose report carries this query-code hash.
@@ -89,9 +107,15 @@ pub async fn public_view(
     lang: Lang,
 ) -> Result<PublicView, DbErr> {
     let status = case.status;
+    // A reopening is told to the reporter; one recorded before that was, without its
+    // (internal) reason.
     let events = case_events::Entity::find()
         .filter(case_events::Column::CaseId.eq(case.id))
-        .filter(case_events::Column::Public.eq(true))
+        .filter(
+            Condition::any()
+                .add(case_events::Column::Public.eq(true))
+                .add(case_events::Column::Kind.eq(EventKind::Reopened)),
+        )
         .order_by_asc(case_events::Column::At)
         .order_by_asc(case_events::Column::Id)
         .all(db)
@@ -104,16 +128,25 @@ pub async fn public_view(
                 (EventKind::Rated, _) => "timeline_rated",
                 (EventKind::Reopened, _) => "timeline_reopened",
                 (EventKind::Extension, _) => "timeline_extension",
+                (EventKind::Objected, _) => "fb_timeline_objected",
+                (EventKind::ObjectionAnswered, _) => "fb_timeline_confirmed",
                 (_, Some(to)) => to.label_key(),
                 (_, None) => "timeline_progress",
             };
             let label = crate::i18n::label(lang, key).to_string();
+            // The page shows one date, the expected one: an extension's note (its new
+            // deadline) stays with the staff, as does an internal reopening's reason.
+            let note = match e.kind {
+                EventKind::Extension => None,
+                _ if !e.public => None,
+                _ => e.note.as_deref().map(|note| shown(note, lang)),
+            };
             PublicEvent {
                 at: beijing(e.at),
                 kind: e.kind,
                 status: to,
                 label,
-                note: e.note.as_deref().map(|note| shown(note, lang)),
+                note,
             }
         })
         .collect();
@@ -141,6 +174,19 @@ pub async fn public_view(
         .collect();
     let evidence_count = files.len();
     let submitted = submitted(db, case.report_id, files, lang).await?;
+    let objection = objection_of(db, case.id).await?;
+    let expected = match &objection {
+        Some(o) if o.resolved_at.is_none() => Some(in_lang(
+            crate::msg::Msg::new("fb_expected_objection").arg("due", o.due_on),
+            lang,
+        )),
+        _ => expected(case, lang),
+    };
+    let objection = objection.map(|o| PublicObjection {
+        at: beijing(o.at),
+        body: o.body,
+        state: o.resolution.unwrap_or_else(|| "pending".into()),
+    });
     Ok(PublicView {
         case_number: case.number.clone(),
         status,
@@ -152,8 +198,36 @@ pub async fn public_view(
         evidence_count,
         can_rate: status == CaseStatus::Closed && case.rating.is_none(),
         rating: case.rating,
-        expected: expected(case, lang),
+        expected,
+        objection,
+        object_until: None,
     })
+}
+
+/// `view` of `case` with the last day the reporter may object, while they still may.
+pub async fn with_objection_window(
+    db: &impl ConnectionTrait,
+    rules: &SlaRules,
+    case: &cases::Model,
+    mut view: PublicView,
+    now: chrono::DateTime<chrono::Utc>,
+    lang: Lang,
+) -> Result<PublicView, DbErr> {
+    view.object_until = objection_deadline(db, rules, case)
+        .await?
+        .filter(|last| *last >= china_today(now))
+        .map(|last| {
+            in_lang(
+                crate::msg::Msg::new("fb_objection_window").arg("date", last),
+                lang,
+            )
+        });
+    Ok(view)
+}
+
+fn in_lang(msg: crate::msg::Msg, lang: Lang) -> String {
+    crate::i18n::Locales::embedded()
+        .map_or_else(|| msg.to_string(), |locales| msg.in_lang(locales, lang))
 }
 
 /// The report as sent: its items in list order, text, date, department, file names.
@@ -183,8 +257,5 @@ fn expected(case: &cases::Model, lang: Lang) -> Option<String> {
     let expected = crate::msg::Msg::new("timeline_expected")
         .arg("stage", stage.label(lang))
         .arg("due", due);
-    Some(crate::i18n::Locales::embedded().map_or_else(
-        || expected.to_string(),
-        |locales| expected.in_lang(locales, lang),
-    ))
+    Some(in_lang(expected, lang))
 }

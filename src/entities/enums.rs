@@ -175,6 +175,12 @@ pub enum EventKind {
     Returned,
     /// A decline (不予受理) was asked for, approved or refused.
     DeclineRequest,
+    /// The reporter objected (申诉) to a decline or an answer.
+    Objected,
+    /// A supervisor answered an objection or a not-satisfied rating and kept the result.
+    ObjectionAnswered,
+    /// Staff recorded a follow-up (回访) with the reporter.
+    FollowedUp,
 }
 
 /// A stage with a deadline.

@@ -25,9 +25,9 @@ use crate::mail::events::Mailer;
 use crate::pool::PoolError;
 use crate::state::AppState;
 
-type Fields = Vec<(String, String)>;
+pub(super) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(super) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -286,11 +286,11 @@ pub async fn rate(
     .await
 }
 
-type Outcome = (StatusCode, Option<(&'static str, bool)>);
+pub(super) type Outcome = (StatusCode, Option<(&'static str, bool)>);
 
 /// Opens the case for `typed`, runs `action` on it, then shows the case page (fresh, so the
 /// action's effect is visible) or the same refusal for every wrong code.
-async fn with_case(
+pub(super) async fn with_case(
     state: &AppState,
     lang: Lang,
     ip: IpAddr,
@@ -325,6 +325,17 @@ async fn with_case(
             let view = cases::public_view(&state.db, &case, lang)
                 .await
                 .internal("reading a case")?;
+            let rules = state.sla.rules(&state.db, state.clock.now()).await?;
+            let view = cases::with_objection_window(
+                &state.db,
+                &rules,
+                &case,
+                view,
+                state.clock.now(),
+                lang,
+            )
+            .await
+            .internal("reading the objection window")?;
             page::case(state, lang, &view, &code.grouped(), status, notice)
         }
     }

@@ -6,6 +6,7 @@ mod api_json;
 mod draft;
 mod follow_up;
 mod form;
+mod objection;
 mod page;
 mod provenance;
 mod query_code;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
             post(follow_up::evidence).layer(DefaultBodyLimit::max(ATTACHMENTS_BODY)),
         )
         .route("/q/rate", post(follow_up::rate))
+        .route("/q/object", post(objection::object))
 }
 
 /// The OpenAPI description of [`api_router`] (paths relative to `/api`).

@@ -190,6 +190,7 @@ pub fn case(
                 // reload, a double tap) stores one action.
                 reply_once => SubmissionId::generate().internal("making a form id")?.as_str(),
                 evidence_once => SubmissionId::generate().internal("making a form id")?.as_str(),
+                objection_once => SubmissionId::generate().internal("making a form id")?.as_str(),
                 notice => notice.map(|(k, _)| state.views.locales.t(lang, k)),
                 notice_ok => notice.is_some_and(|(_, ok)| ok),
             },

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod digest;
+mod feedback_settings;
 pub mod rules;
 mod settings;
 pub mod tick;

@@ -28,6 +28,10 @@ pub fn staff_routes() -> StaffRouter {
         )
         .get("/staff/admin/sla", sla_page)
         .post("/staff/admin/sla", change_policy)
+        .post(
+            "/staff/admin/sla/feedback",
+            super::feedback_settings::change_feedback_settings,
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -101,7 +105,7 @@ async fn load_calendar(
     }
 }
 
-async fn sla_view(
+pub(super) async fn sla_view(
     state: &AppState,
     lang: Lang,
     user: &CurrentUser,
@@ -129,11 +133,12 @@ async fn sla_view(
             }
         })
         .collect();
+    let feedback = crate::cases::feedback_settings(&state.db).await?;
     let page = user.page(
         &state.views,
         "admin/sla.html",
         lang,
-        minijinja::context! { policies => policies, ..ctx },
+        minijinja::context! { policies => policies, feedback => feedback, ..ctx },
     )?;
     Ok((status, page).into_response())
 }

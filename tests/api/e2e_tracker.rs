@@ -136,15 +136,18 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
         "经核查，您反映的问题部分属实，已责令该窗口一次性告知所需材料。",
     )
     .await;
+    // 办结并答复: one step, and the reporter reads the answer at once.
     desk.click("#act-conclude").await;
-    desk.wait_for_text("#case-status", "已办结").await;
-    desk.click("#act-close").await;
-    // Closing cannot be undone: the page names the consequence and asks once more.
-    desk.wait_for_text("#confirm-title", "确认反馈办结").await;
-    assert!(desk.text("#confirm-consequence").await.contains("办结归档"));
-    desk.screenshot("confirm-close").await;
+    // Publishing the answer cannot be undone: the page names the consequence and asks once more.
+    desk.wait_for_text("#confirm-title", "确认办结并答复").await;
+    assert!(
+        desk.text("#confirm-consequence")
+            .await
+            .contains("反映人凭查询码将立即看到答复")
+    );
+    desk.screenshot("confirm-reply").await;
     desk.click("#confirm-yes").await;
-    desk.wait_for_text("#case-status", "已反馈").await;
+    desk.wait_for_text("#case-status", "已办结并答复").await;
     desk.screenshot("case-closed").await;
 
     // The reporter reads the feedback and is not satisfied.
@@ -191,6 +194,56 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
         .await;
     assert!(desk.source().await.contains("只是告知，没有处理相关人员。"));
     desk.screenshot("supervisor-case").await;
+
+    // The reporter objects once (申诉); the page says when to expect an answer.
+    phone.go(&format!("{}/q", app.address)).await;
+    phone.type_into("#code", &code).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for_text("h1", "办理进度").await;
+    phone
+        .type_into("#objection-body", "窗口仍要求重复提交材料，问题没有解决。")
+        .await;
+    phone
+        .click("form[action^='/q/object'] button[type=submit]")
+        .await;
+    phone
+        .wait_for_text(".notice", "您的异议已收到，我们会尽快审查并答复。")
+        .await;
+    assert!(phone.text("#expected").await.ends_with("前答复您的异议"));
+    phone.screenshot("objected").await;
+
+    // The supervisor reopens it (重办) with a reason the reporter reads, then answers again.
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text("#case-status", "已办结并答复").await;
+    assert!(desk.source().await.contains("窗口仍要求重复提交材料"));
+    desk.click("#open-reopen").await;
+    desk.type_into("#reopen-reason", "根据您的异议，重新核查窗口办件记录。")
+        .await;
+    desk.click("#act-reopen").await;
+    desk.wait_for_text("#case-status", "调查中").await;
+    desk.click("#open-conclude").await;
+    desk.click("input[name=finding][value=substantiated]").await;
+    desk.type_into("#conclude-summary", "重新调取记录，确认三次退件。")
+        .await;
+    desk.type_into(
+        "#conclude-feedback",
+        "经重新核查，问题属实，已对窗口负责人批评教育。",
+    )
+    .await;
+    desk.click("#act-conclude").await;
+    desk.wait_for_text("#confirm-title", "确认办结并答复").await;
+    desk.click("#confirm-yes").await;
+    desk.wait_for_text("#case-status", "已办结并答复").await;
+    desk.screenshot("supervisor-redone").await;
+    phone.go(&format!("{}/q", app.address)).await;
+    phone.type_into("#code", &code).await;
+    phone.click("button[type=submit]").await;
+    phone.wait_for_text("h1", "办理进度").await;
+    let story = phone.source().await;
+    assert!(story.contains("重新调查") && story.contains("根据您的异议，重新核查窗口办件记录。"));
+    assert!(story.contains("经重新核查，问题属实，已对窗口负责人批评教育。"));
+    phone.screenshot("redone").await;
     desk.quit().await;
     phone.quit().await;
     eprintln!("e2e screenshots: {}", shots.display());

@@ -263,9 +263,9 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
             assert_eq!(refused.status(), 422, "closing a new case");
             let refused = refused.text().await.expect("body");
             let expected = if lang == "en" {
-                "A case in status “Received, awaiting review” cannot move to “Closed, feedback given”"
+                "A case in status “Received, awaiting review” cannot move to “Concluded and answered”"
             } else {
-                "“待受理”的案件不能改为“已反馈”"
+                "“待受理”的案件不能改为“已办结并答复”"
             };
             assert!(refused.contains(expected), "{refused}");
             assert_one_language("workflow refusal", lang, &refused, &data);

@@ -280,6 +280,9 @@ async fn every_transition_the_workflow_does_not_allow_is_refused_with_a_message(
                     Step::Investigate => before.status.can_become(CaseStatus::Investigating),
                     Step::Conclude { .. } => before.status.can_become(CaseStatus::Concluded),
                     Step::Close => before.status.can_become(CaseStatus::Closed),
+                    Step::ConcludeAndReply { .. } => {
+                        before.status.can_become(CaseStatus::Concluded)
+                    }
                 };
                 let actor = CaseActor::new(&officer, app.stamp());
                 let result = take_step(

@@ -208,8 +208,12 @@ pub enum StepName {
     Investigate,
     Conclude,
     Close,
-    /// Supervisors only: a concluded or closed case back to investigation.
+    /// Supervisors only: a concluded or closed case back to investigation (or a declined
+    /// one the reporter objected to); the reason is shown to the reporter.
     Reopen,
+    /// 办结并答复: finding, summary and reply together; the reporter reads the reply at once
+    /// (or, when the office reviews answers, once a supervisor publishes it with `close`).
+    ConcludeReply,
 }
 
 /// The body of `POST /api/v1/cases/{id}/transition`.
@@ -219,7 +223,7 @@ pub struct TransitionJson {
     /// The case's `version` as last read; if it changed since, the step is refused (409).
     pub version: i32,
     pub step: StepName,
-    /// Required to decline (the reporter reads it) and to reopen (internal).
+    /// Required to decline and to reopen (the reporter reads it).
     #[schema(max_length = 5000)]
     pub reason: Option<String>,
     /// Required to conclude.
@@ -251,6 +255,13 @@ impl TransitionJson {
             StepName::Close => Step::Close,
             StepName::Reopen => Step::Reopen {
                 reason: text(self.reason),
+            },
+            StepName::ConcludeReply => Step::ConcludeAndReply {
+                finding: self
+                    .finding
+                    .ok_or_else(|| AppError::Unprocessable(Msg::new("case_error_finding")))?,
+                summary: text(self.summary),
+                feedback: text(self.feedback),
             },
         })
     }

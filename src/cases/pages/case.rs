@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{choices, render, today};
+use super::{choices, feedback, render, today};
 use crate::access::CurrentUser;
 use crate::cases::error::CaseError;
 use crate::error::{AppError, Msg};
@@ -32,6 +32,10 @@ pub struct Draft {
     /// 督办: the note and the requested date.
     pub urge_note: String,
     pub requested_on: String,
+    /// The supervisor's answer to an unhappy reporter; a follow-up's day and note.
+    pub answer: String,
+    pub visited_on: String,
+    pub visit_note: String,
     /// Which form the draft belongs to, so the page opens it.
     pub form: &'static str,
 }
@@ -107,6 +111,18 @@ impl Draft {
         Self {
             decision_note: note.into(),
             form: "decline_decision",
+    pub fn confirm(answer: &str) -> Self {
+        Self {
+            answer: answer.into(),
+            form: "confirm",
+            ..Default::default()
+        }
+    }
+    pub fn follow_up(visited_on: &str, note: &str) -> Self {
+        Self {
+            visited_on: visited_on.into(),
+            visit_note: note.into(),
+            form: "follow_up",
             ..Default::default()
         }
     }
@@ -169,6 +185,7 @@ pub async fn case(
         error => outcome.error.map(|e| state.views.locales.msg(lang, &e)),
         draft => outcome.draft,
         choices => choices(state, lang).await?,
+        fb => feedback::panel(state, lang, id).await?,
     };
     render(state, lang, user, "cases/case.html", outcome.status, ctx)
 }

@@ -4,6 +4,7 @@
 //! words (status labels, deadlines, item texts) are chosen here, in the reader's language.
 
 mod case;
+mod feedback;
 mod home;
 mod list;
 mod stats;

@@ -128,7 +128,9 @@ pub async fn stats(
     let (from, to) = period.months(today(state));
     let s = statistics(&state.db, from, to).await?;
     let shown = Shown::new(state, &s, lang).await?;
+    let visits = follow_ups_in(state, from, to).await?;
     let ctx = minijinja::context! {
+        visits => visits,
         tables => shown.tables(state, lang),
         cards => shown.cards_vs_reports,
         period => Period::query(from, to),
@@ -178,6 +180,18 @@ pub async fn stats_csv(
             }
             csv
         }
+        "follow_ups" => {
+            let v = follow_ups_in(state, from, to).await?;
+            let mut csv = crate::web::Csv::new(&[t("csv_measure"), t("csv_value")]);
+            csv.row(&[t("fb_csv_follow_ups"), &v.total.to_string()]);
+            csv.row(&[t("fb_outcome_satisfied"), &v.satisfied.to_string()]);
+            csv.row(&[
+                t("fb_outcome_basically_satisfied"),
+                &v.basically_satisfied.to_string(),
+            ]);
+            csv.row(&[t("fb_outcome_not_satisfied"), &v.not_satisfied.to_string()]);
+            csv
+        }
         "timing" => {
             let mut csv = crate::web::Csv::new(&[t("csv_measure"), t("csv_value")]);
             let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
@@ -212,6 +226,16 @@ pub async fn stats_csv(
         from.format("%Y%m"),
         to.format("%Y%m")
     )))
+}
+
+/// The follow-ups (回访) made from the first day of month `from` to the last of month `to`.
+async fn follow_ups_in(
+    state: &AppState,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<crate::cases::FollowUpCounts, AppError> {
+    let until = (to + chrono::Months::new(1)).pred_opt().unwrap_or(to);
+    Ok(crate::cases::follow_up_counts(&state.db, from, until).await?)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod bulk;
 mod handling;
 mod returns;
+mod feedback;
 mod steps;
 mod urge;
 mod writes;
@@ -43,7 +44,8 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             )
             .post_upload("/staff/cases/{id}/message", message, upload)
             .post_upload("/staff/cases/{id}/note", note, upload)
-            .get("/staff/cases/{id}/files/{file}", download),
+            .get("/staff/cases/{id}/files/{file}", download)
+            .post("/staff/cases/{id}/follow-up", feedback::follow_up),
         StaffRouter::new(Access::Supervise)
             .get("/staff/stats", stats)
             .get("/staff/stats/{file}", stats_csv)
@@ -53,6 +55,7 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/urge", urge::urge)
             .post("/staff/cases/assign", bulk::assign_many)
             .post("/staff/extensions/{id}/decide", decide_extension)
+            .post("/staff/cases/{id}/confirm", feedback::confirm)
             .post(
                 "/staff/decline-requests/{id}/decide",
                 returns::decide_decline,

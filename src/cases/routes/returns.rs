@@ -186,6 +186,11 @@ pub(super) async fn confirm_step(
             Msg::new("returns_confirm_close"),
             "step",
         ),
+        Step::ConcludeAndReply { feedback, .. } => (
+            "returns_confirm_reply_title",
+            Msg::new("returns_confirm_reply").arg("feedback", feedback.trim()),
+            "step",
+        ),
         Step::Reopen { .. } => (
             "returns_confirm_reopen_title",
             Msg::new("returns_confirm_reopen"),

@@ -68,7 +68,7 @@ impl StepForm {
     fn typed(&self) -> pages::Draft {
         match self.step.as_str() {
             "decline" => pages::Draft::decline(&self.reason),
-            "conclude" => pages::Draft::conclude(&self.summary, &self.feedback),
+            "conclude" | "conclude_reply" => pages::Draft::conclude(&self.summary, &self.feedback),
             _ => pages::Draft::default(),
         }
     }
@@ -91,6 +91,14 @@ impl StepForm {
                 None => return Ok(Err(CaseError::Invalid(Msg::new("case_error_finding")))),
             },
             "close" => Step::Close,
+            "conclude_reply" => match Finding::parse(&self.finding) {
+                Some(finding) => Step::ConcludeAndReply {
+                    finding,
+                    summary: self.summary.clone(),
+                    feedback: self.feedback.clone(),
+                },
+                None => return Ok(Err(CaseError::Invalid(Msg::new("case_error_finding")))),
+            },
             other => {
                 return Err(AppError::BadRequest(
                     Msg::new("case_error_unknown_step").arg("step", other),
@@ -113,12 +121,26 @@ pub(super) async fn step(
             return after(&state, lang, &user, id, Err(refusal), "", form.typed()).await;
         }
     };
-    if matches!(step, Step::Decline { .. } | Step::Close) && !confirmed(&form.confirm) {
+    // Irreversible: a decline, a closing, and an answer published to the reporter at once
+    // (under review the supervisor's publication is the step that cannot be undone).
+    let irreversible = match step {
+        Step::Decline { .. } | Step::Close => true,
+        Step::ConcludeAndReply { .. } => {
+            !crate::cases::feedback_settings::feedback_settings(&state.db)
+                .await?
+                .review
+        }
+        _ => false,
+    };
+    if irreversible && !confirmed(&form.confirm) {
         let version = form.version.to_string();
         let fields = [
             ("version", version.as_str()),
             ("step", form.step.as_str()),
             ("reason", form.reason.as_str()),
+            ("finding", form.finding.as_str()),
+            ("summary", form.summary.as_str()),
+            ("feedback", form.feedback.as_str()),
         ];
         let asked = Unconfirmed {
             id,

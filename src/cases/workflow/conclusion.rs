@@ -43,3 +43,31 @@ pub(super) fn close(change: &mut Change, actor: &CaseActor<'_>, case: &cases::Mo
     change.update.due_on = Set(None);
     change.public_note = case.feedback.clone();
 }
+
+/// Concluded and answered in one step (办结并答复): the finding, the internal summary and the
+/// reply to the reporter together. Published at once (closed, the reporter reads the reply),
+/// or, when the office reviews answers first, concluded and waiting for a supervisor, with
+/// the answer's deadline as the date the reporter is told to expect.
+#[allow(clippy::too_many_arguments)] // each is one fact of the conclusion
+pub(super) fn conclude_and_reply(
+    change: &mut Change,
+    rules: &SlaRules,
+    policy: SlaPolicy,
+    actor: &CaseActor<'_>,
+    today: NaiveDate,
+    finding: Finding,
+    summary: &str,
+    feedback: &str,
+    publish: bool,
+) -> Result<(), CaseError> {
+    conclude(
+        change, rules, policy, actor, today, finding, summary, feedback,
+    )?;
+    change.detail["review"] = (!publish).into();
+    if publish {
+        change.update.closed_at = Set(Some(actor.stamp.at));
+        change.update.due_on = Set(None);
+        change.public_note = Some(feedback.trim().to_string());
+    }
+    Ok(())
+}

@@ -20,8 +20,8 @@ pub use declines::{
     DeclineDecision, decide_decline, decline_request_case, pending_for, request_decline,
 };
 pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
-pub use reopen::clear_flag;
 pub use returns::{return_case, returnable};
+pub use reopen::{clear_flag, confirm_result};
 pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -118,9 +118,17 @@ pub enum Step {
     },
     /// The feedback is given: the reporter now sees it.
     Close,
-    /// A supervisor sends a concluded or closed case back to investigation.
+    /// A supervisor sends a concluded or closed case back to investigation (or a declined one
+    /// the reporter objected to); the reason is shown to the reporter.
     Reopen {
         reason: String,
+    },
+    /// 办结并答复: concluded and answered together; published at once, or held for a
+    /// supervisor's review when the office's setting asks for one.
+    ConcludeAndReply {
+        finding: Finding,
+        summary: String,
+        feedback: String,
     },
 }
 
@@ -131,7 +139,7 @@ impl Step {
             Step::Decline { .. } => CaseStatus::Declined,
             Step::Investigate | Step::Reopen { .. } => CaseStatus::Investigating,
             Step::Conclude { .. } => CaseStatus::Concluded,
-            Step::Close => CaseStatus::Closed,
+            Step::Close | Step::ConcludeAndReply { .. } => CaseStatus::Closed,
         }
     }
 
@@ -143,6 +151,7 @@ impl Step {
             Step::Conclude { .. } => AuditAction::CaseConcluded,
             Step::Close => AuditAction::CaseClosed,
             Step::Reopen { .. } => AuditAction::CaseReopened,
+            Step::ConcludeAndReply { .. } => AuditAction::CaseAnswered,
         }
     }
 }
@@ -253,11 +262,23 @@ pub async fn step_in(
 ) -> Result<cases::Model, CaseError> {
     let case = load(db, actor, case_id, version).await?;
     let from = case.status;
-    let to = step.target();
+    let review = crate::cases::feedback_settings::feedback_settings(db)
+        .await?
+        .review;
+    let to = match &step {
+        // Under review, the answer waits (concluded) for a supervisor to publish it.
+        Step::ConcludeAndReply { .. } if review => CaseStatus::Concluded,
+        _ => step.target(),
+    };
     let allowed = match &step {
         Step::Reopen { .. } => {
             actor.require_supervisor()?;
-            matches!(from, CaseStatus::Concluded | CaseStatus::Closed)
+            reopen::may_reopen(&case)
+        }
+        Step::ConcludeAndReply { .. } => from.can_become(CaseStatus::Concluded),
+        Step::Close if review && from == CaseStatus::Concluded => {
+            actor.require_supervisor()?;
+            true
         }
         _ => from.can_become(to),
     };
@@ -303,12 +324,31 @@ pub async fn step_in(
         )?,
         Step::Close => conclusion::close(&mut change, actor, &case),
         Step::Reopen { reason } => reopen::reopen(&mut change, rules, policy, today, reason)?,
+        Step::ConcludeAndReply {
+            finding,
+            summary,
+            feedback,
+        } => conclusion::conclude_and_reply(
+            &mut change,
+            rules,
+            policy,
+            actor,
+            today,
+            *finding,
+            summary,
+            feedback,
+            !review,
+        )?,
+    }
+    if let Step::Reopen { .. } = &step {
+        reopen::resolve(db, actor, case_id).await?;
     }
     save(db, &case, version, change.update, &actor.stamp).await?;
     let (kind, note) = match &step {
         Step::Reopen { reason } => (EventKind::Reopened, Some(reason.trim().to_string())),
         _ => (EventKind::Status, change.public_note),
     };
+    // A reopening is told to the reporter (重新调查) with its reason.
     record_event(
         db,
         Event {
@@ -319,8 +359,7 @@ pub async fn step_in(
             from: Some(from),
             to: Some(to),
             note,
-            // A reopening's reason is internal; the reporter sees the case under investigation.
-            public: !matches!(step, Step::Reopen { .. }),
+            public: true,
         },
     )
     .await?;
