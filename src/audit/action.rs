@@ -85,6 +85,8 @@ actions! {
     /// An admin queued failed emails again.
     MailRetried => "mail_retried",
     MailTestQueued => "mail_test_queued",
+    /// An admin downloaded the audit log (a filtered view) as CSV.
+    AuditExported => "audit_exported",
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod accounts;
 mod admin;
 mod admin_tokens;
+mod audit_page;
 pub mod cli;
 mod login;
 mod routes;

@@ -13,6 +13,7 @@ mod accounts;
 mod api_tokens;
 mod audit;
 mod audit_anchor;
+mod audit_page;
 mod browser;
 mod cards;
 mod case_model;
