@@ -122,8 +122,8 @@ fn a_conclusion_reads_as_a_sentence_in_both_languages() {
     assert_eq!(zh.case_id, Some(1));
     assert_eq!(zh.details, "状态：调查中 → 已办结；认定：属实");
     assert_eq!(zh.subject, "");
-    // 1_796_000_000 is 2026-11-30 02:13:20 UTC, 10:13:20 in Beijing.
-    assert_eq!(zh.when, "2026-11-30 10:13:20");
+    // 1_796_000_000 is 2026-11-30 00:53:20 UTC, 08:53:20 in Beijing.
+    assert_eq!(zh.when, "2026-11-30 08:53:20");
     let en = say("case_concluded", "user:4", ("case", "1"), detail, Lang::En);
     assert_eq!(en.action, "Concluded a case");
     assert_eq!(en.actor, "张三 (zhangsan)");
