@@ -293,7 +293,8 @@ pub(super) async fn csv(
     .await?;
     let mut filter = selection.filter;
     let mut count = 0usize;
-    while !selection.matches_nothing {
+    let mut more = !selection.matches_nothing;
+    while more {
         let (rows, next) = crate::audit::page(&state.db, &filter, EXPORT_BATCH).await?;
         if count + rows.len() > EXPORT_MAX {
             return Err(AppError::Unprocessable(
@@ -312,10 +313,8 @@ pub(super) async fn csv(
             ]);
         }
         count += rows.len();
-        match next {
-            Some(before) => filter.before = Some(before),
-            None => break,
-        }
+        filter.before = next;
+        more = next.is_some();
     }
     let mut detail = serde_json::json!({ "rows": count });
     for (key, value) in q.filters() {
