@@ -101,6 +101,8 @@ actions! {
     FollowUpRecorded => "follow_up_recorded",
     /// An admin changed the review-before-publication or objection-window setting.
     FeedbackSettingsChanged => "feedback_settings_changed",
+    /// An admin downloaded the audit log (a filtered view) as CSV.
+    AuditExported => "audit_exported",
 }
 
 #[cfg(test)]

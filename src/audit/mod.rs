@@ -5,6 +5,7 @@
 //! The database refuses UPDATE and DELETE on the log (triggers on both engines).
 
 pub mod anchor;
+pub mod words;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

@@ -10,14 +10,9 @@ use serde::Deserialize;
 use super::accounts::{self, AccountChange};
 use super::{NewUser, Role};
 use crate::access::{Access, CurrentUser, StaffRouter};
-use crate::audit::{AuditFilter, Verification};
-use crate::clock::{BEIJING, beijing};
 use crate::error::{AppError, Msg};
 use crate::i18n::Lang;
 use crate::state::AppState;
-
-/// Audit rows per page.
-const AUDIT_PAGE: u64 = 100;
 
 /// `/staff/admin/…`: admins only.
 pub fn staff_routes() -> StaffRouter {
@@ -28,7 +23,8 @@ pub fn staff_routes() -> StaffRouter {
         .get("/staff/admin/units", super::admin_units::units_page)
         .post("/staff/admin/units", super::admin_units::create_unit)
         .post("/staff/admin/units/{id}", super::admin_units::change_unit)
-        .get("/staff/admin/audit", audit_page)
+        .get("/staff/admin/audit", super::audit_page::page)
+        .get("/staff/admin/audit.csv", super::audit_page::csv)
         .get("/staff/admin/security", security_page)
         .post("/staff/admin/security", change_security)
         .get("/staff/admin/tokens", super::admin_tokens::tokens_page)
@@ -236,104 +232,6 @@ async fn change_user(
 }
 
 use sea_orm::EntityTrait;
-
-#[derive(Deserialize, Default)]
-struct AuditQuery {
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    case: String,
-    /// A Beijing date, inclusive.
-    #[serde(default)]
-    from: String,
-    /// A Beijing date, inclusive.
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    before: String,
-}
-
-fn beijing_midnight(date: &str, days_later: i64) -> Option<chrono::DateTime<chrono::Utc>> {
-    let day = crate::text::date(date)? + chrono::Duration::days(days_later);
-    day.and_hms_opt(0, 0, 0)?
-        .and_local_timezone(BEIJING)
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
-async fn audit_page(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: CurrentUser,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let filter = AuditFilter {
-        actor: text(&q.actor),
-        action: text(&q.action),
-        case_id: q.case.trim().parse().ok(),
-        from: beijing_midnight(&q.from, 0),
-        to: beijing_midnight(&q.to, 1),
-        before: q.before.trim().parse().ok(),
-    };
-    let case_id = match (&filter.case_id, text(&q.case)) {
-        (None, Some(number)) => {
-            // A case number (JD2026-000042) works as well as an id.
-            use sea_orm::{ColumnTrait, QueryFilter};
-            crate::entities::cases::Entity::find()
-                .filter(crate::entities::cases::Column::Number.eq(number))
-                .one(&state.db)
-                .await?
-                .map(|c| c.id)
-        }
-        (id, _) => *id,
-    };
-    let filter = AuditFilter { case_id, ..filter };
-    let (rows, next) = crate::audit::page(&state.db, &filter, AUDIT_PAGE).await?;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            minijinja::context! {
-                id => r.id, at => beijing(r.at), actor => r.actor_label, action => r.action,
-                subject => format!("{} {}", r.subject_type, r.subject_id.unwrap_or_default()),
-                detail => r.detail,
-            }
-        })
-        .collect();
-    let verdict = match crate::audit::verify(&state.db, state.key()).await? {
-        Verification::Intact { entries } => minijinja::context! { ok => true, entries => entries },
-        Verification::Broken { id, reason } => {
-            let reason = state.views.locales.msg(lang, &reason);
-            minijinja::context! { ok => false, id => id, reason => reason }
-        }
-    };
-    let next_link = next.map(|before| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("actor", &q.actor),
-            ("action", &q.action),
-            ("case", &q.case),
-            ("from", &q.from),
-            ("to", &q.to),
-        ] {
-            if !v.is_empty() {
-                query.append_pair(k, v);
-            }
-        }
-        query.append_pair("before", &before.to_string());
-        query.finish()
-    });
-    let ctx = minijinja::context! {
-        rows => rows,
-        next => next_link,
-        verdict => verdict,
-        actions => crate::audit::actions(&state.db).await?,
-        q => minijinja::context! { actor => q.actor, action => q.action, case => q.case, from => q.from, to => q.to },
-    };
-    render(&state, lang, &user, "admin/audit.html", StatusCode::OK, ctx)
-}
 
 async fn security_page(
     State(state): State<AppState>,

@@ -6,6 +6,7 @@ mod admin;
 mod admin_edit;
 mod admin_tokens;
 mod admin_units;
+mod audit_page;
 pub mod cli;
 pub mod districts;
 pub mod edit;

@@ -14,6 +14,7 @@ mod accounts_edit;
 mod api_tokens;
 mod audit;
 mod audit_anchor;
+mod audit_page;
 mod browser;
 mod cards;
 mod case_model;
