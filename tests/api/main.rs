@@ -55,3 +55,5 @@ mod token_lifetime;
 mod totp;
 mod tracker;
 mod workday;
+mod staff_documents;
+mod calendar_gaps;
