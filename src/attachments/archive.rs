@@ -218,10 +218,7 @@ pub(super) mod tests {
         let mut zip = zip_of(&[("word/document.xml", b"<w:document/>")]);
         // Bit 0 of the general purpose flags, in the local header and the directory.
         for (signature, flags_at) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
-            let at = zip
-                .windows(4)
-                .position(|w| w == signature)
-                .expect("header");
+            let at = zip.windows(4).position(|w| w == signature).expect("header");
             zip[at + flags_at] |= 1;
         }
         assert_eq!(open(&zip).err(), Some(FileProblem::Encrypted));
@@ -235,7 +232,10 @@ pub(super) mod tests {
             .rewrite(|n| n == "clean.xml", |_, _| Ok(b"<gone/>".to_vec()))
             .expect("rewrites");
         let mut again = open(&copy).expect("the copy opens");
-        assert_eq!(again.read("keep.xml", 100).expect("reads"), Some(b"<k/>".to_vec()));
+        assert_eq!(
+            again.read("keep.xml", 100).expect("reads"),
+            Some(b"<k/>".to_vec())
+        );
         assert_eq!(
             again.read("CLEAN.XML", 100).expect("reads"),
             Some(b"<gone/>".to_vec())

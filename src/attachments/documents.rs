@@ -226,9 +226,7 @@ fn is_signed(zip: &mut Checked) -> Result<bool, FileProblem> {
     {
         return Ok(true);
     }
-    let manifest = zip
-        .read("OFD.xml", MAX_MANIFEST_BYTES)?
-        .unwrap_or_default();
+    let manifest = zip.read("OFD.xml", MAX_MANIFEST_BYTES)?.unwrap_or_default();
     Ok(String::from_utf8_lossy(&manifest).contains("Signatures"))
 }
 
@@ -276,8 +274,7 @@ pub(super) mod tests {
 
     fn text_of(bytes: &[u8], name: &str) -> String {
         let mut zip = archive::open(bytes).expect("opens");
-        String::from_utf8(zip.read(name, 1 << 20).expect("reads").expect("present"))
-            .expect("utf-8")
+        String::from_utf8(zip.read(name, 1 << 20).expect("reads").expect("present")).expect("utf-8")
     }
 
     #[test]
@@ -288,10 +285,21 @@ pub(super) mod tests {
             .iter()
             .map(|n| text_of(&cleaned, n))
             .collect();
-        for gone in ["王小明", "李燕", "诸暨某某建设", "赵经理", "2026-11-30T08:00:00Z</"] {
+        for gone in [
+            "王小明",
+            "李燕",
+            "诸暨某某建设",
+            "赵经理",
+            "2026-11-30T08:00:00Z</",
+        ] {
             assert!(!all.contains(gone), "{gone} left in {all}");
         }
-        for kept in ["谈话内容", "补充", "w:author=\"Author\"", "<Company></Company>"] {
+        for kept in [
+            "谈话内容",
+            "补充",
+            "w:author=\"Author\"",
+            "<Company></Company>",
+        ] {
             assert!(all.contains(kept), "{kept} lost in {all}");
         }
         assert_eq!(text_of(&cleaned, "docProps/core.xml"), EMPTY_CORE);
@@ -324,7 +332,8 @@ pub(super) mod tests {
     fn an_excel_workbooks_comment_authors_people_and_saved_folder_are_removed() {
         let types = r#"<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
         let workbook = r#"<workbook><mc:AlternateContent><mc:Choice Requires="x15"><x15ac:absPath xmlns:x15ac="x" url="C:\Users\wangxm\Desktop\"/></mc:Choice></mc:AlternateContent><sheets><sheet name="台账" sheetId="1"/></sheets></workbook>"#;
-        let comments = r#"<comments><authors><author>王小明</author></authors><commentList/></comments>"#;
+        let comments =
+            r#"<comments><authors><author>王小明</author></authors><commentList/></comments>"#;
         let persons = r#"<personList><person displayName="王小明" id="{1}" userId="wangxm@corp" providerId="AD"/></personList>"#;
         let xlsx = zip_of(&[
             ("[Content_Types].xml", types.as_bytes()),
@@ -363,7 +372,14 @@ pub(super) mod tests {
         let (kind, cleaned) = prepare(ofd).expect("accepted");
         assert_eq!(kind, Document::Ofd);
         let manifest = text_of(&cleaned, "OFD.xml");
-        for gone in ["王小明", "谈话记录", "2026-11-30", "某某OFD", "诸暨", "第一纪检"] {
+        for gone in [
+            "王小明",
+            "谈话记录",
+            "2026-11-30",
+            "某某OFD",
+            "诸暨",
+            "第一纪检",
+        ] {
             assert!(!manifest.contains(gone), "{gone} left in {manifest}");
         }
         assert!(manifest.contains("<ofd:DocInfo><ofd:DocID>5a1c</ofd:DocID></ofd:DocInfo>"));

@@ -154,10 +154,7 @@ pub fn prepare(index: usize, bytes: Vec<u8>) -> Result<NewAttachment, FileProble
 }
 
 /// A photo or PDF cleaned: its bytes, content type and extension.
-fn clean(
-    kind: Kind,
-    bytes: Vec<u8>,
-) -> Result<(Vec<u8>, &'static str, &'static str), FileProblem> {
+fn clean(kind: Kind, bytes: Vec<u8>) -> Result<(Vec<u8>, &'static str, &'static str), FileProblem> {
     Ok(match kind {
         Kind::Pdf => (pdf_metadata::strip(bytes), "application/pdf", "pdf"),
         Kind::Jpeg => (reencode(&bytes, ImageFormat::Jpeg)?, "image/jpeg", "jpg"),

@@ -20,8 +20,8 @@ const MAX_STEM_CHARS: usize = 100;
 /// Extensions a name may end with that say what a file is (and are replaced when the bytes
 /// say otherwise).
 const KNOWN_EXTENSIONS: [&str; 20] = [
-    "pdf", "doc", "docx", "docm", "dotx", "xls", "xlsx", "xlsm", "wps", "et", "ofd", "jpg",
-    "jpeg", "png", "webp", "gif", "bmp", "heic", "tif", "tiff",
+    "pdf", "doc", "docx", "docm", "dotx", "xls", "xlsx", "xlsm", "wps", "et", "ofd", "jpg", "jpeg",
+    "png", "webp", "gif", "bmp", "heic", "tif", "tiff",
 ];
 
 /// Checks and cleans every staff file, in order; `files` are (name as given, bytes).
@@ -46,8 +46,7 @@ pub fn prepare_staff(
     if bytes.len() > MAX_FILE_BYTES {
         return Err(FileProblem::TooLarge);
     }
-    let (data, content_type, extensions): (Vec<u8>, &str, &[&str]) = if bytes.starts_with(b"PK")
-    {
+    let (data, content_type, extensions): (Vec<u8>, &str, &[&str]) = if bytes.starts_with(b"PK") {
         let (kind, data) = documents::prepare(bytes).map_err(|p| match p {
             FileProblem::NotAllowed => FileProblem::NotAllowedForStaff,
             other => other,
@@ -141,7 +140,11 @@ mod tests {
     fn a_staff_file_keeps_its_own_name_without_its_folder_or_hidden_characters() {
         assert_eq!(staff_name("谈话记录.pdf", 1, &["pdf"]), "谈话记录.pdf");
         assert_eq!(
-            staff_name(r"C:\Users\wangxm\Desktop\谈话记录（第二次）.docx", 1, &["docx"]),
+            staff_name(
+                r"C:\Users\wangxm\Desktop\谈话记录（第二次）.docx",
+                1,
+                &["docx"]
+            ),
             "谈话记录（第二次）.docx"
         );
         assert_eq!(staff_name("../../etc/passwd", 2, &["pdf"]), "passwd.pdf");
@@ -160,7 +163,10 @@ mod tests {
         // A WebP is stored as PNG; a Word file named .pdf would open in the wrong program.
         assert_eq!(staff_name("现场照片.webp", 1, &["png"]), "现场照片.png");
         assert_eq!(staff_name("台账.pdf", 1, &["docx"]), "台账.docx");
-        assert_eq!(staff_name("2026.12.07 笔录", 1, &["docx"]), "2026.12.07 笔录.docx");
+        assert_eq!(
+            staff_name("2026.12.07 笔录", 1, &["docx"]),
+            "2026.12.07 笔录.docx"
+        );
         assert_eq!(staff_name("IMG_1.JPEG", 1, &["jpg", "jpeg"]), "IMG_1.JPEG");
         let long = "长".repeat(300);
         let name = staff_name(&format!("{long}.pdf"), 1, &["pdf"]);

@@ -103,7 +103,10 @@ async fn a_deadline_in_a_year_without_its_calendar_is_marked_on_the_case_and_in_
         assert!(!marked.contains("/staff/admin/calendar"));
         let (admin_client, _) = app.client_for("boss", TEST_PASSWORD).await;
         let for_admin = case_page(&admin_client, &app, after.id, "zh-CN").await;
-        assert!(for_admin.contains("href=\"/staff/admin/calendar\""), "{for_admin}");
+        assert!(
+            for_admin.contains("href=\"/staff/admin/calendar\""),
+            "{for_admin}"
+        );
         let unmarked = case_page(&client, &app, before.id, "zh-CN").await;
         assert!(!unmarked.contains("case-calendar-gap"), "{unmarked}");
 

@@ -61,7 +61,10 @@ fn docm() -> Vec<u8> {
         ("[Content_Types].xml", &types),
         ("_rels/.rels", RELS),
         ("word/document.xml", DOCUMENT),
-        ("word/vbaProject.bin", "Attribute VB_Name = \"ThisDocument\""),
+        (
+            "word/vbaProject.bin",
+            "Attribute VB_Name = \"ThisDocument\"",
+        ),
     ])
 }
 
@@ -207,7 +210,10 @@ async fn a_word_file_on_a_note_keeps_its_name_and_downloads_without_its_author_o
                 assert!(!text.contains(gone), "{gone} in {part}: {text}");
             }
         }
-        assert!(!core.contains("creator") && !core.contains("lastModifiedBy"), "{core}");
+        assert!(
+            !core.contains("creator") && !core.contains("lastModifiedBy"),
+            "{core}"
+        );
         assert!(app_xml.contains("<Company></Company>"), "{app_xml}");
         // What the document says is all there.
         assert!(document.contains("谈话内容：已核实收费单据。") && document.contains("补充说明"));

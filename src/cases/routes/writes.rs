@@ -134,8 +134,8 @@ pub(super) async fn download(
 }
 
 /// `attachment; filename="____.pdf"; filename*=UTF-8''%E8%B0%88…`: a staff file's own name
-/// (RFC 6266), with an ASCII stand-in for old clients. A reporter's names are neutral
-/// already.
+/// (RFC 6266), with an ASCII stand-in for old clients. A reporter's neutral names
+/// (`attachment-1.jpg`) need only the plain form.
 fn content_disposition(stored: &str) -> String {
     let ascii: String = stored
         .chars()
@@ -147,6 +147,9 @@ fn content_disposition(stored: &str) -> String {
             }
         })
         .collect();
+    if ascii == stored {
+        return format!("attachment; filename=\"{ascii}\"");
+    }
     let mut encoded = String::new();
     for byte in stored.bytes() {
         if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
@@ -169,7 +172,7 @@ mod tests {
         );
         assert_eq!(
             super::content_disposition("attachment-1.jpg"),
-            "attachment; filename=\"attachment-1.jpg\"; filename*=UTF-8''attachment-1.jpg"
+            "attachment; filename=\"attachment-1.jpg\""
         );
     }
 }
