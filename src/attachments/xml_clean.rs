@@ -45,27 +45,32 @@ fn tag_name(tag: &str) -> &str {
 /// attribute value may hold a `>`.
 fn tag_end(xml: &str, at: usize) -> Option<usize> {
     let bytes = xml.as_bytes();
-    let mut quote = None;
-    for (i, b) in bytes.iter().enumerate().skip(at + 1) {
-        match (quote, *b) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(*b),
-            (None, b'>') => return Some(i + 1),
-            (None, b'<') => return None,
-            _ => {}
+    let mut i = at + 1;
+    loop {
+        // The next byte that matters, found by the standard library's fast search.
+        let next = i + bytes
+            .get(i..)?
+            .iter()
+            .position(|b| matches!(b, b'>' | b'<' | b'"' | b'\''))?;
+        match bytes[next] {
+            b'>' => return Some(next + 1),
+            b'<' => return None,
+            quote => {
+                // Skip to the closing quote.
+                i = next + 1 + bytes.get(next + 1..)?.iter().position(|b| *b == quote)? + 1;
+            }
         }
     }
-    None
 }
 
-/// `tag` with the values of `rules.attributes` replaced.
-fn rewrite_attributes(tag: &str, rules: &Rules) -> Result<String, Malformed> {
-    if rules.attributes.is_empty() {
-        return Ok(tag.to_string());
+/// Writes `tag` to `out` with the values of `rules.attributes` replaced.
+fn rewrite_attributes(tag: &str, rules: &Rules, out: &mut String) -> Result<(), Malformed> {
+    // Most tags name none of the attributes: copied at once.
+    if !rules.attributes.iter().any(|(name, _)| tag.contains(name)) {
+        out.push_str(tag);
+        return Ok(());
     }
     let bytes = tag.as_bytes();
-    let mut out = String::with_capacity(tag.len());
     let name_end = 1 + tag_name(tag).len();
     out.push_str(&tag[..name_end]);
     let mut i = name_end;
@@ -98,7 +103,7 @@ fn rewrite_attributes(tag: &str, rules: &Rules) -> Result<String, Malformed> {
         out.push(char::from(quote));
         i = close + 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An element being replaced or dropped: its name, how deep inside it the scan is, and
@@ -182,7 +187,7 @@ pub fn rewrite(xml: &str, rules: &Rules) -> Result<String, Malformed> {
                 i = end;
                 continue;
             }
-            out.push_str(&rewrite_attributes(tag, rules)?);
+            rewrite_attributes(tag, rules, &mut out)?;
             if !empty && let Some((_, text)) = rules.texts.iter().find(|(n, _)| *n == local(name)) {
                 out.push_str(text);
                 skipping = Some(Skipping {
