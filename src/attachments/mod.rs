@@ -2,11 +2,18 @@
 //! bytes, never by their name; photos checked for size and completeness before any pixel is
 //! decoded (decompression bombs and truncated files are refused), turned upright and
 //! re-encoded without EXIF, GPS or ICC data; PDFs stripped of their document information and
-//! XMP metadata.
+//! XMP metadata. Staff may also attach Word, Excel and OFD documents, cleaned of who made
+//! them ([`staff`]), under their own names.
 
+mod archive;
+mod documents;
 mod pdf_metadata;
+mod staff;
 mod upload;
+mod xml_clean;
 
+pub use documents::Document;
+pub use staff::{prepare_staff, prepare_staff_all, staff_name};
 pub use upload::{Upload, read_text, read_upload};
 
 use std::io::Cursor;
@@ -16,7 +23,8 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 /// A file ready to store: already checked and, for photos, re-encoded without metadata.
 #[derive(Clone, Debug)]
 pub struct NewAttachment {
-    /// A neutral name (`attachment-1.jpg`): the reporter's own file name may identify them.
+    /// A reporter's file: a neutral name (`attachment-1.jpg`), as their own file name may
+    /// identify them. A staff member's: the name they gave it, cleaned ([`staff_name`]).
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
@@ -58,6 +66,18 @@ pub enum FileProblem {
     TooManyPixels,
     /// Claims to be a photo but cannot be read, or is cut short.
     Unreadable,
+    /// A staff document with macros or ActiveX controls (.docm, .xlsm, a VBA project).
+    Macro,
+    /// A Word or Excel 97–2003 file (.doc, .xls, .wps, .et), or a password-protected Office
+    /// file: nothing in it can be cleaned.
+    LegacyOffice,
+    /// A document whose parts are encrypted (a password-protected ZIP).
+    Encrypted,
+    /// A document that would unpack to too much (too many entries, too many bytes, or an
+    /// entry that grows too many times its size).
+    ArchiveTooLarge,
+    /// Not a file staff may attach (the staff side's wider list).
+    NotAllowedForStaff,
 }
 
 impl FileProblem {
@@ -69,6 +89,11 @@ impl FileProblem {
             FileProblem::NotAllowed => "intake_error_file_type",
             FileProblem::TooManyPixels => "intake_error_file_pixels",
             FileProblem::Unreadable => "intake_error_file_unreadable",
+            FileProblem::Macro => "documents_error_macro",
+            FileProblem::LegacyOffice => "documents_error_legacy_office",
+            FileProblem::Encrypted => "documents_error_encrypted",
+            FileProblem::ArchiveTooLarge => "documents_error_archive_too_large",
+            FileProblem::NotAllowedForStaff => "documents_error_file_type",
         }
     }
 
@@ -77,7 +102,10 @@ impl FileProblem {
         use axum::http::StatusCode;
         match self {
             FileProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            FileProblem::NotAllowed => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            FileProblem::NotAllowed
+            | FileProblem::NotAllowedForStaff
+            | FileProblem::Macro
+            | FileProblem::LegacyOffice => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -117,16 +145,21 @@ pub fn prepare(index: usize, bytes: Vec<u8>) -> Result<NewAttachment, FileProble
         return Err(FileProblem::TooLarge);
     }
     let kind = sniff(&bytes).ok_or(FileProblem::NotAllowed)?;
-    let (data, content_type, ext) = match kind {
-        Kind::Pdf => (pdf_metadata::strip(bytes), "application/pdf", "pdf"),
-        Kind::Jpeg => (reencode(&bytes, ImageFormat::Jpeg)?, "image/jpeg", "jpg"),
-        // Lossless in, lossless out: PNG keeps screenshots sharp.
-        Kind::Png | Kind::Webp => (reencode(&bytes, ImageFormat::Png)?, "image/png", "png"),
-    };
+    let (data, content_type, ext) = clean(kind, bytes)?;
     Ok(NewAttachment {
         filename: format!("attachment-{index}.{ext}"),
         content_type: content_type.to_string(),
         data,
+    })
+}
+
+/// A photo or PDF cleaned: its bytes, content type and extension.
+fn clean(kind: Kind, bytes: Vec<u8>) -> Result<(Vec<u8>, &'static str, &'static str), FileProblem> {
+    Ok(match kind {
+        Kind::Pdf => (pdf_metadata::strip(bytes), "application/pdf", "pdf"),
+        Kind::Jpeg => (reencode(&bytes, ImageFormat::Jpeg)?, "image/jpeg", "jpg"),
+        // Lossless in, lossless out: PNG keeps screenshots sharp.
+        Kind::Png | Kind::Webp => (reencode(&bytes, ImageFormat::Png)?, "image/png", "png"),
     })
 }
 

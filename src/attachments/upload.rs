@@ -20,6 +20,9 @@ pub struct Upload {
     /// The names the browser gave the files of the `attachment` field, kept or not (so a
     /// refused form can say which files to choose again). Never stored.
     pub file_names: Vec<String>,
+    /// The names the browser gave the kept files, one for each of [`Upload::files`] ("" when
+    /// it gave none). Staff files keep theirs; a reporter's are never stored.
+    pub kept_names: Vec<String>,
     /// The body was not valid multipart at all.
     pub malformed: bool,
 }
@@ -99,8 +102,8 @@ async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
             if name != "attachment" {
                 continue;
             }
-            if let Some(file_name) = file_name.filter(|n| !n.is_empty()) {
-                upload.file_names.push(file_name);
+            if let Some(file_name) = file_name.as_ref().filter(|n| !n.is_empty()) {
+                upload.file_names.push(file_name.clone());
             }
             if !keep_files {
                 continue;
@@ -112,6 +115,7 @@ async fn read_parts(mut multipart: Multipart, keep_files: bool) -> Upload {
                     upload.file_problem.get_or_insert(FileProblem::TooMany);
                 } else {
                     upload.files.push(buffer);
+                    upload.kept_names.push(file_name.unwrap_or_default());
                 }
             }
         } else {

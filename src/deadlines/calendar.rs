@@ -71,6 +71,12 @@ impl WorkingCalendar {
     pub fn is_published(&self, year: i32) -> bool {
         self.years.get(&year).copied().unwrap_or(false)
     }
+
+    /// The year of `day` when its official holidays are not known (a deadline on that day
+    /// was counted with weekends only, and is flagged).
+    pub fn unpublished_year(&self, day: NaiveDate) -> Option<i32> {
+        Some(day.year()).filter(|year| !self.is_published(*year))
+    }
 }
 
 /// Parses the shipped calendar file.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
+use super::calendar_gaps::CalendarGap;
 use super::rules::{self, Recipient};
 use crate::cases::queues::{Queue, QueuedCase};
 use crate::deadlines::lights::when_words;
@@ -44,6 +45,8 @@ pub struct Digest {
     pub to: Recipient,
     pub key: String,
     pub sections: Vec<Section>,
+    /// For admins: years without their official calendar in which open deadlines fall.
+    pub calendar_gaps: Vec<CalendarGap>,
 }
 
 /// What rendering needs besides the digest; cheap to clone.
@@ -75,6 +78,21 @@ struct SectionView {
     lines: Vec<Line>,
 }
 
+/// The admins' section on years without their calendar.
+#[derive(Serialize)]
+struct CalendarView {
+    heading: String,
+    lines: Vec<String>,
+    link_text: String,
+    link: String,
+}
+
+struct CalendarLines {
+    view: Option<CalendarView>,
+    /// What the subject line adds: "工作日历未载入", or nothing.
+    summary: String,
+}
+
 impl Compose {
     /// Renders `digest` into an email for the outbox.
     pub fn render(&self, digest: &Digest) -> anyhow::Result<OutgoingEmail> {
@@ -92,10 +110,17 @@ impl Compose {
             .collect();
         let counts: Vec<(Queue, u64)> =
             digest.sections.iter().map(|s| (s.queue, s.total)).collect();
+        let gaps = self.calendar_lines(&digest.calendar_gaps);
+        let summary = [rules::summary(&counts), gaps.summary]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("，");
         let ctx = minijinja::context! {
+            calendar => gaps.view,
             name => digest.to.display_name,
             date => chinese_date(self.today),
-            summary => rules::summary(&counts),
+            summary => summary,
             sections => sections,
             with_assignee => with_assignee,
             home_link => format!("{}/staff", self.base),
@@ -107,6 +132,30 @@ impl Compose {
             MailKind::Digest,
             None,
         ))
+    }
+
+    /// The calendar section (locale strings, in Chinese like the rest of the digest).
+    fn calendar_lines(&self, gaps: &[CalendarGap]) -> CalendarLines {
+        let t = |key: &str| self.views.locales.t(Lang::Zh, key).to_string();
+        let view = (!gaps.is_empty()).then(|| CalendarView {
+            heading: t("documents_digest_calendar_heading"),
+            lines: gaps
+                .iter()
+                .map(|g| {
+                    t("documents_digest_calendar_gap")
+                        .replace("{year}", &g.year.to_string())
+                        .replace("{n}", &g.open_deadlines.to_string())
+                })
+                .collect(),
+            link_text: t("documents_digest_calendar_link"),
+            link: format!("{}/staff/admin/calendar", self.base),
+        });
+        let summary = if gaps.is_empty() {
+            String::new()
+        } else {
+            t("documents_digest_calendar_heading")
+        };
+        CalendarLines { view, summary }
     }
 
     fn line(&self, case: &QueuedCase) -> Line {

@@ -2,6 +2,7 @@
 //! working-day queues (as outbox emails) and purges what has expired, who is told what, the
 //! `sla`/`calendar` commands, and the admin pages for the deadline policy and the calendar.
 
+pub mod calendar_gaps;
 pub mod cli;
 pub mod digest;
 mod feedback_settings;

@@ -99,6 +99,12 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
     report.staff = people.len();
     report.already = known.len();
     let day = Day::of(&rules, now, today);
+    // Only admins can load a year's calendar, so only they hear of the gaps.
+    let calendar_gaps = if people.iter().any(|p| p.role == Role::Admin) {
+        super::calendar_gaps::calendar_gaps(&state.db, &rules.calendar).await?
+    } else {
+        Vec::new()
+    };
     let mut digests = Vec::new();
     for (person, key) in people.into_iter().zip(keys) {
         if known.contains(&key) {
@@ -116,12 +122,17 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<TickRep
                 });
             }
         }
+        let calendar_gaps = match person.role {
+            Role::Admin => calendar_gaps.clone(),
+            _ => Vec::new(),
+        };
         // Nothing needs them today: no email.
-        if !sections.is_empty() {
+        if !sections.is_empty() || !calendar_gaps.is_empty() {
             digests.push(Digest {
                 to: person,
                 key,
                 sections,
+                calendar_gaps,
             });
         }
     }

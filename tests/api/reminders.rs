@@ -774,6 +774,12 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
             );
             for message in &arrived {
                 let (to, subject) = summary(message);
+                // Deadlines reach into 2027, whose calendar is not loaded: the admin hears
+                // of that, and of nothing else while supervisors can be mailed.
+                if to == "admin2@jb.example.gov.cn" {
+                    assert_eq!(subject, digest("工作日历未载入"), "on {date}");
+                    continue;
+                }
                 assert!(subject.starts_with("【诸暨市纪委监委】"), "{subject}");
                 assert_eq!(subject.matches('【').count(), 1, "{subject}");
                 assert!(!subject.contains('（'), "no nested brackets: {subject}");

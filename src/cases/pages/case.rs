@@ -177,7 +177,12 @@ pub async fn case(
     let detail =
         crate::cases::case_detail(&state.db, &rules, &user.user, id, today(state), lang).await?;
     let urgings = crate::cases::workflow::urgings_of(&state.db, id).await?;
+    let calendar_gap = detail
+        .due
+        .due_on
+        .and_then(|d| rules.calendar.unpublished_year(d));
     let ctx = minijinja::context! {
+        calendar_gap => calendar_gap,
         c => detail,
         urgings => urgings,
         today => today(state).to_string(),

@@ -35,8 +35,9 @@ async fn read_post(
     if let Some(problem) = upload.file_problem {
         return Ok((body, Err(problem)));
     }
-    let raw = upload.files;
-    let cleaned = tokio::task::spawn_blocking(move || files::prepare_all(raw))
+    // Staff files keep their names (cleaned) and may be Word, Excel or OFD documents.
+    let raw: Vec<(String, Vec<u8>)> = upload.kept_names.into_iter().zip(upload.files).collect();
+    let cleaned = tokio::task::spawn_blocking(move || files::prepare_staff_all(raw))
         .await
         .internal("preparing files")?;
     Ok((body, cleaned))
@@ -118,9 +119,26 @@ pub(super) async fn download(
     )
     .await?;
     txn.commit().await?;
-    // The stored names are neutral (attachment-1.jpg); anything else is replaced.
-    let name: String = file
-        .filename
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(&file.filename),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        file.data,
+    )
+        .into_response())
+}
+
+/// `attachment; filename="____.pdf"; filename*=UTF-8''%E8%B0%88…`: a staff file's own name
+/// (RFC 6266), with an ASCII stand-in for old clients. A reporter's neutral names
+/// (`attachment-1.jpg`) need only the plain form.
+fn content_disposition(stored: &str) -> String {
+    let ascii: String = stored
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
@@ -130,17 +148,32 @@ pub(super) async fn download(
             }
         })
         .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        file.data,
-    )
-        .into_response())
+    if ascii == stored {
+        return format!("attachment; filename=\"{ascii}\"");
+    }
+    let mut encoded = String::new();
+    for byte in stored.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_chinese_file_name_is_sent_percent_encoded_with_an_ascii_stand_in() {
+        assert_eq!(
+            super::content_disposition("谈话 记录.pdf"),
+            "attachment; filename=\"_____.pdf\"; \
+             filename*=UTF-8''%E8%B0%88%E8%AF%9D%20%E8%AE%B0%E5%BD%95.pdf"
+        );
+        assert_eq!(
+            super::content_disposition("attachment-1.jpg"),
+            "attachment; filename=\"attachment-1.jpg\""
+        );
+    }
 }
