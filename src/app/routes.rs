@@ -25,6 +25,7 @@ fn staff_routers() -> Vec<StaffRouter> {
         crate::mail::staff_routes(),
     ];
     routers.extend(crate::cases::staff_routes());
+    routers.push(crate::dossier::staff_routes());
     routers
 }
 

@@ -85,6 +85,8 @@ actions! {
     /// An admin queued failed emails again.
     MailRetried => "mail_retried",
     MailTestQueued => "mail_test_queued",
+    /// Someone exported a case's dossier (案卷) as a PDF.
+    DossierExported => "dossier_exported",
 }
 
 #[cfg(test)]

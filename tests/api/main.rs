@@ -20,6 +20,7 @@ mod cases_api;
 mod cli;
 mod deadlines;
 mod decision_races;
+mod dossier;
 mod e2e;
 mod e2e_tracker;
 mod enterprises;
