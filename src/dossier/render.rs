@@ -326,6 +326,14 @@ fn cover(
     flow.gap(6.0);
     let hint = w.t("dossier_verify_hint").replace("{url}", verify_url);
     flow.para(0.0, &hint, SMALL, false, GREY)?;
+    flow.gap(1.0);
+    flow.line(
+        LEFT + 4.0,
+        &w.t("dossier_verify_command"),
+        SMALL,
+        true,
+        BLACK,
+    );
     Ok(())
 }
 

@@ -305,6 +305,32 @@ async fn a_dossier_shows_the_whole_case_and_its_check_tells_genuine_changed_and_
         let page = upload(&app, &client, &csrf, bytes.clone()).await;
         assert!(page.contains("data-verdict=\"changed\""), "{page}");
 
+        // A new export, in English, holds the new note and is unchanged since.
+        let response = client
+            .get(format!(
+                "{}/staff/cases/{case_id}/dossier.pdf?lang=en",
+                app.address
+            ))
+            .send()
+            .await
+            .expect("dossier");
+        assert_eq!(response.status(), 200);
+        let english = temp_dir("dossier").join("english.pdf");
+        std::fs::write(&english, response.bytes().await.expect("pdf")).expect("saved");
+        let text = pdf_text(&english);
+        for words in [
+            "Case dossier",
+            "Timeline",
+            "Internal notes",
+            "Page 1 of",
+            "补充：窗口负责人已约谈。",
+        ] {
+            assert!(text.contains(words), "{words} in\n{text}");
+        }
+        let (code, said) = verify_dossier(&app, &english);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.contains("has not changed"), "{said}");
+
         // One byte of the hash list altered: refused.
         let seal = bytes
             .windows(19)
