@@ -17,6 +17,6 @@ mod routes;
 pub mod seal;
 mod verify;
 
-pub use model::{AuditLine, Dossier, FileLine, FilePlace, export};
+pub use model::{AuditLine, Dossier, FileLine, FilePlace, Format, export, file_bytes};
 pub use routes::staff_routes;
 pub use verify::{Changes, Problem, Subject, Verdict, unreadable_sentence, verify, verify_bytes};

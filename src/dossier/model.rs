@@ -64,14 +64,32 @@ pub struct Dossier {
     pub exported_by: String,
 }
 
-/// Records that `user` exports the dossier of case `case_id` and gathers it, in one
-/// transaction; a case out of the user's scope is not found (and nothing is recorded).
+/// What is exported: the PDF alone, or a ZIP of the PDF and the case's files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pdf,
+    Zip,
+}
+
+impl Format {
+    fn as_str(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Zip => "zip",
+        }
+    }
+}
+
+/// Records that `user` exports the dossier of case `case_id` as `format` and gathers it, in
+/// one transaction; a case out of the user's scope is not found (and nothing is recorded).
+#[allow(clippy::too_many_arguments)]
 pub async fn export(
     writes: &WriteGate,
     rules: &SlaRules,
     user: &users::Model,
     stamp: &Stamp<'_>,
     case_id: i64,
+    format: Format,
     today: NaiveDate,
     lang: Lang,
 ) -> Result<Dossier, CaseError> {
@@ -80,7 +98,8 @@ pub async fn export(
     crate::audit::append(
         &*txn,
         stamp,
-        AuditEvent::new(AuditAction::DossierExported, "case", case_id),
+        AuditEvent::new(AuditAction::DossierExported, "case", case_id)
+            .with_detail(serde_json::json!({ "format": format.as_str() })),
     )
     .await?;
     let detail = crate::cases::case_detail(&*txn, rules, user, case_id, today, lang).await?;
@@ -212,7 +231,15 @@ async fn audit_lines(
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, format!("{}（{}）", u.display_name, u.username)))
+        .map(|u| {
+            let login = format!(
+                "{}{}{}",
+                crate::i18n::label(lang, "paren_open"),
+                u.username,
+                crate::i18n::label(lang, "paren_close")
+            );
+            (u.id, format!("{}{login}", u.display_name))
+        })
         .collect();
     Ok(rows
         .iter()
@@ -236,4 +263,41 @@ fn plain_actor(row: &audit_log::Model, names: &HashMap<i64, String>, lang: Lang)
         }
         None => row.actor_label.clone(),
     }
+}
+
+/// The stored files of case `case_id` with their bytes, oldest first: name in the archive
+/// (`files/3-attachment-1.png`) and bytes. Called after [`export`] has checked the scope.
+pub async fn file_bytes(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Vec<(String, Vec<u8>)>, DbErr> {
+    let rows: Vec<(i64, String, Vec<u8>)> = attachments::Entity::find()
+        .select_only()
+        .columns([
+            attachments::Column::Id,
+            attachments::Column::Filename,
+            attachments::Column::Data,
+        ])
+        .filter(attachments::Column::CaseId.eq(case_id))
+        .order_by_asc(attachments::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, filename, data)| {
+            // The stored names are neutral (attachment-1.jpg); anything else is replaced.
+            let name: String = filename
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (format!("files/{id}-{name}"), data)
+        })
+        .collect())
 }

@@ -38,6 +38,11 @@ impl Words {
     fn t(&self, key: &str) -> String {
         self.locales.t(self.lang, key).to_string()
     }
+
+    /// `text` in brackets, as the language writes them.
+    fn paren(&self, text: &str) -> String {
+        format!("{}{text}{}", self.t("paren_open"), self.t("paren_close"))
+    }
 }
 
 /// Lines set from the top of a page down, a new page whenever one is full.
@@ -284,7 +289,7 @@ fn cover(
     let rating = c.rating.as_ref().map(|r| {
         let mut text = w.t(&format!("case_rating_{r}"));
         if let Some(comment) = &c.rating_comment {
-            text.push_str(&format!("：{comment}"));
+            text.push_str(&format!("{}{comment}", w.t("colon")));
         }
         text
     });
@@ -297,7 +302,11 @@ fn cover(
         ),
         (
             "dossier_received",
-            Some(format!("{}（{}）", c.received_at, w.t("beijing_time"))),
+            Some(format!(
+                "{}{}",
+                c.received_at,
+                w.paren(&w.t("beijing_time"))
+            )),
         ),
         ("dossier_accept_due", c.accept_due_on.clone()),
         ("dossier_conclude_due", c.conclude_due_on.clone()),
@@ -310,9 +319,9 @@ fn cover(
         (
             "dossier_exported_at",
             Some(format!(
-                "{}（{}）",
+                "{}{}",
                 beijing(d.seal.exported_at),
-                w.t("beijing_time")
+                w.paren(&w.t("beijing_time"))
             )),
         ),
         ("dossier_exported_by", Some(d.exported_by.clone())),
@@ -388,7 +397,12 @@ fn file_names(flow: &mut Flow<'_, '_>, d: &Dossier, ids: &[i64], w: &Words) -> a
     if !names.is_empty() {
         flow.para(
             6.0,
-            &format!("{}：{}", w.t("dossier_attached"), names.join("，")),
+            &format!(
+                "{}{}{}",
+                w.t("dossier_attached"),
+                w.t("colon"),
+                names.join(&w.t("dossier_list_comma"))
+            ),
             SMALL,
             false,
             GREY,
@@ -405,19 +419,20 @@ fn timeline(flow: &mut Flow<'_, '_>, d: &Dossier, w: &Words) -> anyhow::Result<(
             text.push_str(&format!(" · {actor}"));
         }
         if let Some(note) = &e.note {
-            text.push_str(&format!("：{note}"));
+            text.push_str(&format!("{}{note}", w.t("colon")));
         }
         flow.para(0.0, &text, BODY, false, BLACK)?;
         flow.gap(0.8);
     }
     for e in &d.case.extensions {
         let text = format!(
-            "{}  {} · {} +{} · {}：{}",
+            "{}  {} · {} +{} · {}{}{}",
             e.requested_at,
             w.t(&format!("case_ext_{}", e.state)),
             e.stage,
             e.working_days,
             e.requested_by,
+            w.t("colon"),
             e.reason
         );
         flow.para(0.0, &text, BODY, false, BLACK)?;

@@ -7,19 +7,23 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
+use super::model::Format;
 use super::verify::{Verdict, unreadable_sentence, verify_bytes};
 use crate::access::{Access, CurrentUser, StaffRouter};
 use crate::cards::assets::PrintAssets;
+use crate::cards::render::{FaceSink, ZipSink};
 use crate::clock::china_today;
 use crate::error::{AppError, Msg, ResultExt};
 use crate::i18n::Lang;
 use crate::limits::bytes::{DOSSIER_BODY, DOSSIER_FILE_BYTES, megabytes};
 use crate::state::AppState;
 
-/// `GET /staff/cases/{id}/dossier.pdf`, `GET|POST /staff/dossiers/verify`.
+/// `GET /staff/cases/{id}/dossier.pdf` (and `.zip`, the PDF and the case's files),
+/// `GET|POST /staff/dossiers/verify`.
 pub fn staff_routes() -> StaffRouter {
     StaffRouter::new(Access::Cases)
         .get("/staff/cases/{id}/dossier.pdf", dossier_pdf)
+        .get("/staff/cases/{id}/dossier.zip", dossier_zip)
         .get("/staff/dossiers/verify", verify_page)
         .post_upload("/staff/dossiers/verify", verify_upload, DOSSIER_BODY)
 }
@@ -42,6 +46,26 @@ async fn dossier_pdf(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    exported(&state, lang, &user, id, Format::Pdf).await
+}
+
+async fn dossier_zip(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    exported(&state, lang, &user, id, Format::Zip).await
+}
+
+/// The dossier of case `id` as a download: the PDF, or a ZIP of the PDF and the files.
+async fn exported(
+    state: &AppState,
+    lang: Lang,
+    user: &CurrentUser,
+    id: i64,
+    format: Format,
+) -> Result<Response, AppError> {
     let _turn = RENDERS.try_acquire().map_err(|_| AppError::busy())?;
     let now = state.clock.now();
     let rules = state.sla.rules(&state.db, now).await?;
@@ -52,29 +76,47 @@ async fn dossier_pdf(
         &user.user,
         &stamp,
         id,
+        format,
         china_today(now),
         lang,
     )
     .await?;
-    let name = format!("{}-dossier.pdf", dossier.case.number);
-    let org = org_name(&state, lang);
+    let files = match format {
+        Format::Pdf => Vec::new(),
+        Format::Zip => super::model::file_bytes(&state.db, id).await?,
+    };
+    // The case number is ASCII (JD2026-000001): safe in a header and an archive as it is.
+    let pdf_name = format!("{}-dossier.pdf", dossier.case.number);
+    let org = org_name(state, lang);
     let verify_url = format!("{}/staff/dossiers/verify", state.settings.base_url());
     let source = PrintAssets::with_folder(state.settings.print_assets.as_deref());
     let font = state.settings.card_font.clone();
-    let pdf = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+    let entry = pdf_name.clone();
+    let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
         let assets =
             crate::cards::shared_assets(&source, font.as_deref()).map_err(|e| source.blame(e))?;
-        let mut out = Vec::new();
-        super::render::write(&assets, &dossier, &org, &verify_url, lang, &mut out)?;
-        Ok(out)
+        let mut pdf = Vec::new();
+        super::render::write(&assets, &dossier, &org, &verify_url, lang, &mut pdf)?;
+        if format == Format::Pdf {
+            return Ok(pdf);
+        }
+        let mut zip = ZipSink::new(Vec::new());
+        zip.put(&entry, &pdf)?;
+        for (name, data) in &files {
+            zip.put(name, data)?;
+        }
+        zip.finish()
     })
     .await
     .internal("the dossier task failed")?
     .internal("rendering a dossier")?;
-    // The case number is ASCII (JD2026-000001): safe in the header as it is.
+    let (content_type, name) = match format {
+        Format::Pdf => ("application/pdf", pdf_name),
+        Format::Zip => ("application/zip", pdf_name.replace(".pdf", ".zip")),
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
@@ -82,7 +124,7 @@ async fn dossier_pdf(
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        pdf,
+        bytes,
     )
         .into_response())
 }

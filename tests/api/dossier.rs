@@ -331,6 +331,33 @@ async fn a_dossier_shows_the_whole_case_and_its_check_tells_genuine_changed_and_
         assert_eq!(code, Some(0), "{said}");
         assert!(said.contains("has not changed"), "{said}");
 
+        // The ZIP: the PDF and the three files, whose SHA-256 the PDF lists.
+        let response = client
+            .get(format!("{}/staff/cases/{case_id}/dossier.zip", app.address))
+            .send()
+            .await
+            .expect("zip");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/zip");
+        let zipped = response.bytes().await.expect("zip").to_vec();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped)).expect("a ZIP");
+        let mut names = Vec::new();
+        for i in 0..archive.len() {
+            use std::io::Read as _;
+            let mut entry = archive.by_index(i).expect("entry");
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).expect("read");
+            names.push(entry.name().to_string());
+            if entry.name().starts_with("files/") {
+                let sha = jianduka::crypto::sha256_hex(&content);
+                assert!(files.iter().any(|f| f.sha256 == sha), "{}", entry.name());
+            } else {
+                assert!(content.starts_with(b"%PDF-"), "{}", entry.name());
+            }
+        }
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert_eq!(names[0], format!("{}-dossier.pdf", case.number));
+
         // One byte of the hash list altered: refused.
         let seal = bytes
             .windows(19)
