@@ -82,6 +82,13 @@ pub enum AuditCommand {
     },
     /// Check the chain, then print its head as COUNT:HASH, to keep outside the database.
     Head,
+    /// Check a case dossier (PDF) against the live audit chain: exit 0 genuine (changed
+    /// since the export or not), 1 not genuine, 2 not readable as a dossier.
+    VerifyDossier {
+        /// The dossier PDF.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -178,6 +185,9 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let state = crate::app::state_for_command(settings).await?;
             crate::auth::cli::run_units(&state, command).await
         }
+        Some(Command::Audit(AuditCommand::VerifyDossier { file })) => {
+            crate::dossier::cli::verify_dossier(&settings, &file).await
+        }
         Some(Command::Audit(command)) => audit_verify(settings, command).await,
         Some(Command::Calendar(command)) => {
             let state = crate::app::state_for_command(settings).await?;
@@ -265,7 +275,7 @@ async fn audit_verify(settings: Settings, command: AuditCommand) -> Result<ExitC
             say!("{head}");
             Ok(ExitCode::SUCCESS)
         }
-        (Verification::Intact { entries }, AuditCommand::Verify { .. }) => {
+        (Verification::Intact { entries }, _) => {
             say!("ok, {entries} rows");
             Ok(ExitCode::SUCCESS)
         }

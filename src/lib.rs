@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod db;
 pub mod deadlines;
 pub mod doctor;
+pub mod dossier;
 pub mod embedded;
 pub mod enterprises;
 pub mod entities;

@@ -26,6 +26,7 @@ fn staff_routers() -> Vec<StaffRouter> {
         crate::mail::own_routes(),
     ];
     routers.extend(crate::cases::staff_routes());
+    routers.push(crate::dossier::staff_routes());
     routers
 }
 

@@ -103,6 +103,8 @@ actions! {
     FeedbackSettingsChanged => "feedback_settings_changed",
     /// An admin downloaded the audit log (a filtered view) as CSV.
     AuditExported => "audit_exported",
+    /// Someone exported a case's dossier (案卷) as a PDF.
+    DossierExported => "dossier_exported",
 }
 
 #[cfg(test)]

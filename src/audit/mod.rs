@@ -331,3 +331,10 @@ pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
         .all(db)
         .await
 }
+
+/// Whether `row`'s content still gives its stored hash (with the hash before it as the row
+/// itself records it): false for a row edited in the database. A single row's check, for a
+/// document that lists some rows of the chain (a case dossier); [`verify`] walks the links.
+pub fn row_holds(key: &[u8], row: &audit_log::Model) -> bool {
+    entry_hash(key, row, &row.prev_hash) == row.hash
+}

@@ -25,6 +25,11 @@ pub const REGISTER_BODY: usize = REGISTER_FILE_BYTES + 64 * 1024;
 pub const CALENDAR_BODY: usize = MB;
 /// Largest text field of a multipart form (a message, a description).
 pub const TEXT_FIELD_BYTES: usize = 64 * 1024;
+/// Largest case dossier PDF a staff member may upload to have it verified (a dossier of a
+/// long case with hundreds of audit rows is well under 1 MB; the fonts are subset).
+pub const DOSSIER_FILE_BYTES: usize = 20 * MB;
+/// The dossier upload: the file plus the form around it.
+pub const DOSSIER_BODY: usize = DOSSIER_FILE_BYTES + 64 * 1024;
 
 // A request with attachments always has room for the full set of files.
 const _: () = assert!(ATTACHMENTS_BODY > MAX_FILES * MAX_FILE_BYTES);

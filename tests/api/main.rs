@@ -24,6 +24,7 @@ mod cli;
 mod deadlines;
 mod decision_races;
 mod decline_approval;
+mod dossier;
 mod e2e;
 mod e2e_tracker;
 mod enterprises;

@@ -1,4 +1,5 @@
-//! Rendering print batches: PDF (N-up on A4, crop marks, duplex), PNG and SVG faces.
+//! Rendering print batches: PDF (N-up on A4, crop marks, duplex), PNG and SVG faces; and
+//! plain A4 documents in the same fonts ([`Document`]).
 //!
 //! The layout lives in templates under `print-assets/templates/` ([`template`]); [`layout`]
 //! turns a template face into positioned marks, which [`pdf`], [`svg`] and [`png`] draw.
@@ -36,6 +37,7 @@ use self::text::{Fonts, Shaper};
 use super::assets::PrintAssets;
 use super::print::{PrintCard, PrintJob};
 
+pub use self::pdf::document::{A4, Document, Item};
 pub use self::sink::{DirSink, ZipSink, safe_name};
 
 /// Templates and fonts, loaded once (built in, or an office's folder over them) and shared

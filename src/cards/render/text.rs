@@ -204,6 +204,21 @@ impl<'a> Shaper<'a> {
         Ok(out)
     }
 
+    /// Glyphs for `text`, a character no font has drawn as a white square (□) instead: for
+    /// documents that print what people typed (an emoji in a report), where refusing the
+    /// whole document would be worse than one visible stand-in.
+    pub fn glyphs_or_box(&mut self, text: &str, weight: Weight) -> anyhow::Result<Vec<Glyph>> {
+        let mut out = Vec::with_capacity(text.len());
+        for ch in text.chars() {
+            let glyphs = match self.glyphs(ch.encode_utf8(&mut [0; 4]), weight) {
+                Ok(glyphs) => glyphs,
+                Err(_) => self.glyphs("\u{25A1}", weight)?,
+            };
+            out.extend(glyphs);
+        }
+        Ok(out)
+    }
+
     fn lookup(&self, ch: char, weight: Weight) -> Option<Glyph> {
         self.fonts.chain(weight).iter().find_map(|&i| {
             let face = &self.faces[i];

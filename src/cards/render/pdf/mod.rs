@@ -7,6 +7,7 @@
 //! - fonts are subset at the end, once every glyph the batch uses is known.
 
 mod content;
+pub mod document;
 mod fonts;
 mod imposition;
 mod objects;
