@@ -12,6 +12,8 @@
 //! model, and the model imports none of them.
 
 mod api;
+pub mod appraisal;
+pub mod cli;
 mod dashboard;
 mod deadlines;
 mod detail;
@@ -24,6 +26,7 @@ mod layering;
 mod list;
 mod pages;
 pub mod queues;
+mod report_pdf;
 mod reporter;
 mod routes;
 mod scope;

@@ -11,6 +11,7 @@ mod access;
 mod accessibility;
 mod accounts;
 mod api_tokens;
+mod appraisal;
 mod audit;
 mod audit_anchor;
 mod browser;

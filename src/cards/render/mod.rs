@@ -11,6 +11,7 @@
 
 mod fit;
 mod layout;
+pub mod pages;
 mod pdf;
 mod png;
 mod qr;

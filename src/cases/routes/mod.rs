@@ -42,7 +42,9 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post("/staff/cases/{id}/assign", assign)
             .post("/staff/cases/{id}/flag", clear_flag)
             .post("/staff/cases/{id}/urge", urge::urge)
-            .post("/staff/extensions/{id}/decide", decide_extension),
+            .post("/staff/extensions/{id}/decide", decide_extension)
+            .get("/staff/appraisal", appraisal)
+            .get("/staff/appraisal/{file}", appraisal_file),
     ]
 }
 
@@ -71,6 +73,25 @@ async fn stats_csv(
     Query(period): Query<pages::Period>,
 ) -> Result<Response, AppError> {
     pages::stats_csv(&state, lang, &user, &file, &period).await
+}
+
+async fn appraisal(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(query): Query<pages::appraisal::PeriodQuery>,
+) -> Result<Response, AppError> {
+    pages::appraisal::appraisal_page(&state, lang, &user, &query).await
+}
+
+async fn appraisal_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(query): Query<pages::appraisal::PeriodQuery>,
+) -> Result<Response, AppError> {
+    pages::appraisal::appraisal_file(&state, lang, &user, &file, &query).await
 }
 
 async fn list(
