@@ -424,10 +424,14 @@ fn pair_days(calendar: &WorkingCalendar, row: &Timed) -> Option<i64> {
     .working_days(calendar)
 }
 
-/// Sorts best score first (lines without a score last, then by name) and numbers the ranks;
-/// equal scores share a rank.
+/// Sorts best score first (lines without a score, or without an id, last, then by name) and
+/// numbers the ranks; equal scores share a rank.
 fn rank(mut lines: Vec<Ranked>) -> Vec<Ranked> {
-    let key = |r: &Ranked| r.tally.score().map(|s| (s * 1000.0).round() as i64);
+    // The cases of no unit are listed but not ranked among the units.
+    let key = |r: &Ranked| {
+        r.id?;
+        r.tally.score().map(|s| (s * 1000.0).round() as i64)
+    };
     lines.sort_by(|a, b| {
         key(b)
             .cmp(&key(a))
@@ -478,7 +482,7 @@ mod tests {
     #[test]
     fn equal_scores_share_a_rank_and_lines_without_a_score_come_last() {
         let line = |name: &str, decided: i64, on_time: i64| Ranked {
-            id: None,
+            id: Some(decided),
             name: Some(name.into()),
             unit: None,
             tally: Tally {

@@ -100,7 +100,9 @@ impl Writer<'_> {
         for ch in text.chars() {
             let mut tried = line.clone();
             tried.push(ch);
-            if !line.is_empty() && self.pdf.measure(&tried, size, weight) > width {
+            // A closing mark never starts a line: it may hang past the edge instead.
+            let closing = "，。、；：！？）」』》〉】’”,.;:!?)]}%…".contains(ch);
+            if !closing && !line.is_empty() && self.pdf.measure(&tried, size, weight) > width {
                 // Break at the last space if the line has one (English), else here.
                 match line.rfind(' ') {
                     Some(at) if ch != ' ' => {

@@ -523,7 +523,7 @@ async fn the_appraisal_page_its_csv_and_the_monthly_report_speak_the_readers_lan
         }
         let (_, en) = page(&app, "/staff/appraisal?period=2026-11", "en").await;
         for text in [
-            "Appraisal · 11/2026",
+            "Appraisal · 2026-11",
             "Accepted on time",
             "Mean working days to conclude",
             "No unit (triage)",
@@ -568,13 +568,13 @@ async fn the_appraisal_page_its_csv_and_the_monthly_report_speak_the_readers_lan
                     "科室排名",
                     "承办人排名",
                     "各科室办结及时率",
-                    "第 1 页",
+                    "第1页",
                 ],
             ),
             (
                 "en",
                 [
-                    "Supervision card cases: report · 11/2026",
+                    "Supervision card cases: report · 2026-11",
                     "Units ranked",
                     "Inspectors ranked",
                     "Concluded on time, by unit",

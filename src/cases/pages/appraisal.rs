@@ -98,7 +98,7 @@ const FIGURE_COLUMNS: [&str; 12] = [
     "appraisal_col_score",
 ];
 
-/// The period as the reader writes it: "2026年11月", "2026年第4季度", "11/2026", "Q4 2026".
+/// The period as the reader writes it: "2026年11月", "2026年第4季度", "2026-11", "Q4 2026".
 pub fn period_text(state: &AppState, lang: Lang, period: AppraisalPeriod) -> String {
     let key = if period.is_quarter() {
         "appraisal_period_quarter"
@@ -111,6 +111,7 @@ pub fn period_text(state: &AppState, lang: Lang, period: AppraisalPeriod) -> Str
         .t(lang, key)
         .replace("{year}", &period.first.year().to_string())
         .replace("{month}", &period.first.month().to_string())
+        .replace("{month2}", &format!("{:02}", period.first.month()))
         .replace("{quarter}", &(period.first.month0() / 3 + 1).to_string())
 }
 
