@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use crate::cards::render::Assets;
-use crate::cards::render::pages::PagedPdf;
+use crate::cards::render::document::PagedPdf;
 use crate::cards::render::template::{Rgb, Weight};
 
 const PAGE_W: f32 = 297.0;
