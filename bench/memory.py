@@ -14,6 +14,12 @@ answering. Three scenarios, each on a fresh server (peak RSS is per process):
            SQLite; also prints the resident memory before and a minute after the burst
   stats-pg the same on PostgreSQL (a fresh database on JIANDUKA_BENCH_POSTGRES, default
            postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards; needs psql)
+  appraisal    1,000,000 cases (JIANDUKA_BENCH_CASES to change it) over the same twelve
+           months, in ten units of seven inspectors, with reopenings, returns and urgings;
+           then one request at a time, three times each: /staff/stats for twelve months,
+           /staff/appraisal for November 2026 and its monthly report PDF; prints each
+           answer's time and the server's peak RSS
+  appraisal-pg the same on PostgreSQL
 
 Usage: python3 bench/memory.py [path/to/jianduka] [scenario…]
 (default target/release/jianduka and every scenario)
@@ -194,22 +200,27 @@ STATS_PERIOD = "from=2025-12&to=2026-12"
 STATS_FILES = ["items", "districts", "batches", "channels", "cards", "timing"]
 
 
-def seed_sql(postgres):
-    """Reports and cases spread over twelve months, every tenth item, a district in ten, two
-    in three accepted (on time or not), one in five concluded, some rated."""
+def seed_sql(postgres, cases=STATS_CASES):
+    """Reports and cases spread over twelve months (Dec 2025 to Nov 2026), every tenth item, a
+    district in ten, two in three accepted (on time or not), one in five concluded and then
+    answered and rated; ten units of seven inspectors holding them; one concluded case in ten
+    reopened, one case in 40 returned, one in 30 urged."""
+    spacing = 31_000_000 // cases
     if postgres:
-        at = "to_timestamp(1765000000 + n * 100)"
+        at = f"to_timestamp(1765000000 + n * {spacing})"
         later = lambda col, secs: f"{col} + ({secs}) * INTERVAL '1 second'"
         day = lambda col, days: f"CAST({col} AS DATE) + CAST({days} AS INTEGER)"
+        now = "now()"
     else:
-        at = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 1765000000 + n * 100, 'unixepoch')"
+        at = f"strftime('%Y-%m-%dT%H:%M:%S+00:00', 1765000000 + n * {spacing}, 'unixepoch')"
         later = lambda col, secs: (f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {col}, "
                                    f"'+' || ({secs}) || ' seconds')")
         day = lambda col, days: f"date({col}, '+' || ({days}) || ' days')"
+        now = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
     return [
         f"INSERT INTO reports (received_at, list_version_id, description, anonymous, source, "
         f"from_revoked_card, language, query_code_hash, district) "
-        f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {STATS_CASES}) "
+        f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {cases}) "
         f"SELECT {at}, (SELECT MAX(id) FROM negative_list_versions), 'bench', TRUE, 'form', "
         f"FALSE, 'zh', 'bench-' || n, '街道' || (n % 10) FROM s",
         "INSERT INTO report_items (report_id, item_id) SELECT r.id, "
@@ -224,6 +235,28 @@ def seed_sql(postgres):
         f"conclude_due_on = {day('accepted_at', '15')}, "
         f"rating = CASE WHEN id % 2 = 0 THEN 'satisfied' ELSE 'not_satisfied' END "
         f"WHERE id % 5 = 0 AND accepted_at IS NOT NULL",
+        f"UPDATE cases SET closed_at = {later('concluded_at', '86400 * (id % 7)')}, "
+        f"rated_at = {later('concluded_at', '86400 * 8')}, "
+        f"feedback_due_on = {day('concluded_at', '5')} WHERE concluded_at IS NOT NULL",
+        f"INSERT INTO units (name, created_at) WITH RECURSIVE u(k) AS (SELECT 0 UNION ALL "
+        f"SELECT k + 1 FROM u WHERE k < 9) SELECT '第' || k || '纪检监察室', {now} FROM u",
+        f"INSERT INTO users (username, display_name, password_hash, role, unit_id, "
+        f"failed_logins, must_change_password, active, created_at) "
+        f"SELECT 'inspector' || un.id || 'x' || p.k, '承办人' || un.id || '-' || p.k, "
+        f"'not-a-login', 'inspector', un.id, 0, FALSE, TRUE, {now} FROM units un, "
+        f"(WITH RECURSIVE q(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM q WHERE k < 6) "
+        f"SELECT k FROM q) p",
+        "UPDATE cases SET unit_id = (SELECT MIN(id) FROM units) + id % 10, "
+        "assignee_id = (SELECT MIN(id) FROM users WHERE role = 'inspector') + id % 70",
+        f"INSERT INTO case_events (case_id, at, actor_id, kind, public) SELECT id, "
+        f"{later('concluded_at', '86400 * 9')}, NULL, 'reopened', FALSE FROM cases "
+        f"WHERE concluded_at IS NOT NULL AND id % 50 = 0",
+        f"INSERT INTO case_events (case_id, at, actor_id, kind, public) SELECT id, "
+        f"{later('received_at', '3600')}, assignee_id, 'returned', FALSE FROM cases "
+        f"WHERE id % 40 = 0",
+        f"INSERT INTO urgings (case_id, urged_by, note, requested_on, created_at) SELECT id, "
+        f"1, 'bench', {day('received_at', '3')}, {later('received_at', '86400')} FROM cases "
+        f"WHERE id % 30 = 0",
         "UPDATE users SET must_change_password = FALSE",
     ]
 
@@ -263,8 +296,9 @@ def stats_burst(opener, paths):
         return list(pool.map(one, paths))
 
 
-def stats_scenario(binary, postgres):
-    name = "stats-pg" if postgres else "stats"
+def stats_scenario(binary, postgres, appraisal=False):
+    name = ("appraisal" if appraisal else "stats") + ("-pg" if postgres else "")
+    cases = int(os.environ.get("JIANDUKA_BENCH_CASES", "1000000")) if appraisal else STATS_CASES
     data_dir = tempfile.mkdtemp(prefix=f"jd-memory-{name}-")
     env, database, server_url = {}, None, None
     if postgres:
@@ -278,19 +312,36 @@ def stats_scenario(binary, postgres):
     try:
         started = time.monotonic()
         if postgres:
-            script = ";\n".join(seed_sql(True)) + ";\nANALYZE;\n"
+            script = ";\n".join(seed_sql(True, cases)) + ";\nANALYZE;\n"
             subprocess.run(["psql", env["JIANDUKA_DATABASE_URL"], "-qv", "ON_ERROR_STOP=1"],
                            input=script, text=True, check=True)
         else:
             import sqlite3
             db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
-            for statement in seed_sql(False):
+            for statement in seed_sql(False, cases):
                 db.execute(statement)
             db.commit()
             db.execute("ANALYZE")
             db.close()
-        print(f"{name}: seeded {STATS_CASES} cases in {time.monotonic() - started:.1f} s")
+        print(f"{name}: seeded {cases} cases in {time.monotonic() - started:.1f} s")
         opener = staff_session(lines)
+        if appraisal:
+            for path in [f"/staff/stats?{STATS_PERIOD}", "/staff/appraisal?period=2026-11",
+                         "/staff/appraisal/report.pdf?period=2026-11"]:
+                times = []
+                for _ in range(3):
+                    started = time.monotonic()
+                    with opener.open(f"http://127.0.0.1:{PORT}{path}", timeout=600) as answer:
+                        body = answer.read()
+                        status = answer.status
+                    times.append(time.monotonic() - started)
+                print(f"{name}: {path} -> {status}, {len(body)} bytes, "
+                      f"{', '.join(f'{t:.2f}' for t in times)} s; "
+                      f"peak RSS so far {peak_rss_mb(server.pid):.1f} MB")
+            timing = opener.open(f"http://127.0.0.1:{PORT}/staff/stats/timing.csv?{STATS_PERIOD}")
+            print(f"{name}: counted " + timing.read().decode("utf-8-sig").splitlines()[1])
+            print(f"{name}: peak RSS {peak_rss_mb(server.pid):.1f} MB")
+            return
         before = peak_rss_mb(server.pid, "VmRSS")
         for label, paths in [
             ("8 × /staff/stats", [f"/staff/stats?{STATS_PERIOD}"] * 8),
@@ -323,6 +374,8 @@ SCENARIOS = {
     "logins": (logins, None),
     "stats": (None, False),
     "stats-pg": (None, True),
+    "appraisal": (None, False),
+    "appraisal-pg": (None, True),
 }
 
 
@@ -334,7 +387,7 @@ def main():
             sys.exit(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
         work, extra = SCENARIOS[name]
         if work is None:
-            stats_scenario(binary, postgres=extra)
+            stats_scenario(binary, postgres=extra, appraisal=name.startswith("appraisal"))
         else:
             scenario(binary, name, work, extra)
 

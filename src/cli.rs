@@ -69,6 +69,9 @@ pub enum Command {
     Backup(crate::backup::cli::BackupArgs),
     /// Restore a backup into a new, empty database (SQLite or PostgreSQL).
     Restore(crate::backup::cli::RestoreArgs),
+    /// Statistics: the monthly report (通报) as a PDF.
+    #[command(subcommand)]
+    Stats(crate::cases::cli::StatsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +215,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Doctor) => crate::doctor::run(|| Ok(settings)).await,
         Some(Command::Backup(args)) => crate::backup::cli::backup(settings, args).await,
         Some(Command::Restore(args)) => crate::backup::cli::restore(settings, args).await,
+        Some(Command::Stats(command)) => {
+            let state = crate::app::state_for_command(settings).await?;
+            crate::cases::cli::run(&state, command).await
+        }
     }
 }
 

@@ -18,6 +18,9 @@ const MODEL: &[&str] = &[
     "workflow/extensions.rs",
     "workflow/intake.rs",
     "workflow/reopen.rs",
+    "appraisal/mod.rs",
+    "appraisal/tally.rs",
+    "report_pdf.rs",
 ];
 
 /// What model code must not name.

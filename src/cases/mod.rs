@@ -12,6 +12,8 @@
 //! model, and the model imports none of them.
 
 mod api;
+pub mod appraisal;
+pub mod cli;
 mod dashboard;
 mod deadlines;
 mod detail;
@@ -30,6 +32,7 @@ mod objection;
 mod pages;
 mod paging;
 pub mod queues;
+mod report_pdf;
 mod reporter;
 mod routes;
 mod scope;

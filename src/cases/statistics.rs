@@ -6,9 +6,11 @@
 //! Everything is counted by the database (GROUP BY month and key), so the memory a request
 //! takes grows with the number of keys and months shown, never with the number of cases.
 //! Months are Beijing months on both engines: Beijing is UTC+8 all year, so a case's month is
-//! that of its receipt time plus eight hours. The medians stay exact medians: the database
-//! sorts the durations and hands back the middle one or two (`LIMIT 2 OFFSET …`), so no list
-//! of durations is held here.
+//! that of its receipt time plus eight hours. Durations are working days, the one unit used
+//! everywhere (counted as deadlines count them, from the Beijing date of one step to that of
+//! the next); the medians stay exact: the database counts the steps per pair of dates
+//! (GROUP BY), the working-day calendar turns each pair into days, and the middle is found in
+//! those counts, so what is held grows with the days of the period, not with the cases.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,13 +19,14 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Val
 use serde::Serialize;
 
 use crate::clock::BEIJING;
+use crate::deadlines::calendar::WorkingCalendar;
 
 /// The SQL both engines need written their own way.
-struct Dialect(DbBackend);
+pub(super) struct Dialect(pub(super) DbBackend);
 
 impl Dialect {
     /// The Beijing month (`YYYY-MM`) of timestamp column `col`.
-    fn month(&self, col: &str) -> String {
+    pub(super) fn month(&self, col: &str) -> String {
         match self.0 {
             DbBackend::Postgres => {
                 format!("to_char(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')")
@@ -32,8 +35,16 @@ impl Dialect {
         }
     }
 
+    /// The Beijing date (`YYYY-MM-DD`, as text on both engines) of timestamp column `col`.
+    pub(super) fn day(&self, col: &str) -> String {
+        match self.0 {
+            DbBackend::Postgres => format!("to_char({}, 'YYYY-MM-DD')", self.date(col)),
+            _ => self.date(col),
+        }
+    }
+
     /// The Beijing date of timestamp column `col`, comparable with a date column.
-    fn date(&self, col: &str) -> String {
+    pub(super) fn date(&self, col: &str) -> String {
         match self.0 {
             DbBackend::Postgres => {
                 format!("CAST(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours' AS DATE)")
@@ -42,21 +53,13 @@ impl Dialect {
         }
     }
 
-    /// Whole minutes from `from` to `to`, both taken to the whole second first (as SQLite's
-    /// `strftime('%s')` does), then rounded towards zero: the same figure on both engines,
-    /// whatever fraction of a second the times carry.
-    fn minutes(&self, from: &str, to: &str) -> String {
-        match self.0 {
-            DbBackend::Postgres => format!(
-                "CAST(TRUNC(EXTRACT(EPOCH FROM (date_trunc('second', {to}) - \
-                 date_trunc('second', {from}))) / 60) AS BIGINT)"
-            ),
-            _ => format!("((strftime('%s', {to}) - strftime('%s', {from})) / 60)"),
-        }
-    }
-
     /// `sql`, written with `$1` and `$2` for the period's start and end, as a statement.
-    fn statement(&self, sql: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Statement {
+    pub(super) fn statement(
+        &self,
+        sql: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Statement {
         let sql = match self.0 {
             DbBackend::Postgres => sql.to_string(),
             _ => sql.replace("$1", "?1").replace("$2", "?2"),
@@ -95,9 +98,28 @@ struct Summary {
     not_satisfied: i64,
 }
 
+/// How many steps went from one Beijing date to another.
 #[derive(Debug, FromQueryResult)]
-struct Minutes {
-    m: i64,
+pub(super) struct DayPair {
+    pub(super) d0: Option<String>,
+    pub(super) d1: Option<String>,
+    pub(super) n: i64,
+}
+
+impl DayPair {
+    /// Working days from the first date to the second, counted as deadlines count them (the
+    /// first day not counted: a step on the day of receipt took 0 working days).
+    pub(super) fn working_days(&self, calendar: &WorkingCalendar) -> Option<i64> {
+        let parse = |d: &Option<String>| {
+            d.as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        };
+        Some(
+            calendar
+                .working_days_between(parse(&self.d0)?, parse(&self.d1)?)
+                .max(0),
+        )
+    }
 }
 
 /// A table of counts: one row per key (`None`: not known), one column per month, and the
@@ -170,9 +192,10 @@ pub struct Statistics {
     /// (district, cards issued, reports); reports without a district have `None`, cards
     /// without one `Some("")`.
     pub cards_vs_reports: Vec<(Option<String>, i64, i64)>,
-    /// Median hours from receipt to acceptance, and from acceptance to conclusion.
-    pub median_hours_to_accept: Option<f64>,
-    pub median_hours_to_conclude: Option<f64>,
+    /// Median working days from receipt to acceptance, and from acceptance to conclusion
+    /// (counted as deadlines count them; the one unit of durations everywhere).
+    pub median_days_to_accept: Option<f64>,
+    pub median_days_to_conclude: Option<f64>,
     /// Share of steps done by their deadline, in percent, and how many were counted.
     pub accepted_on_time: Option<(f64, i64)>,
     pub concluded_on_time: Option<(f64, i64)>,
@@ -186,13 +209,24 @@ fn month_of(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}", local.year(), local.month())
 }
 
-/// The median of a sorted list's middle: one value for an odd count, two for an even one.
-fn middle(values: &[i64]) -> Option<f64> {
-    match values {
-        [one] => Some(*one as f64),
-        [a, b] => Some((*a + *b) as f64 / 2.0),
-        _ => None,
+/// The exact median of values given as value → how many times it occurs: the middle one,
+/// or the mean of the middle two for an even count.
+fn median_of(counts: &BTreeMap<i64, i64>) -> Option<f64> {
+    let total: i64 = counts.values().sum();
+    let (low, high) = ((total - 1) / 2, total / 2);
+    let (mut a, mut b) = (None, None);
+    let mut seen = 0;
+    for (&value, &n) in counts {
+        if a.is_none() && seen + n > low {
+            a = Some(value);
+        }
+        if seen + n > high {
+            b = Some(value);
+            break;
+        }
+        seen += n;
     }
+    Some((a? + b?) as f64 / 2.0)
 }
 
 fn share(on_time: i64, counted: i64) -> Option<(f64, i64)> {
@@ -202,6 +236,7 @@ fn share(on_time: i64, counted: i64) -> Option<(f64, i64)> {
 /// Statistics of the reports received in the Beijing months `from` to `to` (inclusive).
 pub async fn statistics(
     db: &impl ConnectionTrait,
+    calendar: &WorkingCalendar,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Statistics, DbErr> {
@@ -299,38 +334,33 @@ pub async fn statistics(
         .one(db)
         .await?
         .unwrap_or_default();
-    let median = |minutes: String, only: &'static str, count: i64| {
-        let offset = (count - 1).max(0) / 2;
-        let take = if count % 2 == 0 { 2 } else { 1 };
+    let median = |from: &str, to: &str, only: &'static str| {
+        let (d0, d1) = (dialect.day(from), dialect.day(to));
         let statement = dialect.statement(
             &format!(
-                "SELECT {minutes} AS m FROM cases c WHERE {PERIOD} AND {only} \
-                 ORDER BY 1 LIMIT {take} OFFSET {offset}"
+                "SELECT {d0} AS d0, {d1} AS d1, COUNT(*) AS n FROM cases c \
+                 WHERE {PERIOD} AND {only} GROUP BY 1, 2"
             ),
             start,
             end,
         );
         async move {
-            if count == 0 {
-                return Ok::<_, DbErr>(None);
+            let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+            for pair in DayPair::find_by_statement(statement).all(db).await? {
+                if let Some(days) = pair.working_days(calendar) {
+                    *counts.entry(days).or_default() += pair.n;
+                }
             }
-            let rows = Minutes::find_by_statement(statement).all(db).await?;
-            let values: Vec<i64> = rows.into_iter().map(|r| r.m).collect();
-            Ok(middle(&values).map(|m| m / 60.0))
+            Ok::<_, DbErr>(median_of(&counts))
         }
     };
-    let median_hours_to_accept = median(
-        dialect.minutes("c.received_at", "c.accepted_at"),
+    let median_days_to_accept = median(
+        "c.received_at",
+        "c.accepted_at",
         "c.accepted_at IS NOT NULL",
-        summary.accepted,
     )
     .await?;
-    let median_hours_to_conclude = median(
-        dialect.minutes("c.accepted_at", "c.concluded_at"),
-        both,
-        summary.concluded,
-    )
-    .await?;
+    let median_days_to_conclude = median("c.accepted_at", "c.concluded_at", both).await?;
     let mut cards_vs_reports: Vec<(Option<String>, i64, i64)> =
         crate::cards::active_per_district(db)
             .await?
@@ -352,8 +382,8 @@ pub async fn statistics(
         by_batch: MonthTable::build(&months, by_batch),
         by_channel: MonthTable::build(&months, by_channel),
         cards_vs_reports,
-        median_hours_to_accept,
-        median_hours_to_conclude,
+        median_days_to_accept,
+        median_days_to_conclude,
         accepted_on_time: share(summary.accepted_in_time, summary.accepted),
         concluded_on_time: share(summary.concluded_in_time, summary.concluded),
         satisfied: summary.satisfied,
@@ -372,9 +402,12 @@ mod tests {
 
     #[test]
     fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
-        assert_eq!(middle(&[2, 3]), Some(2.5));
-        assert_eq!(middle(&[3]), Some(3.0));
-        assert_eq!(middle(&[]), None);
+        let counts = |pairs: &[(i64, i64)]| pairs.iter().copied().collect::<BTreeMap<_, _>>();
+        assert_eq!(median_of(&counts(&[(2, 1), (3, 1)])), Some(2.5));
+        assert_eq!(median_of(&counts(&[(3, 1)])), Some(3.0));
+        assert_eq!(median_of(&counts(&[(0, 2), (1, 1), (9, 1)])), Some(0.5));
+        assert_eq!(median_of(&counts(&[(0, 1), (1, 3), (9, 1)])), Some(1.0));
+        assert_eq!(median_of(&counts(&[])), None);
     }
 
     #[test]

@@ -182,6 +182,7 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
         "/staff/cases".into(),
         format!("/staff/cases/{}", case.id),
         "/staff/stats".into(),
+        "/staff/appraisal".into(),
         "/staff/cards".into(),
         format!("/staff/cards/{card_id}"),
         "/staff/batches".into(),

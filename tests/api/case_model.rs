@@ -82,7 +82,10 @@ async fn the_statistics_count_by_key_and_the_page_names_each_item_with_a_bar() {
         report_through_a_card(&app).await;
         report_without_a_card(&app).await;
         let today = china_today(app.state.clock.now());
-        let s = statistics(&app.db, today, today).await.expect("statistics");
+        let calendar = jianduka::deadlines::calendar::shipped().expect("calendar");
+        let s = statistics(&app.db, &calendar, today, today)
+            .await
+            .expect("statistics");
         assert_eq!(s.total, 2, "on {}", app.backend);
         let keys: Vec<&str> = s.by_item.rows.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(keys, ["item-2", "item-3", "item-5"]);

@@ -12,6 +12,7 @@ mod accessibility;
 mod accounts;
 mod accounts_edit;
 mod api_tokens;
+mod appraisal;
 mod audit;
 mod audit_anchor;
 mod audit_page;

@@ -187,6 +187,7 @@ async fn staff_pages_and_refusals_read_in_the_language_asked_for_only() {
                 "/staff/cases".into(),
                 format!("/staff/cases/{}", case.id),
                 "/staff/stats".into(),
+                "/staff/appraisal".into(),
                 "/staff/cards".into(),
                 "/staff/batches".into(),
                 "/staff/enterprises".into(),

@@ -35,7 +35,15 @@ async fn a_report_late_in_the_utc_evening_counts_in_the_next_beijing_month_and_t
 
         let from = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
         let to = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
-        let s = statistics(&app.db, from, to).await.expect("statistics");
+        let rules = app
+            .state
+            .sla
+            .rules(&app.db, app.state.clock.now())
+            .await
+            .expect("rules");
+        let s = statistics(&app.db, &rules.calendar, from, to)
+            .await
+            .expect("statistics");
         assert_eq!(s.total, 2, "on {}", app.backend);
         assert_eq!(s.by_item.months, ["2026-11", "2026-12"]);
         assert_eq!(
@@ -50,13 +58,17 @@ async fn a_report_late_in_the_utc_evening_counts_in_the_next_beijing_month_and_t
             "on {}",
             app.backend
         );
-        assert_eq!(s.median_hours_to_accept, Some(4.75), "on {}", app.backend);
-        assert_eq!(s.median_hours_to_conclude, None);
+        // In working days: the first was received on Monday 30 November and accepted on
+        // Tuesday 1 December (Beijing): 1 day; the second on the day it came: 0.
+        assert_eq!(s.median_days_to_accept, Some(0.5), "on {}", app.backend);
+        assert_eq!(s.median_days_to_conclude, None);
         assert_eq!(s.accepted_on_time, Some((100.0, 2)), "on {}", app.backend);
         // December alone holds the second report only.
-        let s = statistics(&app.db, to, to).await.expect("statistics");
+        let s = statistics(&app.db, &rules.calendar, to, to)
+            .await
+            .expect("statistics");
         assert_eq!(s.total, 1, "on {}", app.backend);
-        assert_eq!(s.median_hours_to_accept, Some(4.5), "on {}", app.backend);
+        assert_eq!(s.median_days_to_accept, Some(0.0), "on {}", app.backend);
     })
     .await;
 }

@@ -10,6 +10,7 @@
 //! PDF's imposition leaves room for it; a PNG or SVG face file is the card plus the bleed on
 //! every side. Previews of one face ([`render_face`]) show the card as cut.
 
+pub mod document;
 mod fit;
 mod layout;
 mod pdf;

@@ -3,6 +3,7 @@
 //! statistics, and the CSV exports. Each page asks the model for data and renders it; the
 //! words (status labels, deadlines, item texts) are chosen here, in the reader's language.
 
+pub(super) mod appraisal;
 mod case;
 mod feedback;
 mod home;

@@ -70,7 +70,18 @@ impl Shown {
             }),
             by_district: s.by_district.relabel(known),
             by_batch: s.by_batch.relabel(known),
-            by_channel: s.by_channel.relabel(known),
+            // Channels are stored as codes (`visit`, `window`): named as the cards pages name
+            // them.
+            by_channel: s.by_channel.relabel(|key| match key.as_deref() {
+                Some(code) => {
+                    let label = format!("cards_channel_{code}");
+                    match state.views.locales.t(lang, &label) {
+                        name if name == label => code.to_string(),
+                        name => name.to_string(),
+                    }
+                }
+                None => none.to_string(),
+            }),
             cards_vs_reports,
         })
     }
@@ -126,7 +137,8 @@ pub async fn stats(
     period: &Period,
 ) -> Result<Response, AppError> {
     let (from, to) = period.months(today(state));
-    let s = statistics(&state.db, from, to).await?;
+    let rules = state.sla.rules(&state.db, state.clock.now()).await?;
+    let s = statistics(&state.db, &rules.calendar, from, to).await?;
     let shown = Shown::new(state, &s, lang).await?;
     let visits = follow_ups_in(state, from, to).await?;
     let ctx = minijinja::context! {
@@ -134,6 +146,9 @@ pub async fn stats(
         tables => shown.tables(state, lang),
         cards => shown.cards_vs_reports,
         period => Period::query(from, to),
+        median_accept => super::appraisal::days_text(state, lang, s.median_days_to_accept),
+        median_conclude => super::appraisal::days_text(state, lang, s.median_days_to_conclude),
+        report_month => super::appraisal::last_month(today(state)),
         s => s,
     };
     render(state, lang, user, "cases/stats.html", StatusCode::OK, ctx)
@@ -149,7 +164,8 @@ pub async fn stats_csv(
 ) -> Result<Response, AppError> {
     let name = file.strip_suffix(".csv").ok_or(AppError::NotFound)?;
     let (from, to) = period.months(today(state));
-    let s = statistics(&state.db, from, to).await?;
+    let rules = state.sla.rules(&state.db, state.clock.now()).await?;
+    let s = statistics(&state.db, &rules.calendar, from, to).await?;
     let shown = Shown::new(state, &s, lang).await?;
     let t = |key: &'static str| state.views.locales.t(lang, key);
     let month_table = |key: &'static str, data: &MonthTable<String>| {
@@ -196,8 +212,8 @@ pub async fn stats_csv(
             let mut csv = crate::web::Csv::new(&[t("csv_measure"), t("csv_value")]);
             let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
             csv.row(&[t("csv_total_reports"), &s.total.to_string()]);
-            csv.row(&[t("csv_median_accept"), &opt(s.median_hours_to_accept)]);
-            csv.row(&[t("csv_median_conclude"), &opt(s.median_hours_to_conclude)]);
+            csv.row(&[t("csv_median_accept"), &opt(s.median_days_to_accept)]);
+            csv.row(&[t("csv_median_conclude"), &opt(s.median_days_to_conclude)]);
             csv.row(&[
                 t("csv_accepted_on_time"),
                 &opt(s.accepted_on_time.map(|v| v.0)),

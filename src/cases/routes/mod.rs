@@ -59,7 +59,9 @@ pub fn staff_routes() -> Vec<StaffRouter> {
             .post(
                 "/staff/decline-requests/{id}/decide",
                 returns::decide_decline,
-            ),
+            )
+            .get("/staff/appraisal", appraisal)
+            .get("/staff/appraisal/{file}", appraisal_file),
         StaffRouter::new(Access::Admin)
             .get("/staff/admin/handling", handling::handling_page)
             .post("/staff/admin/handling", handling::change_handling),
@@ -91,6 +93,25 @@ async fn stats_csv(
     Query(period): Query<pages::Period>,
 ) -> Result<Response, AppError> {
     pages::stats_csv(&state, lang, &user, &file, &period).await
+}
+
+async fn appraisal(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Query(query): Query<pages::appraisal::PeriodQuery>,
+) -> Result<Response, AppError> {
+    pages::appraisal::appraisal_page(&state, lang, &user, &query).await
+}
+
+async fn appraisal_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: CurrentUser,
+    Path(file): Path<String>,
+    Query(query): Query<pages::appraisal::PeriodQuery>,
+) -> Result<Response, AppError> {
+    pages::appraisal::appraisal_file(&state, lang, &user, &file, &query).await
 }
 
 async fn list(

@@ -6,11 +6,11 @@
 //!   backs are mirrored left to right so they land behind their fronts on a long-edge flip;
 //! - fonts are subset at the end, once every glyph the batch uses is known.
 
-mod content;
+pub(super) mod content;
 pub mod document;
-mod fonts;
+pub(super) mod fonts;
 mod imposition;
-mod objects;
+pub(super) mod objects;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
