@@ -19,10 +19,10 @@ mod deadlines;
 mod detail;
 mod error;
 mod exchange;
-pub mod handling;
-mod handling_view;
 mod feedback_settings;
 mod follow_up;
+pub mod handling;
+mod handling_view;
 mod items;
 mod labels;
 #[cfg(test)]
@@ -64,8 +64,8 @@ pub use list::{
     AssigneeFilter, CaseFilter, CaseLine, DueFilter, Sort, StatusFilter, UnitFilter, case_lines,
     count_cases,
 };
-pub use paging::{CasePage, Cursor, list_cases};
 pub use objection::{MAX_OBJECTION, MIN_OBJECTION, ObjectionOutcome, object, objection_of};
+pub use paging::{CasePage, Cursor, list_cases};
 pub use reporter::{
     Added, MAX_REPORTER_FILES, MAX_REPORTER_REPLIES, NewAttachment, RatingOutcome,
     add_reporter_evidence, add_reporter_reply, purge_reporter_actions, rate, reporter_totals,
@@ -75,11 +75,11 @@ pub use routes::staff_routes;
 pub use scope::CaseScope;
 pub use statistics::{MonthTable, Statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
-pub use triage::{TriageReason, triage_reasons};
 pub use timeline::{
     PublicEvent, PublicMessage, PublicObjection, PublicView, find_by_query_hash, public_view,
     with_objection_window,
 };
+pub use triage::{TriageReason, triage_reasons};
 pub use workflow::{
     Assignment, CaseActor, ExtensionDecision, Step, assign, confirm_result, decide_extension,
     request_extension, step_in, take_step, urge, urgings_of, view,

@@ -111,6 +111,9 @@ impl Draft {
         Self {
             decision_note: note.into(),
             form: "decline_decision",
+            ..Default::default()
+        }
+    }
     pub fn confirm(answer: &str) -> Self {
         Self {
             answer: answer.into(),

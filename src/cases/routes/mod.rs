@@ -4,9 +4,9 @@
 //! `pages`).
 
 mod bulk;
+mod feedback;
 mod handling;
 mod returns;
-mod feedback;
 mod steps;
 mod urge;
 mod writes;

@@ -20,8 +20,8 @@ pub use declines::{
     DeclineDecision, decide_decline, decline_request_case, pending_for, request_decline,
 };
 pub use extensions::{ExtensionDecision, decide_extension, extension_case, request_extension};
-pub use returns::{return_case, returnable};
 pub use reopen::{clear_flag, confirm_result};
+pub use returns::{return_case, returnable};
 pub use urge::{urge, urgings_of};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
