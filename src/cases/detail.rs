@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::error::CaseError;
 use super::handling_view::{Declines, HandlingView, handling_view};
 use super::labels::{DueState, due_state, item_lines, shown};
+use super::objection::FeedbackState;
 use super::scope::CaseScope;
 use super::status::CaseStatus;
 use crate::access::{Access, Role};
@@ -162,9 +163,7 @@ fn actions(
     user: &users::Model,
     pending_extension: bool,
     declines: Declines,
-    review: bool,
-    reachable: bool,
-    objection_waits: bool,
+    feedback: &FeedbackState,
 ) -> Vec<&'static str> {
     let supervises = Access::Supervise.allows(user.role);
     let mut out = declines.actions(case, user, supervises);
@@ -176,7 +175,7 @@ fn actions(
         (CaseStatus::Closed, "close"),
     ] {
         // Under review, publishing a concluded answer is a supervisor's.
-        if to == CaseStatus::Closed && review && !supervises {
+        if to == CaseStatus::Closed && feedback.review && !supervises {
             continue;
         }
         let by_approval = to == CaseStatus::Declined && !supervises && !declines.direct;
@@ -210,12 +209,12 @@ fn actions(
     }
     if supervises && case.needs_supervisor {
         // An objection is owed an answer or a reopening, not a silent clearing.
-        if !objection_waits {
+        if !feedback.objection_waits {
             out.push("clear_flag");
         }
         out.push("confirm");
     }
-    if reachable
+    if feedback.reachable
         && matches!(case.status, CaseStatus::Closed | CaseStatus::Declined)
         && (supervises || case.assignee_id == Some(user.id))
     {
@@ -327,13 +326,7 @@ pub async fn case_detail(
         direct: super::handling::inspectors_decline_directly(db).await?,
         pending: handling.pending_decline(),
     };
-    let review = super::feedback_settings::feedback_settings(db)
-        .await?
-        .review;
-    let reachable = super::follow_up::reachable(&report);
-    let objection_waits = super::objection::objection_of(db, case.id)
-        .await?
-        .is_some_and(|o| o.resolved_at.is_none());
+    let feedback = FeedbackState::of(db, &case, super::follow_up::reachable(&report)).await?;
     Ok(CaseDetail {
         id: case.id,
         number: case.number.clone(),
@@ -419,15 +412,7 @@ pub async fn case_detail(
                 decision_note: e.decision_note,
             })
             .collect(),
-        actions: actions(
-            &case,
-            user,
-            pending,
-            declines,
-            review,
-            reachable,
-            objection_waits,
-        ),
+        actions: actions(&case, user, pending, declines, &feedback),
         handling,
     })
 }

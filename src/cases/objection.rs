@@ -207,3 +207,27 @@ pub(crate) async fn resolve_objection(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// What the answer rules mean on one case's page: answers reviewed before publication, a
+/// reporter who left a way to reach them (回访), an objection waiting for its answer.
+pub(super) struct FeedbackState {
+    pub review: bool,
+    pub reachable: bool,
+    pub objection_waits: bool,
+}
+
+impl FeedbackState {
+    pub(super) async fn of(
+        db: &impl ConnectionTrait,
+        case: &cases::Model,
+        reachable: bool,
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            review: feedback_settings(db).await?.review,
+            reachable,
+            objection_waits: objection_of(db, case.id)
+                .await?
+                .is_some_and(|o| o.resolved_at.is_none()),
+        })
+    }
+}

@@ -113,7 +113,8 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
         .id;
     // A revoked card: its grey status chip must be readable (4.5:1).
     let revoked = insert_card(&app.db, CardKind::Revoked).await;
-    app.add_user("a11y.admin", jianduka::access::Role::Admin)
+    let admin = app
+        .add_user("a11y.admin", jianduka::access::Role::Admin)
         .await;
     let shots = temp_dir("e2e-accessibility");
     let mut found = Vec::new();
@@ -192,6 +193,9 @@ async fn public_and_staff_pages_have_no_serious_accessibility_violations() {
         "/staff/enterprises/import".into(),
         "/staff/service-points".into(),
         "/staff/admin/users".into(),
+        format!("/staff/admin/users/{}/edit", admin.id),
+        "/staff/admin/handling".into(),
+        "/staff/dossiers/verify".into(),
         "/staff/admin/units".into(),
         "/staff/admin/tokens".into(),
         "/staff/admin/calendar".into(),

@@ -149,7 +149,7 @@ async fn the_audit_page_says_who_did_what_to_which_case_in_words_in_both_languag
             "查看案件",
             "新建账号",
             "张三（zhangsan）",
-            "状态：调查中 → 已办结；认定：属实",
+            "状态：调查中 → 办结审核中；认定：属实",
             "状态：已受理 → 调查中",
             "账号：张三（zhangsan）",
             "角色：分管领导",
@@ -172,7 +172,7 @@ async fn the_audit_page_says_who_did_what_to_which_case_in_words_in_both_languag
             "Viewed a case",
             "Created an account",
             "张三 (zhangsan)",
-            "Status: Under investigation → Concluded; Finding: Substantiated",
+            "Status: Under investigation → Concluded, answer under review; Finding: Substantiated",
             "Role: Supervisor",
         ] {
             assert!(
@@ -323,7 +323,7 @@ async fn the_csv_holds_the_filtered_rows_in_the_same_words_and_its_export_is_aud
         assert_eq!(lines.len(), 4, "three steps by 张三: {csv}");
         assert!(
             lines[1].contains(&format!(
-                ",张三（zhangsan）,办结案件,{},,状态：调查中 → 已办结；认定：属实",
+                ",张三（zhangsan）,办结案件,{},,状态：调查中 → 办结审核中；认定：属实",
                 case.number
             )),
             "{csv}"

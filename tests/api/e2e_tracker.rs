@@ -1,8 +1,10 @@
 //! End to end in headless Chromium, the office's side: an inspector finds the case a card's
-//! report opened, accepts it and asks the reporter a question; the reporter reads it on `/q`
-//! on a phone and replies; the inspector concludes and closes; the reporter is not satisfied
-//! and the supervisor sees the flag. The staff pass runs with JavaScript disabled; every step
-//! checks what the person sees.
+//! report opened and returns it to triage (退回); the supervisor gives it back; the inspector
+//! asks to decline it and the supervisor refuses; the inspector accepts it and asks the
+//! reporter a question; the reporter reads it on `/q` on a phone and replies; the inspector
+//! concludes and answers in one step (办结并答复); the reporter is not satisfied and objects;
+//! the supervisor reopens it (重办) and answers again. The staff pass runs with JavaScript
+//! disabled; every step checks what the person sees.
 
 use crate::browser::{Browser, installed};
 use crate::support::intake::{CardKind, insert_card};
@@ -81,6 +83,92 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     desk.wait_for_text("h1", &case.number).await;
     assert!(desk.source().await.contains("跑了三次"));
     desk.screenshot("case-new").await;
+
+    // 退回: the inspector sends it back to triage with a reason; the list names the case.
+    desk.click("#open-return").await;
+    desk.type_into(
+        "#return-reason",
+        "反映的是市场监管窗口，请核实管辖后再分派。",
+    )
+    .await;
+    desk.click("#act-return").await;
+    desk.wait_for_text(
+        "#returned-notice",
+        &format!("案件 {} 已退回待分派。", case.number),
+    )
+    .await;
+    desk.screenshot("returned").await;
+
+    // The supervisor finds it in triage with the reason, and gives it back to the unit's inspector.
+    switch_to(&desk, &app.address, "li.ming").await;
+    desk.go(&format!("{}/staff/cases?queue=triage", app.address))
+        .await;
+    desk.wait_for_text("h1", "案件").await;
+    let triage = desk.source().await;
+    assert!(triage.contains(&case.number) && triage.contains("请核实管辖后再分派"));
+    desk.screenshot("triage").await;
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text(
+        "#triage-reason",
+        "待分派原因：wang.fang退回：反映的是市场监管窗口，请核实管辖后再分派。",
+    )
+    .await;
+    desk.click(&format!("#assign-unit option[value='{}']", unit.id))
+        .await;
+    desk.click(&format!("#assign-person option[value='{}']", inspector.id))
+        .await;
+    desk.click("#act-assign").await;
+    desk.wait_for_text("#case-assignee", "wang.fang").await;
+
+    // 不予受理 by approval: the inspector asks, the supervisor refuses with a note.
+    switch_to(&desk, &app.address, "wang.fang").await;
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text("h1", &case.number).await;
+    assert!(
+        !desk.source().await.contains("id=\"act-decline\""),
+        "an inspector does not decline directly"
+    );
+    desk.click("#open-decline-request").await;
+    desk.type_into(
+        "#decline-request-reason",
+        "反映事项不属于营商环境监督范围。",
+    )
+    .await;
+    desk.click("#act-request-decline").await;
+    desk.wait_for_text("div[id^='decline-request-'] strong", "不予受理申请待审批")
+        .await;
+    switch_to(&desk, &app.address, "li.ming").await;
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text("div[id^='decline-request-'] strong", "不予受理申请待审批")
+        .await;
+    assert!(
+        desk.source()
+            .await
+            .contains("反映事项不属于营商环境监督范围。")
+    );
+    desk.type_into(
+        "textarea[id^='decline-note-']",
+        "窗口反复退件属于作风问题，应当受理。",
+    )
+    .await;
+    desk.screenshot("decline-request").await;
+    desk.click("#act-refuse-decline").await;
+    desk.wait_for_text("div[id^='decline-request-'] strong", "不予受理申请未获批准")
+        .await;
+    switch_to(&desk, &app.address, "wang.fang").await;
+    desk.go(&format!("{}/staff/cases/{}", app.address, case.id))
+        .await;
+    desk.wait_for_text("div[id^='decline-request-'] strong", "不予受理申请未获批准")
+        .await;
+    assert!(
+        desk.source()
+            .await
+            .contains("窗口反复退件属于作风问题，应当受理。")
+    );
+    desk.screenshot("decline-refused").await;
     desk.click("#act-accept").await;
     desk.wait_for_text("#case-status", "已受理").await;
     desk.type_into(
@@ -173,15 +261,7 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     phone.screenshot("rated").await;
 
     // The supervisor sees the flag on the case list and on the case.
-    desk.go(&format!("{}/login", app.address)).await;
-    // A logged-in browser is sent on from the login page; log out first.
-    desk.go(&format!("{}/staff", app.address)).await;
-    desk.click(".who form button[type=submit]").await;
-    desk.wait_for_text("h1", "工作人员登录").await;
-    desk.type_into("#username", "li.ming").await;
-    desk.type_into("#password", TEST_PASSWORD).await;
-    desk.click("button[type=submit]").await;
-    desk.wait_for_text("h1", "您好，li.ming").await;
+    switch_to(&desk, &app.address, "li.ming").await;
     desk.go(&format!("{}/staff/cases?flagged=1", app.address))
         .await;
     desk.wait_for_text("h1", "案件").await;
@@ -221,6 +301,8 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     desk.type_into("#reopen-reason", "根据您的异议，重新核查窗口办件记录。")
         .await;
     desk.click("#act-reopen").await;
+    desk.wait_for_text("#confirm-title", "确认重新调查").await;
+    desk.click("#confirm-yes").await;
     desk.wait_for_text("#case-status", "调查中").await;
     desk.click("#open-conclude").await;
     desk.click("input[name=finding][value=substantiated]").await;
@@ -247,4 +329,16 @@ async fn an_inspector_works_a_card_report_through_to_a_rating_the_supervisor_see
     desk.quit().await;
     phone.quit().await;
     eprintln!("e2e screenshots: {}", shots.display());
+}
+
+/// Logs the desk browser out and in again as `username`.
+async fn switch_to(desk: &Browser, address: &str, username: &str) {
+    // A logged-in browser is sent on from the login page; log out first.
+    desk.go(&format!("{address}/staff")).await;
+    desk.click(".who form button[type=submit]").await;
+    desk.wait_for_text("h1", "工作人员登录").await;
+    desk.type_into("#username", username).await;
+    desk.type_into("#password", TEST_PASSWORD).await;
+    desk.click("button[type=submit]").await;
+    desk.wait_for_text("h1", &format!("您好，{username}")).await;
 }

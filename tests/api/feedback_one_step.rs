@@ -266,6 +266,7 @@ async fn with_review_the_reporter_sees_under_review_and_the_answer_date_until_it
             ("csrf", chief_csrf.as_str()),
             ("version", version.as_str()),
             ("step", "close"),
+            ("confirm", "1"),
         ];
         let published = post(
             &chief,

@@ -67,7 +67,13 @@ async fn supervise(
         client,
         app,
         &format!("/staff/cases/{case_id}/{action}"),
-        &[("csrf", csrf), ("version", &version), field],
+        // A reopening asks once more; these are the confirmed posts.
+        &[
+            ("csrf", csrf),
+            ("version", &version),
+            field,
+            ("confirm", "1"),
+        ],
     )
     .await
 }

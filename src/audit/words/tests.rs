@@ -120,7 +120,7 @@ fn a_conclusion_reads_as_a_sentence_in_both_languages() {
     assert_eq!(zh.action, "办结案件");
     assert_eq!(zh.case_number.as_deref(), Some("JD2026-000001"));
     assert_eq!(zh.case_id, Some(1));
-    assert_eq!(zh.details, "状态：调查中 → 已办结；认定：属实");
+    assert_eq!(zh.details, "状态：调查中 → 办结审核中；认定：属实");
     assert_eq!(zh.subject, "");
     // 1_796_000_000 is 2026-11-30 00:53:20 UTC, 08:53:20 in Beijing.
     assert_eq!(zh.when, "2026-11-30 08:53:20");
@@ -129,7 +129,7 @@ fn a_conclusion_reads_as_a_sentence_in_both_languages() {
     assert_eq!(en.actor, "张三 (zhangsan)");
     assert_eq!(
         en.details,
-        "Status: Under investigation → Concluded; Finding: Substantiated"
+        "Status: Under investigation → Concluded, answer under review; Finding: Substantiated"
     );
 }
 
@@ -138,7 +138,10 @@ fn a_reopening_gives_its_reason_and_an_assignment_names_people_and_units() {
     let detail = r#"{"from":"closed","to":"investigating","reason":"反映人补充了材料"}"#;
     let zh = say("case_reopened", "user:5", ("case", "1"), detail, Lang::Zh);
     assert_eq!(zh.actor, "lisi");
-    assert_eq!(zh.details, "状态：已反馈 → 调查中；理由：反映人补充了材料");
+    assert_eq!(
+        zh.details,
+        "状态：已办结并答复 → 调查中；理由：反映人补充了材料"
+    );
     let assigned = say(
         "case_assigned",
         "user:4",

@@ -1,5 +1,5 @@
-//! Plain documents on the cards' PDF machinery: pages of text lines, rules and QR codes (a
-//! case dossier, a report), set in the same subset fonts with their ToUnicode maps, so that
+//! Plain documents on the cards' PDF machinery: pages of text lines, rules, rectangles and QR
+//! codes (a case dossier, the monthly report), set in the same subset fonts with their ToUnicode maps, so that
 //! the text of every page can be searched, copied and extracted (`pdftotext`). Each page is
 //! written out as soon as it is given; the fonts are subset at the end.
 
@@ -40,6 +40,12 @@ pub enum Item {
         to: [f32; 2],
         width: f32,
         color: Rgb,
+    },
+    /// A rectangle [`x`, `y`, `w`, `h`], filled and/or stroked (stroke width in points).
+    Rect {
+        bbox: [f32; 4],
+        fill: Option<Rgb>,
+        stroke: Option<(Rgb, f32)>,
     },
     /// A QR code of `data`, its symbol `size` mm square with its top-left corner at `x`, `y`
     /// (leave four modules of white around it).
@@ -158,6 +164,11 @@ impl<'a> Document<'a> {
                     color: *color,
                     width: *width,
                 },
+                Item::Rect { bbox, fill, stroke } => Mark::Rect {
+                    bbox: *bbox,
+                    fill: *fill,
+                    stroke: *stroke,
+                },
                 Item::Qr { x, y, size, data } => {
                     let matrix = QrMatrix::encode(data)?;
                     Mark::Qr {
@@ -187,6 +198,11 @@ impl<'a> Document<'a> {
         self.w.write(&chunk)?;
         self.page_refs.push(page);
         Ok(())
+    }
+
+    /// Pages written so far.
+    pub fn pages(&self) -> usize {
+        self.page_refs.len()
     }
 
     /// Embeds a file called `name` (ASCII) holding `bytes`, stored uncompressed so that a

@@ -6,11 +6,11 @@
 //!   backs are mirrored left to right so they land behind their fronts on a long-edge flip;
 //! - fonts are subset at the end, once every glyph the batch uses is known.
 
-pub(super) mod content;
+mod content;
 pub mod document;
-pub(super) mod fonts;
+mod fonts;
 mod imposition;
-pub(super) mod objects;
+mod objects;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
