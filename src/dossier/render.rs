@@ -521,7 +521,13 @@ fn audit(flow: &mut Flow<'_, '_>, d: &Dossier, fingerprint: &str, w: &Words) -> 
         flow.room(10.0);
         flow.para(
             0.0,
-            &format!("#{}  {}  {}  {}", row.id, row.at, row.actor, row.action),
+            &format!(
+                "#{}  {}  {}  {}",
+                row.id,
+                row.at,
+                row.actor,
+                crate::audit::words::action_label(w.locales, w.lang, &row.action)
+            ),
             SMALL,
             false,
             BLACK,

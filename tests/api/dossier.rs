@@ -243,6 +243,11 @@ async fn a_dossier_shows_the_whole_case_and_its_check_tells_genuine_changed_and_
             assert!(text.contains(&line), "timeline line {line:?} in\n{text}");
         }
         assert!(text.contains("需补充调查窗口负责人"), "the reopen reason");
+        // The audit rows name their actions in words, not codes.
+        assert!(
+            text.contains("受理案件") && !text.contains("case_accepted"),
+            "{text}"
+        );
         let files = attachments::Entity::find()
             .filter(attachments::Column::CaseId.eq(case_id))
             .all(&app.db)

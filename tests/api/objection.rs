@@ -36,7 +36,7 @@ fn one_date(html: &str, expected: &str, backend: &str) {
 }
 
 /// The reporter objects from their page (the form's own one-time id).
-async fn object(app: &TestApp, code: &str, body: &str) -> reqwest::Response {
+pub(crate) async fn object(app: &TestApp, code: &str, body: &str) -> reqwest::Response {
     let html = reporter_page(app, code).await;
     let once = once_in(&html, "/q/object");
     app.post_form(

@@ -3,9 +3,12 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
-use crate::support::cases::{member, newest_case, unit_for};
+use crate::feedback_one_step::conclude_reply;
+use crate::objection::object;
+use crate::support::cases::{assign_to, member, newest_case, step, unit_for};
 use crate::support::{Report, TEST_PASSWORD, TestApp, on_each_database};
 use jianduka::access::Role;
+use jianduka::cases::Step;
 use jianduka::entities::enums::MailKind;
 use jianduka::entities::{cases as case_rows, email_outbox, users};
 
@@ -223,6 +226,99 @@ async fn each_step_emails_the_one_person_who_must_act_unless_they_turned_that_ki
             );
             assert!(row.body_text.contains(&format!("/staff/cases/{}", case.id)));
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_decline_request_its_refusal_and_an_objection_each_email_the_one_who_must_act() {
+    on_each_database(async |app| {
+        let unit = unit_for(&app, "暨阳纪检监察组", "暨阳街道").await;
+        let wang = member(&app, "wang", Role::Inspector, Some(unit)).await;
+        with_email(&app, wang).await;
+        let zhang = member(&app, "zhang", Role::Supervisor, None).await;
+        with_email(&app, zhang).await;
+        let code = app.report_and_get_code(Report::default().items(&[2])).await;
+        let case = newest_case(&app).await;
+        let number = &case.number;
+        assign_to(&app, case.id, "wang").await;
+        let before = events(&app).await.len();
+        let (insp, insp_csrf) = app.client_for("wang", TEST_PASSWORD).await;
+        let (sup, sup_csrf) = app.client_for("zhang", TEST_PASSWORD).await;
+        let subject = |s: String| format!("【诸暨市纪委监委】{s}");
+        let to_wang = "wang@jb.example.gov.cn".to_string();
+        let to_zhang = "zhang@jb.example.gov.cn".to_string();
+
+        // 不予受理 asked for: the supervisor hears of it.
+        let asked = insp
+            .post(format!(
+                "{}/staff/cases/{}/decline-request",
+                app.address, case.id
+            ))
+            .form(&[("csrf", insp_csrf.as_str()), ("reason", "不属于受理范围。")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(asked.status(), 303, "on {}", app.backend);
+        assert_eq!(
+            events(&app).await.pop(),
+            Some((
+                to_zhang.clone(),
+                subject(format!("案件 {number} 有不予受理申请待您审批"))
+            ))
+        );
+
+        // Refused: the inspector hears of it.
+        let request = jianduka::entities::decline_requests::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("a request");
+        let decided = sup
+            .post(format!(
+                "{}/staff/decline-requests/{}/decide",
+                app.address, request.id
+            ))
+            .form(&[
+                ("csrf", sup_csrf.as_str()),
+                ("decision", "refuse"),
+                ("note", "属于受理范围，请受理。"),
+            ])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(decided.status(), 303, "on {}", app.backend);
+        assert_eq!(
+            events(&app).await.pop(),
+            Some((
+                to_wang.clone(),
+                subject(format!("您对案件 {number} 的不予受理申请未获批准"))
+            ))
+        );
+
+        // Answered, then objected to: the supervisors hear of an unhappy reporter.
+        step(&app, case.id, Step::Accept).await;
+        let answered = conclude_reply(
+            &insp,
+            &insp_csrf,
+            &app,
+            case.id,
+            "not_substantiated",
+            "核查窗口记录。",
+            "经核查，未发现所反映的问题。",
+        )
+        .await;
+        assert_eq!(answered.status(), 303, "on {}", app.backend);
+        let objected = object(&app, &code, "窗口确实多次退件，请重新核查。").await;
+        assert_eq!(objected.status(), 200, "on {}", app.backend);
+        assert_eq!(
+            events(&app).await.pop(),
+            Some((
+                to_zhang.clone(),
+                subject(format!("案件 {number} 的反映人不满意，待您处理"))
+            ))
+        );
+        assert_eq!(events(&app).await.len(), before + 3, "on {}", app.backend);
     })
     .await;
 }
