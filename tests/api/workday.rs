@@ -428,10 +428,13 @@ async fn at_a_desk_the_home_list_and_case_page_show_lights_marks_and_queues_in_w
     sea_orm::ActiveModelTrait::update(update, &app.db)
         .await
         .expect("email set");
-    let morning = chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
-        .and_then(|d| d.and_hms_opt(1, 0, 0))
-        .expect("Tue 8 Dec 09:00 Beijing")
-        .and_utc();
+    // The next working morning, 09:00 in Beijing (the cases were made with today's clock).
+    let now = app.state.clock.now();
+    let rules = app.state.sla.rules(&app.db, now).await.expect("rules");
+    let day = rules
+        .calendar
+        .add_working_days(jianduka::clock::china_today(now), 1);
+    let morning = day.and_hms_opt(1, 0, 0).expect("09:00 Beijing").and_utc();
     jianduka::reminders::tick::run(&app.state, morning)
         .await
         .expect("tick");
