@@ -221,7 +221,7 @@ def seed_sql(postgres, cases=STATS_CASES):
         f"INSERT INTO reports (received_at, list_version_id, description, anonymous, source, "
         f"from_revoked_card, language, query_code_hash, district) "
         f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {cases}) "
-        f"SELECT {at}, (SELECT MAX(id) FROM negative_list_versions), 'bench', TRUE, 'form', "
+        f"SELECT {at}, (SELECT MAX(id) FROM negative_list_versions), 'bench', TRUE, 'web', "
         f"FALSE, 'zh', 'bench-' || n, '街道' || (n % 10) FROM s",
         "INSERT INTO report_items (report_id, item_id) SELECT r.id, "
         "(SELECT MIN(id) FROM negative_list_items) + r.id % 10 FROM reports r",

@@ -373,7 +373,7 @@ async fn seed_cases(
         let reports = format!(
             "INSERT INTO reports (received_at, list_version_id, description, anonymous, source, \
              from_revoked_card, language, query_code_hash, district) \
-             {series} SELECT {}, {version}, 'bench', TRUE, 'form', FALSE, 'zh', 'bench-' || n, \
+             {series} SELECT {}, {version}, 'bench', TRUE, 'web', FALSE, 'zh', 'bench-' || n, \
              '街道' || ((n / {stride}) % 10) FROM s",
             p(1)
         );
