@@ -170,6 +170,9 @@ async fn a_follow_up_is_refused_without_contact_details_before_the_answer_or_wit
 
         // Answered: each bad field has its message.
         conclude_and_close(&app, open.id, "已处理。").await;
+        // Read again: each report moved the clock on, maybe past midnight.
+        let today = china_today(app.state.clock.now());
+        let good = today.to_string();
         let tomorrow = (today + chrono::Duration::days(1)).to_string();
         for (f, message) in [
             (fields(&tomorrow, "phone", "satisfied"), "不晚于今天"),
