@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::{CaseActor, MAX_TEXT, Step, required, step_in};
+use super::{CaseActor, MAX_TEXT, Step, pending_or_db, required, step_in};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::cases::error::CaseError;
 use crate::cases::status::CaseStatus;
@@ -63,7 +63,7 @@ async fn request_in(
     }
     .insert(db)
     .await
-    .map_err(conflict_or_db)?;
+    .map_err(|e| pending_or_db(e, pending_request))?;
     record_event(
         db,
         Event {
@@ -118,13 +118,6 @@ pub async fn pending_for(
 /// A request while another waits: 409, saying so.
 fn pending_request() -> CaseError {
     CaseError::Clash(Msg::new("returns_error_decline_pending_request"))
-}
-
-fn conflict_or_db(e: DbErr) -> CaseError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => pending_request(),
-        _ => CaseError::Db(e),
-    }
 }
 
 /// The case a decline request belongs to, whoever asks (the decision checks the scope).

@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::{CaseActor, required, save};
+use super::{CaseActor, pending_or_db, required, save};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::cases::error::CaseError;
 use crate::cases::status::Stage;
@@ -83,7 +83,7 @@ async fn request_in(
     }
     .insert(db)
     .await
-    .map_err(conflict_or_db)?;
+    .map_err(|e| pending_or_db(e, pending_request))?;
     record_event(
         db,
         Event {
@@ -127,14 +127,6 @@ async fn request_in(
 /// A request while another waits for its decision: 409, saying so.
 fn pending_request() -> CaseError {
     CaseError::Clash(Msg::new("case_error_extension_pending"))
-}
-
-/// A second undecided request for the same case lost the race to the first: a conflict.
-fn conflict_or_db(e: DbErr) -> CaseError {
-    match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => pending_request(),
-        _ => CaseError::Db(e),
-    }
 }
 
 /// The case an extension request belongs to, whoever asks (the decision checks the scope).

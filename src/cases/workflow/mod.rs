@@ -164,6 +164,15 @@ struct Change {
     detail: serde_json::Value,
 }
 
+/// A second undecided request for a case (extension or decline) met the unique index on
+/// undecided requests: it lost the race to the first and is refused as `pending` says (409).
+fn pending_or_db(e: DbErr, pending: fn() -> CaseError) -> CaseError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => pending(),
+        _ => CaseError::Db(e),
+    }
+}
+
 /// A required text: trimmed, not empty, not too long; `what` names it.
 fn required(text: &str, what: Msg) -> Result<String, CaseError> {
     let text = text.trim();
