@@ -36,7 +36,8 @@ impl<'a> PagedPdf<'a> {
             .unwrap_or(0.0)
     }
 
-    /// Sets `text` at `size` points with its baseline at (`x`, `baseline`); returns its width.
+    /// Sets `text` at `size` points with its baseline at (`x`, `baseline`) (shaped once, when
+    /// the page is written; [`Self::measure`] gives its width before).
     pub fn text(
         &mut self,
         x: f32,
@@ -45,8 +46,7 @@ impl<'a> PagedPdf<'a> {
         weight: Weight,
         color: Rgb,
         text: &str,
-    ) -> f32 {
-        let width = self.measure(text, size, weight);
+    ) {
         self.items.push(Item::Text {
             x,
             baseline,
@@ -55,7 +55,6 @@ impl<'a> PagedPdf<'a> {
             color,
             text: text.to_string(),
         });
-        width
     }
 
     /// A rectangle [`x`, `y`, `w`, `h`], filled and/or stroked (width in points).
