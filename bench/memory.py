@@ -16,9 +16,11 @@ answering. Three scenarios, each on a fresh server (peak RSS is per process):
            postgres://postgres@127.0.0.1:5432/postgres, dropped afterwards; needs psql)
   appraisal    1,000,000 cases (JIANDUKA_BENCH_CASES to change it) over the same twelve
            months, in ten units of seven inspectors, with reopenings, returns and urgings;
-           then one request at a time, three times each: /staff/stats for twelve months,
-           /staff/appraisal for November 2026 and its monthly report PDF; prints each
-           answer's time and the server's peak RSS
+           then one request at a time, three times each: /staff/stats for twelve months
+           (the first counts every day, the others read the kept days), /staff/appraisal
+           for November 2026 and its monthly report PDF; then the statistics page once
+           after one case changed and once after twenty cases changed on twenty days;
+           prints each answer's time and the server's peak RSS
   appraisal-pg the same on PostgreSQL
 
 Usage: python3 bench/memory.py [path/to/jianduka] [scenario…]
@@ -338,6 +340,26 @@ def stats_scenario(binary, postgres, appraisal=False):
                 print(f"{name}: {path} -> {status}, {len(body)} bytes, "
                       f"{', '.join(f'{t:.2f}' for t in times)} s; "
                       f"peak RSS so far {peak_rss_mb(server.pid):.1f} MB")
+            # Between two of the server's own counts, cases change: the page counts again the
+            # days they were received on. One case, then twenty on twenty different days.
+            for changed in [1, 20]:
+                ids = ", ".join(str(1 + k * (cases // changed)) for k in range(changed))
+                sql = (f"UPDATE cases SET rating = CASE WHEN rating = 'satisfied' "
+                       f"THEN 'not_satisfied' ELSE 'satisfied' END WHERE id IN ({ids})")
+                if postgres:
+                    subprocess.run(["psql", env["JIANDUKA_DATABASE_URL"], "-qc", sql], check=True)
+                else:
+                    import sqlite3
+                    db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
+                    db.execute(sql)
+                    db.commit()
+                    db.close()
+                started = time.monotonic()
+                with opener.open(f"http://127.0.0.1:{PORT}/staff/stats?{STATS_PERIOD}",
+                                 timeout=600) as answer:
+                    answer.read()
+                print(f"{name}: /staff/stats after {changed} case(s) changed on as many days "
+                      f"-> {answer.status}, {time.monotonic() - started:.2f} s")
             timing = opener.open(f"http://127.0.0.1:{PORT}/staff/stats/timing.csv?{STATS_PERIOD}")
             print(f"{name}: counted " + timing.read().decode("utf-8-sig").splitlines()[1])
             print(f"{name}: peak RSS {peak_rss_mb(server.pid):.1f} MB")

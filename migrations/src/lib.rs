@@ -15,6 +15,7 @@ mod m20261207_000005_one_pending_request;
 mod m20261207_000006_decline_requests;
 mod m20261207_000007_objections_follow_ups;
 mod m20261207_000008_appraisal_indexes;
+mod m20261207_000009_statistics_days;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_decline_requests::Migration),
             Box::new(m20261207_000007_objections_follow_ups::Migration),
             Box::new(m20261207_000008_appraisal_indexes::Migration),
+            Box::new(m20261207_000009_statistics_days::Migration),
         ]
     }
 }

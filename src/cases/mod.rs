@@ -73,7 +73,7 @@ pub use reporter::{
 };
 pub use routes::staff_routes;
 pub use scope::CaseScope;
-pub use statistics::{MonthTable, Statistics, statistics};
+pub use statistics::{MonthTable, Statistics, count_statistics, statistics};
 pub use status::{CaseStatus, Finding, Rating, Stage};
 pub use timeline::{
     PublicEvent, PublicMessage, PublicObjection, PublicView, find_by_query_hash, public_view,

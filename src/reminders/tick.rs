@@ -191,6 +191,7 @@ pub async fn send_queued(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
 /// after start) until `stop` reads true or its sender is dropped.
 pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = StdDuration::from_secs(u64::from(state.settings.tick_interval_seconds));
+    count_statistics(&state).await;
     while crate::server::pause(every, &mut stop).await {
         match run(&state, state.clock.now()).await {
             Ok(report) if report.queued > 0 || report.purged_sessions > 0 => tracing::info!(
@@ -202,6 +203,17 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!("deadline tick failed: {e:#}"),
         }
+        count_statistics(&state).await;
+    }
+}
+
+/// Keeps the statistics page's default twelve months counted (see
+/// [`crate::cases::count_statistics`]): a page over 1,000,000 cases then reads the months
+/// instead of counting them.
+async fn count_statistics(state: &AppState) {
+    let today = china_today(state.clock.now());
+    if let Err(e) = crate::cases::count_statistics(&state.db, today).await {
+        tracing::warn!("counting the statistics' months failed: {e:#}");
     }
 }
 

@@ -61,6 +61,7 @@ mod sessions;
 mod small_errors;
 mod staff_documents;
 mod staff_uploads;
+mod statistics_days;
 mod statistics_sql;
 mod token_lifetime;
 mod totp;

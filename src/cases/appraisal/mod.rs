@@ -30,7 +30,7 @@ mod tally;
 pub use tally::{Ranked, Tally};
 
 use self::tally::rank;
-use super::statistics::{DayPair, Dialect};
+use super::statistics::{Dialect, working_days};
 use crate::clock::BEIJING;
 use crate::deadlines::calendar::WorkingCalendar;
 use crate::entities::{units, users};
@@ -311,12 +311,7 @@ pub async fn appraisal(
 }
 
 fn pair_days(calendar: &WorkingCalendar, row: &Timed) -> Option<i64> {
-    DayPair {
-        d0: row.d0.clone(),
-        d1: row.d1.clone(),
-        n: row.n,
-    }
-    .working_days(calendar)
+    working_days(calendar, row.d0.as_deref(), row.d1.as_deref())
 }
 
 #[cfg(test)]

@@ -11,30 +11,27 @@
 //! the next); the medians stay exact: the database counts the steps per pair of dates
 //! (GROUP BY), the working-day calendar turns each pair into days, and the middle is found in
 //! those counts, so what is held grows with the days of the period, not with the cases.
+//!
+//! Counting twelve months of 1,000,000 cases takes seconds, so the counts are kept per day of
+//! receipt ([`day`] counts them, [`cache`] keeps them and knows when they are out of date): a
+//! page counts again only the days whose cases changed since, and adds the days up.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use serde::Serialize;
 
 use crate::clock::BEIJING;
 use crate::deadlines::calendar::WorkingCalendar;
 
+mod cache;
+mod day;
+
 /// The SQL both engines need written their own way.
 pub(super) struct Dialect(pub(super) DbBackend);
 
 impl Dialect {
-    /// The Beijing month (`YYYY-MM`) of timestamp column `col`.
-    pub(super) fn month(&self, col: &str) -> String {
-        match self.0 {
-            DbBackend::Postgres => {
-                format!("to_char(({col} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')")
-            }
-            _ => format!("strftime('%Y-%m', {col}, '+8 hours')"),
-        }
-    }
-
     /// The Beijing date (`YYYY-MM-DD`, as text on both engines) of timestamp column `col`.
     pub(super) fn day(&self, col: &str) -> String {
         match self.0 {
@@ -60,11 +57,15 @@ impl Dialect {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Statement {
+        self.with_values(sql, vec![start.into(), end.into()])
+    }
+
+    /// `sql`, written with `$1`, `$2`, … for `values`, as a statement (SQLite reads `?1`, …).
+    pub(super) fn with_values(&self, sql: &str, values: Vec<Value>) -> Statement {
         let sql = match self.0 {
             DbBackend::Postgres => sql.to_string(),
-            _ => sql.replace("$1", "?1").replace("$2", "?2"),
+            _ => sql.replace('$', "?"),
         };
-        let values: Vec<Value> = vec![start.into(), end.into()];
         Statement::from_sql_and_values(self.0, sql, values)
     }
 }
@@ -72,54 +73,19 @@ impl Dialect {
 /// Cases of the period whose receipt falls in [$1, $2).
 const PERIOD: &str = "c.received_at >= $1 AND c.received_at < $2";
 
-#[derive(Debug, FromQueryResult)]
-struct KeyCount {
-    month: String,
-    key: Option<String>,
-    n: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ProvenanceCount {
-    month: String,
-    batch_id: Option<i64>,
-    channel: Option<String>,
-    n: i64,
-}
-
-#[derive(Debug, Default, FromQueryResult)]
-struct Summary {
-    total: i64,
-    accepted: i64,
-    accepted_in_time: i64,
-    concluded: i64,
-    concluded_in_time: i64,
-    satisfied: i64,
-    not_satisfied: i64,
-}
-
-/// How many steps went from one Beijing date to another.
-#[derive(Debug, FromQueryResult)]
-pub(super) struct DayPair {
-    pub(super) d0: Option<String>,
-    pub(super) d1: Option<String>,
-    pub(super) n: i64,
-}
-
-impl DayPair {
-    /// Working days from the first date to the second, counted as deadlines count them (the
-    /// first day not counted: a step on the day of receipt took 0 working days).
-    pub(super) fn working_days(&self, calendar: &WorkingCalendar) -> Option<i64> {
-        let parse = |d: &Option<String>| {
-            d.as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        };
-        Some(
-            calendar
-                .working_days_between(parse(&self.d0)?, parse(&self.d1)?)
-                .max(0),
-        )
-    }
+/// Working days from one Beijing date (`YYYY-MM-DD`) to another, counted as deadlines count
+/// them (the first day not counted: a step on the day of receipt took 0 working days).
+pub(super) fn working_days(
+    calendar: &WorkingCalendar,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Option<i64> {
+    let parse = |d: Option<&str>| d.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    Some(
+        calendar
+            .working_days_between(parse(from)?, parse(to)?)
+            .max(0),
+    )
 }
 
 /// A table of counts: one row per key (`None`: not known), one column per month, and the
@@ -233,24 +199,23 @@ fn share(on_time: i64, counted: i64) -> Option<(f64, i64)> {
     (counted > 0).then(|| (on_time as f64 * 100.0 / counted as f64, counted))
 }
 
-/// Statistics of the reports received in the Beijing months `from` to `to` (inclusive).
+/// Midnight at the start of Beijing date `date`, in UTC.
+fn beijing_midnight(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(BEIJING).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// Statistics of the reports received in the Beijing months `from` to `to` (inclusive;
+/// `from` may be any day of its month, and counts from that day). Each day's counts are read
+/// where they are kept and current, and counted again where not ([`cache`]).
 pub async fn statistics(
     db: &impl ConnectionTrait,
     calendar: &WorkingCalendar,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Statistics, DbErr> {
-    let start = from
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(BEIJING).single())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default();
-    let end = to
-        .checked_add_months(chrono::Months::new(1))
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(BEIJING).single())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
     let mut months = Vec::new();
     let mut month = from.with_day(1).unwrap_or(from);
     while month <= to {
@@ -260,107 +225,49 @@ pub async fn statistics(
             None => break,
         }
     }
+    let end = to
+        .with_day(1)
+        .and_then(|m| m.checked_add_months(chrono::Months::new(1)))
+        .unwrap_or(to);
     let dialect = Dialect(db.get_database_backend());
-    let month = dialect.month("c.received_at");
-    let counts = |sql: String| {
-        let statement = dialect.statement(&sql, start, end);
-        async move { KeyCount::find_by_statement(statement).all(db).await }
-    };
+    let facts = cache::facts(db, &dialect, from, end).await?;
     let mut by_item: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for row in counts(format!(
-        "SELECT {month} AS month, i.item_key AS key, COUNT(*) AS n FROM cases c \
-         JOIN report_items ri ON ri.report_id = c.report_id \
-         JOIN negative_list_items i ON i.id = ri.item_id \
-         WHERE {PERIOD} GROUP BY 1, 2"
-    ))
-    .await?
-    {
-        if let Some(key) = row.key {
-            add(&mut by_item, key, row.month, row.n);
-        }
-    }
     let mut by_district = BTreeMap::new();
     let mut reports_per_district: HashMap<Option<String>, i64> = HashMap::new();
-    for row in counts(format!(
-        "SELECT {month} AS month, c.district AS key, COUNT(*) AS n FROM cases c \
-         WHERE {PERIOD} GROUP BY 1, 2"
-    ))
-    .await?
-    {
-        *reports_per_district.entry(row.key.clone()).or_default() += row.n;
-        add(&mut by_district, row.key, row.month, row.n);
-    }
     let mut by_batch = BTreeMap::new();
     let mut by_channel = BTreeMap::new();
-    let provenance = dialect.statement(
-        &format!(
-            "SELECT {month} AS month, r.batch_id AS batch_id, r.channel AS channel, \
-             COUNT(*) AS n FROM cases c LEFT JOIN reports r ON r.id = c.report_id \
-             WHERE {PERIOD} GROUP BY 1, 2, 3"
-        ),
-        start,
-        end,
-    );
-    for row in ProvenanceCount::find_by_statement(provenance)
-        .all(db)
-        .await?
-    {
-        let batch = row.batch_id.map(|b| format!("#{b}"));
-        add(&mut by_batch, batch, row.month.clone(), row.n);
-        add(&mut by_channel, row.channel, row.month, row.n);
-    }
-    let (accepted_date, concluded_date) = (
-        dialect.date("c.accepted_at"),
-        dialect.date("c.concluded_at"),
-    );
-    let both = "c.accepted_at IS NOT NULL AND c.concluded_at IS NOT NULL";
-    let summary = dialect.statement(
-        &format!(
-            "SELECT COUNT(*) AS total, COUNT(c.accepted_at) AS accepted, \
-             COALESCE(SUM(CASE WHEN c.accepted_at IS NOT NULL AND c.accept_due_on IS NOT NULL \
-               AND {accepted_date} <= c.accept_due_on THEN 1 ELSE 0 END), 0) AS accepted_in_time, \
-             COALESCE(SUM(CASE WHEN {both} THEN 1 ELSE 0 END), 0) AS concluded, \
-             COALESCE(SUM(CASE WHEN {both} AND c.conclude_due_on IS NOT NULL \
-               AND {concluded_date} <= c.conclude_due_on THEN 1 ELSE 0 END), 0) AS concluded_in_time, \
-             COALESCE(SUM(CASE WHEN c.rating = 'satisfied' THEN 1 ELSE 0 END), 0) AS satisfied, \
-             COALESCE(SUM(CASE WHEN c.rating = 'not_satisfied' THEN 1 ELSE 0 END), 0) \
-               AS not_satisfied \
-             FROM cases c WHERE {PERIOD}"
-        ),
-        start,
-        end,
-    );
-    let summary = Summary::find_by_statement(summary)
-        .one(db)
-        .await?
-        .unwrap_or_default();
-    let median = |from: &str, to: &str, only: &'static str| {
-        let (d0, d1) = (dialect.day(from), dialect.day(to));
-        let statement = dialect.statement(
-            &format!(
-                "SELECT {d0} AS d0, {d1} AS d1, COUNT(*) AS n FROM cases c \
-                 WHERE {PERIOD} AND {only} GROUP BY 1, 2"
-            ),
-            start,
-            end,
-        );
-        async move {
-            let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
-            for pair in DayPair::find_by_statement(statement).all(db).await? {
-                if let Some(days) = pair.working_days(calendar) {
-                    *counts.entry(days).or_default() += pair.n;
+    let mut sums = day::Sums::default();
+    let (mut to_accept, mut to_conclude) = (BTreeMap::new(), BTreeMap::new());
+    for (day, facts) in facts {
+        let month = day.get(..7).unwrap_or(&day).to_string();
+        for (key, n) in facts.items {
+            add(&mut by_item, key, month.clone(), n);
+        }
+        for (district, n) in facts.districts {
+            *reports_per_district.entry(district.clone()).or_default() += n;
+            add(&mut by_district, district, month.clone(), n);
+        }
+        for (batch, channel, n) in facts.provenance {
+            add(
+                &mut by_batch,
+                batch.map(|b| format!("#{b}")),
+                month.clone(),
+                n,
+            );
+            add(&mut by_channel, channel, month.clone(), n);
+        }
+        sums.add(&facts.sums);
+        for (counts, pairs) in [
+            (&mut to_accept, facts.to_accept),
+            (&mut to_conclude, facts.to_conclude),
+        ] {
+            for (d0, d1, n) in pairs {
+                if let Some(days) = working_days(calendar, d0.as_deref(), d1.as_deref()) {
+                    *counts.entry(days).or_default() += n;
                 }
             }
-            Ok::<_, DbErr>(median_of(&counts))
         }
-    };
-    let median_days_to_accept = median(
-        "c.received_at",
-        "c.accepted_at",
-        "c.accepted_at IS NOT NULL",
-    )
-    .await?;
-    let median_days_to_conclude = median("c.accepted_at", "c.concluded_at", both).await?;
+    }
     let mut cards_vs_reports: Vec<(Option<String>, i64, i64)> =
         crate::cards::active_per_district(db)
             .await?
@@ -376,19 +283,34 @@ pub async fn statistics(
     Ok(Statistics {
         from: from.format("%Y-%m").to_string(),
         to: to.format("%Y-%m").to_string(),
-        total: summary.total,
+        total: sums.total,
         by_item: MonthTable::build(&months, by_item),
         by_district: MonthTable::build(&months, by_district),
         by_batch: MonthTable::build(&months, by_batch),
         by_channel: MonthTable::build(&months, by_channel),
         cards_vs_reports,
-        median_days_to_accept,
-        median_days_to_conclude,
-        accepted_on_time: share(summary.accepted_in_time, summary.accepted),
-        concluded_on_time: share(summary.concluded_in_time, summary.concluded),
-        satisfied: summary.satisfied,
-        not_satisfied: summary.not_satisfied,
+        median_days_to_accept: median_of(&to_accept),
+        median_days_to_conclude: median_of(&to_conclude),
+        accepted_on_time: share(sums.accepted_in_time, sums.accepted),
+        concluded_on_time: share(sums.concluded_in_time, sums.concluded),
+        satisfied: sums.satisfied,
+        not_satisfied: sums.not_satisfied,
     })
+}
+
+/// Counts again the kept day facts of the twelve Beijing months up to `today`'s (the page's
+/// default period) that are out of date, so that the next page finds them current. The
+/// server does this on start and after each tick.
+pub async fn count_statistics(db: &impl ConnectionTrait, today: NaiveDate) -> Result<(), DbErr> {
+    let this_month = today.with_day(1).unwrap_or(today);
+    let (Some(from), Some(end)) = (
+        this_month.checked_sub_months(chrono::Months::new(11)),
+        this_month.checked_add_months(chrono::Months::new(1)),
+    ) else {
+        return Ok(());
+    };
+    cache::facts(db, &Dialect(db.get_database_backend()), from, end).await?;
+    Ok(())
 }
 
 /// Adds `n` to `table` at (`key`, `month`).
