@@ -30,6 +30,12 @@ enum StatisticsDays {
     FactsGeneration,
 }
 
+#[derive(DeriveIden)]
+enum Cases {
+    Table,
+    ReceivedAt,
+}
+
 /// The columns a change of which changes a day's counts.
 const COUNTED: [&str; 8] = [
     "received_at",
@@ -143,6 +149,17 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
+        // Counting a few days again finds their cases by receipt time; the only index that
+        // held it led with the status, which PostgreSQL reads whole (0.1 s per count).
+        m.create_index(
+            Index::create()
+                .name("ix_cases_received_at")
+                .table(Cases::Table)
+                .col(Cases::ReceivedAt)
+                .if_not_exists()
+                .take(),
+        )
+        .await?;
         let db = m.get_connection();
         let statements = match db.get_database_backend() {
             DbBackend::Postgres => postgres_triggers(),
@@ -171,6 +188,12 @@ impl MigrationTrait for Migration {
         for sql in statements {
             db.execute_unprepared(sql).await?;
         }
+        let mut index = Index::drop();
+        index
+            .name("ix_cases_received_at")
+            .table(Cases::Table)
+            .if_exists();
+        m.drop_index(index).await?;
         m.drop_table(
             Table::drop()
                 .table(StatisticsDays::Table)

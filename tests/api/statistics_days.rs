@@ -79,7 +79,7 @@ async fn execute(app: &TestApp, sql: &str) {
 async fn a_kept_day_is_read_until_a_change_its_figures_see_and_then_counted_again() {
     on_each_database(async |app| {
         let case = report_at(&app, "2026-11-10T02:00:00Z").await;
-        report_at(&app, "2026-12-02T02:00:00Z").await;
+        let december = report_at(&app, "2026-12-02T02:00:00Z").await;
 
         let first = page(&app).await;
         assert_eq!(first.total, 2, "on {}", app.backend);
@@ -126,6 +126,26 @@ async fn a_kept_day_is_read_until_a_change_its_figures_see_and_then_counted_agai
         assert_eq!(recounted.accepted_on_time, Some((100.0, 1)));
         execute(&app, "UPDATE statistics_days SET facts = 'not json'").await;
         assert_eq!(page(&app).await.by_item.rows, first.by_item.rows);
+
+        // Two days three weeks apart out of date at once: both counted again, together.
+        app.state.clock.set(at("2026-12-02T03:00:00Z"));
+        crate::support::cases::step(&app, december, Step::Accept).await;
+        execute(
+            &app,
+            &format!("UPDATE cases SET rating = 'satisfied' WHERE id = {case}"),
+        )
+        .await;
+        let both = page(&app).await;
+        assert_eq!(
+            both.accepted_on_time,
+            Some((100.0, 2)),
+            "on {}",
+            app.backend
+        );
+        assert_eq!(both.satisfied, 1, "on {}", app.backend);
+        assert_eq!(both.total, 2);
+        let (generation, counted_at, _) = kept(&app).await;
+        assert_eq!(counted_at, Some(generation), "on {}", app.backend);
     })
     .await;
 }

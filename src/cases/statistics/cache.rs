@@ -30,6 +30,9 @@ use super::day::{self, DayFacts, FORMAT};
 /// Rows written by one statement.
 const CHUNK: usize = 500;
 
+/// Runs of days counted by one set of statements (two values each).
+const RUNS: usize = 200;
+
 #[derive(Debug, FromQueryResult)]
 struct Kept {
     day: String,
@@ -49,9 +52,19 @@ impl Kept {
     }
 }
 
+/// Runs of consecutive days to count again, each day with the generation read (`None`: no
+/// row, so nothing to keep).
+type Runs = Vec<Vec<(NaiveDate, Option<i64>)>>;
+
+/// One count at a time in this process: pages that find the same days out of date at once
+/// wait for the first count and then read what it kept, instead of each counting them all
+/// (eight cold pages at once took twice the time and memory of one).
+static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The facts of each Beijing day from `start` up to (not including) `end`, by date
 /// (`YYYY-MM-DD`, days without cases left out): kept ones where they are current, the
-/// others counted (a run of consecutive days at a time) and kept.
+/// others counted (all of them by one set of counts, a period per run of consecutive days)
+/// and kept.
 pub(super) async fn facts(
     db: &impl ConnectionTrait,
     dialect: &Dialect,
@@ -59,8 +72,56 @@ pub(super) async fn facts(
     end: NaiveDate,
 ) -> Result<BTreeMap<String, DayFacts>, DbErr> {
     let days: Vec<NaiveDate> = start.iter_days().take_while(|d| *d < end).collect();
+    let (facts, runs) = kept(db, dialect, &days).await?;
+    if runs.is_empty() {
+        return Ok(facts);
+    }
+    let _turn = COUNTING.lock().await;
+    let (mut facts, runs) = kept(db, dialect, &days).await?;
+    // Each run one period of a count: its days' cases found by receipt time.
+    for runs in runs.chunks(RUNS) {
+        let periods: Vec<_> = runs
+            .iter()
+            .filter_map(|run| {
+                let (start, _) = run.first()?;
+                let (last, _) = run.last()?;
+                let end = last.checked_add_days(Days::new(1))?;
+                Some((
+                    super::beijing_midnight(*start),
+                    super::beijing_midnight(end),
+                ))
+            })
+            .collect();
+        let mut counted = day::count(db, dialect, &periods).await?;
+        let mut keep = Vec::new();
+        for (day, generation) in runs.iter().flatten() {
+            let key = text(*day);
+            let counted = counted.remove(&key).unwrap_or_default();
+            if let Some(generation) = generation {
+                let json =
+                    serde_json::to_string(&counted).map_err(|e| DbErr::Custom(e.to_string()))?;
+                keep.push((key.clone(), *generation, json));
+            }
+            if counted != DayFacts::default() {
+                facts.insert(key, counted);
+            }
+        }
+        for chunk in keep.chunks(CHUNK) {
+            store(db, dialect, chunk).await?;
+        }
+    }
+    Ok(facts)
+}
+
+/// The current kept facts of `days` (consecutive, oldest first), and the runs of days that
+/// are out of date. Makes the rows of days that have none.
+async fn kept(
+    db: &impl ConnectionTrait,
+    dialect: &Dialect,
+    days: &[NaiveDate],
+) -> Result<(BTreeMap<String, DayFacts>, Runs), DbErr> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(BTreeMap::new());
+        return Ok((BTreeMap::new(), Vec::new()));
     };
     let (first, last) = (text(*first), text(*last));
     let mut kept = read(db, dialect, &first, &last).await?;
@@ -74,50 +135,25 @@ pub(super) async fn facts(
         kept = read(db, dialect, &first, &last).await?;
     }
     let mut facts = BTreeMap::new();
-    // Runs of consecutive days to count again, each day with the generation read.
-    let mut runs: Vec<Vec<(NaiveDate, Option<i64>)>> = Vec::new();
+    let mut runs: Runs = Vec::new();
     let mut previous_stale = false;
     for day in days {
-        let row = kept.remove(&text(day));
+        let row = kept.remove(&text(*day));
         if let Some(current) = row.as_ref().and_then(Kept::current) {
             if current != DayFacts::default() {
-                facts.insert(text(day), current);
+                facts.insert(text(*day), current);
             }
             previous_stale = false;
             continue;
         }
-        let stale = (day, row.map(|r| r.generation));
+        let stale = (*day, row.map(|r| r.generation));
         match runs.last_mut() {
             Some(run) if previous_stale => run.push(stale),
             _ => runs.push(vec![stale]),
         }
         previous_stale = true;
     }
-    for run in runs {
-        let (Some((start, _)), Some((last, _))) = (run.first(), run.last()) else {
-            continue;
-        };
-        let end = last.checked_add_days(Days::new(1)).unwrap_or(*last);
-        let from = super::beijing_midnight(*start);
-        let mut counted = day::count(db, dialect, from, super::beijing_midnight(end)).await?;
-        let mut keep = Vec::new();
-        for (day, generation) in run {
-            let key = text(day);
-            let counted = counted.remove(&key).unwrap_or_default();
-            if let Some(generation) = generation {
-                let json =
-                    serde_json::to_string(&counted).map_err(|e| DbErr::Custom(e.to_string()))?;
-                keep.push((key.clone(), generation, json));
-            }
-            if counted != DayFacts::default() {
-                facts.insert(key, counted);
-            }
-        }
-        for chunk in keep.chunks(CHUNK) {
-            store(db, dialect, chunk).await?;
-        }
-    }
-    Ok(facts)
+    Ok((facts, runs))
 }
 
 fn text(day: NaiveDate) -> String {

@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
-use super::{Dialect, PERIOD};
+use super::Dialect;
 
 /// Raised when what a day's facts hold or mean changes: kept facts of another format are
 /// counted again.
@@ -109,22 +109,39 @@ struct DayPairCount {
     n: i64,
 }
 
-/// The facts of every day with cases received in [`start`, `end`), by Beijing date
-/// (`YYYY-MM-DD`). Six grouped counts, each one pass over the period's cases.
+/// The facts of every day with cases received in one of `periods` (each [start, end)), by
+/// Beijing date (`YYYY-MM-DD`). Six grouped counts, each one pass over the periods' cases.
 pub(super) async fn count(
     db: &impl ConnectionTrait,
     dialect: &Dialect,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    periods: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> Result<BTreeMap<String, DayFacts>, DbErr> {
     let mut facts: BTreeMap<String, DayFacts> = BTreeMap::new();
+    if periods.is_empty() {
+        return Ok(facts);
+    }
     let day = dialect.day("c.received_at");
-    let statement = |sql: String| dialect.statement(&sql, start, end);
+    let period = (0..periods.len())
+        .map(|i| {
+            format!(
+                "(c.received_at >= ${} AND c.received_at < ${})",
+                2 * i + 1,
+                2 * i + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let period = format!("({period})");
+    let values: Vec<Value> = periods
+        .iter()
+        .flat_map(|(start, end)| [(*start).into(), (*end).into()])
+        .collect();
+    let statement = |sql: String| dialect.with_values(&sql, values.clone());
     let items = statement(format!(
         "SELECT {day} AS day, i.item_key AS key, COUNT(*) AS n FROM cases c \
          JOIN report_items ri ON ri.report_id = c.report_id \
          JOIN negative_list_items i ON i.id = ri.item_id \
-         WHERE {PERIOD} GROUP BY 1, 2"
+         WHERE {period} GROUP BY 1, 2"
     ));
     for row in KeyCount::find_by_statement(items).all(db).await? {
         if let Some(key) = row.key {
@@ -133,7 +150,7 @@ pub(super) async fn count(
     }
     let districts = statement(format!(
         "SELECT {day} AS day, c.district AS key, COUNT(*) AS n FROM cases c \
-         WHERE {PERIOD} GROUP BY 1, 2"
+         WHERE {period} GROUP BY 1, 2"
     ));
     for row in KeyCount::find_by_statement(districts).all(db).await? {
         let day = facts.entry(row.day).or_default();
@@ -142,7 +159,7 @@ pub(super) async fn count(
     let provenance = statement(format!(
         "SELECT {day} AS day, r.batch_id AS batch_id, r.channel AS channel, \
          COUNT(*) AS n FROM cases c LEFT JOIN reports r ON r.id = c.report_id \
-         WHERE {PERIOD} GROUP BY 1, 2, 3"
+         WHERE {period} GROUP BY 1, 2, 3"
     ));
     for row in ProvenanceCount::find_by_statement(provenance)
         .all(db)
@@ -166,7 +183,7 @@ pub(super) async fn count(
          COALESCE(SUM(CASE WHEN c.rating = 'satisfied' THEN 1 ELSE 0 END), 0) AS satisfied, \
          COALESCE(SUM(CASE WHEN c.rating = 'not_satisfied' THEN 1 ELSE 0 END), 0) \
            AS not_satisfied \
-         FROM cases c WHERE {PERIOD} GROUP BY 1"
+         FROM cases c WHERE {period} GROUP BY 1"
     ));
     for row in DaySums::find_by_statement(sums).all(db).await? {
         facts.entry(row.day).or_default().sums = Sums {
@@ -183,7 +200,7 @@ pub(super) async fn count(
         let (d0, d1) = (dialect.day(from), dialect.day(to));
         statement(format!(
             "SELECT {day} AS day, {d0} AS d0, {d1} AS d1, COUNT(*) AS n FROM cases c \
-             WHERE {PERIOD} AND {only} GROUP BY 1, 2, 3"
+             WHERE {period} AND {only} GROUP BY 1, 2, 3"
         ))
     };
     let to_accept = pairs(

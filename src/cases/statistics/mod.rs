@@ -3,10 +3,10 @@
 //! were accepted and concluded, and the ratings. Keys are data (an item's key, a district, a
 //! batch number); `None` is "not known", which the page names.
 //!
-//! Everything is counted by the database (GROUP BY month and key), so the memory a request
-//! takes grows with the number of keys and months shown, never with the number of cases.
-//! Months are Beijing months on both engines: Beijing is UTC+8 all year, so a case's month is
-//! that of its receipt time plus eight hours. Durations are working days, the one unit used
+//! Everything is counted by the database (GROUP BY Beijing day of receipt and key), so the
+//! memory a request takes grows with the number of keys and days shown, never with the number
+//! of cases. Days and months are Beijing ones on both engines: Beijing is UTC+8 all year, so a
+//! case's day is that of its receipt time plus eight hours. Durations are working days, the one unit used
 //! everywhere (counted as deadlines count them, from the Beijing date of one step to that of
 //! the next); the medians stay exact: the database counts the steps per pair of dates
 //! (GROUP BY), the working-day calendar turns each pair into days, and the middle is found in
@@ -69,9 +69,6 @@ impl Dialect {
         Statement::from_sql_and_values(self.0, sql, values)
     }
 }
-
-/// Cases of the period whose receipt falls in [$1, $2).
-const PERIOD: &str = "c.received_at >= $1 AND c.received_at < $2";
 
 /// Working days from one Beijing date (`YYYY-MM-DD`) to another, counted as deadlines count
 /// them (the first day not counted: a step on the day of receipt took 0 working days).
