@@ -6,11 +6,11 @@
 //! Everything is counted by the database (GROUP BY Beijing day of receipt and key), so the
 //! memory a request takes grows with the number of keys and days shown, never with the number
 //! of cases. Days and months are Beijing ones on both engines: Beijing is UTC+8 all year, so a
-//! case's day is that of its receipt time plus eight hours. Durations are working days, the one unit used
-//! everywhere (counted as deadlines count them, from the Beijing date of one step to that of
-//! the next); the medians stay exact: the database counts the steps per pair of dates
-//! (GROUP BY), the working-day calendar turns each pair into days, and the middle is found in
-//! those counts, so what is held grows with the days of the period, not with the cases.
+//! case's day is that of its receipt time plus eight hours. Durations are working days, the
+//! one unit used everywhere (counted as deadlines count them, from the Beijing date of one
+//! step to that of the next); the medians stay exact: the database counts the steps per pair
+//! of dates (GROUP BY), the working-day calendar turns each pair into days, and the middle is
+//! found in those counts, so what is held grows with the days of the period, not the cases.
 //!
 //! Counting twelve months of 1,000,000 cases takes seconds, so the counts are kept per day of
 //! receipt ([`day`] counts them, [`cache`] keeps them and knows when they are out of date): a
