@@ -115,7 +115,8 @@ impl<K: Ord + Clone> MonthTable<K> {
     }
 
     /// The same table under other keys (labels): rows that get the same label are added up,
-    /// and the order is made again (biggest total first, then by label).
+    /// and the order is made again (biggest total first, then by label, numbered labels by
+    /// their number: "2. …" before "10. …").
     pub fn relabel(&self, label: impl Fn(&K) -> String) -> MonthTable<String> {
         let mut merged: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (key, cells, _) in &self.rows {
@@ -133,12 +134,20 @@ impl<K: Ord + Clone> MonthTable<K> {
                 (key, cells, total)
             })
             .collect();
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(numbered(&a.0).cmp(&numbered(&b.0))));
         MonthTable {
             months: self.months.clone(),
             rows,
         }
     }
+}
+
+/// A label's leading number, if it has one, then the label: the order of numbered labels.
+fn numbered(label: &str) -> (Option<u64>, &str) {
+    let digits = label
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(label.len());
+    (label[..digits].parse().ok(), label)
 }
 
 /// Everything the statistics page shows.
@@ -352,6 +361,19 @@ mod tests {
             ]
         );
         assert_eq!(named.months, months);
+    }
+
+    #[test]
+    fn numbered_labels_with_equal_totals_follow_their_numbers() {
+        let months = vec!["2026-11".to_string()];
+        let counts: BTreeMap<String, BTreeMap<String, i64>> =
+            ["10. 泄露", "2. 吃拿卡要", "1. 态度", "无"]
+                .into_iter()
+                .map(|k| (k.to_string(), BTreeMap::from([("2026-11".to_string(), 1)])))
+                .collect();
+        let named = MonthTable::build(&months, counts).relabel(String::clone);
+        let labels: Vec<&str> = named.rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(labels, ["无", "1. 态度", "2. 吃拿卡要", "10. 泄露"]);
     }
 
     #[test]
