@@ -208,12 +208,12 @@ pub async fn run_loop(state: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// Keeps the statistics page's default twelve months counted (see
-/// [`crate::cases::count_statistics`]): a page over 1,000,000 cases then reads the months
+/// [`crate::cases::count_statistics`]): a page over 1,000,000 cases then reads the kept days
 /// instead of counting them.
 async fn count_statistics(state: &AppState) {
     let today = china_today(state.clock.now());
     if let Err(e) = crate::cases::count_statistics(&state.db, today).await {
-        tracing::warn!("counting the statistics' months failed: {e:#}");
+        tracing::warn!("counting the statistics' days failed: {e:#}");
     }
 }
 

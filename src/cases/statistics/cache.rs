@@ -62,7 +62,7 @@ type Runs = Vec<Vec<(NaiveDate, Option<i64>)>>;
 static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The facts of each Beijing day from `start` up to (not including) `end`, by date
-/// (`YYYY-MM-DD`, days without cases left out): kept ones where they are current, the
+/// (`YYYY-MM-DD`): kept ones where they are current, the
 /// others counted (all of them by one set of counts, a period per run of consecutive days)
 /// and kept.
 pub(super) async fn facts(
@@ -102,9 +102,7 @@ pub(super) async fn facts(
                     serde_json::to_string(&counted).map_err(|e| DbErr::Custom(e.to_string()))?;
                 keep.push((key.clone(), *generation, json));
             }
-            if counted != DayFacts::default() {
-                facts.insert(key, counted);
-            }
+            facts.insert(key, counted);
         }
         for chunk in keep.chunks(CHUNK) {
             store(db, dialect, chunk).await?;
@@ -138,11 +136,10 @@ async fn kept(
     let mut runs: Runs = Vec::new();
     let mut previous_stale = false;
     for day in days {
-        let row = kept.remove(&text(*day));
+        let key = text(*day);
+        let row = kept.remove(&key);
         if let Some(current) = row.as_ref().and_then(Kept::current) {
-            if current != DayFacts::default() {
-                facts.insert(text(*day), current);
-            }
+            facts.insert(key, current);
             previous_stale = false;
             continue;
         }

@@ -17,7 +17,7 @@ use super::Dialect;
 pub(super) const FORMAT: u32 = 1;
 
 /// The sums of one day.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub(super) struct Sums {
     pub(super) total: i64,
     pub(super) accepted: i64,
@@ -44,7 +44,7 @@ impl Sums {
 pub(super) type Pair = (Option<String>, Option<String>, i64);
 
 /// Everything counted of the cases received on one Beijing day.
-#[derive(Clone, Debug, Deserialize, PartialEq, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub(super) struct DayFacts {
     pub(super) format: u32,
     /// Reports per item key (a report may name several items).
