@@ -316,12 +316,7 @@ fn s(v: &str) -> Option<String> {
 async fn appraisal_figures_match_a_month_computed_by_hand() {
     on_each_database(async |app| {
         let (a1, a2, b1) = november(&app).await;
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         let period = AppraisalPeriod::parse("2026-11").expect("month");
         let got = appraisal(&app.db, &rules.calendar, period)
             .await

@@ -82,12 +82,7 @@ async fn zhangsan(app: &TestApp, csrf: &str) -> users::Model {
 /// 张三 accepts, investigates and concludes a new case; the admin opens it. Returns the case.
 async fn a_worked_case(app: &TestApp, person: &users::Model) -> case_rows::Model {
     let (case, _) = crate::case_support::report_from(app, None, &[1]).await;
-    let rules = app
-        .state
-        .sla
-        .rules(&app.db, app.state.clock.now())
-        .await
-        .expect("rules");
+    let rules = app.rules().await;
     let steps = [
         Step::Accept,
         Step::Investigate,

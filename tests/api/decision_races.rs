@@ -106,12 +106,7 @@ async fn of_an_approval_and_a_refusal_sent_together_one_is_stored_and_the_deadli
         let (insp, insp_csrf) = app.client_for("insp", TEST_PASSWORD).await;
         let (yes, yes_csrf) = app.client_for("sup1", TEST_PASSWORD).await;
         let (no, no_csrf) = app.client_for("sup2", TEST_PASSWORD).await;
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         let mut approvals = 0;
         for round in 0..ROUNDS {
             let (case, code) = assigned_case(&app).await;

@@ -219,11 +219,7 @@ async fn a_dossier_shows_the_whole_case_and_its_check_tells_genuine_changed_and_
         assert!(text.contains(&case.number), "{text}");
         let detail = jianduka::cases::case_detail(
             &app.db,
-            &app.state
-                .sla
-                .rules(&app.db, app.state.clock.now())
-                .await
-                .expect("rules"),
+            &*app.rules().await,
             &crate::support::cases::officer(&app).await,
             case_id,
             chrono::Utc::now().date_naive(),

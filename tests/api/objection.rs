@@ -97,12 +97,7 @@ async fn the_reporters_page_tells_one_story_through_a_reopen_and_an_objection() 
 
         // An extension: the timeline says so, the one date moves.
         let boss = officer(&app).await;
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         let actor = CaseActor::new(&boss, app.stamp());
         jianduka::cases::request_extension(&app.state.writes, &actor, case.id, 5, "需调取监控")
             .await

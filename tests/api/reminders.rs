@@ -560,12 +560,7 @@ async fn a_newcomer_adds_an_inspector_reports_through_a_card_and_the_tick_mails_
     assert_eq!(response.status(), 200);
     let case: case_rows::Model = crate::support::cases::newest_case(&app).await;
     let due = case.accept_due_on.expect("an acceptance deadline");
-    let rules = app
-        .state
-        .sla
-        .rules(&app.db, app.state.clock.now())
-        .await
-        .expect("rules");
+    let rules = app.rules().await;
     let day = working_day_before(&rules.calendar, due);
     let now = format!("{day}T09:00:00+08:00");
 
@@ -718,12 +713,7 @@ async fn over_a_fortnight_each_person_gets_at_most_one_digest_a_working_day_none
             unit_for(&app, "枫桥纪检监察组", "枫桥镇").await,
         ];
         let people = office(&app, &units).await;
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         // (case id, day reported)
         let mut cases: Vec<(i64, usize)> = Vec::new();
         // recipient → date → digests

@@ -29,12 +29,7 @@ async fn report_at(app: &TestApp, time: &str) -> i64 {
 
 /// The page's figures for November and December 2026.
 async fn page(app: &TestApp) -> Statistics {
-    let rules = app
-        .state
-        .sla
-        .rules(&app.db, app.state.clock.now())
-        .await
-        .expect("rules");
+    let rules = app.rules().await;
     statistics(
         &app.db,
         &rules.calendar,

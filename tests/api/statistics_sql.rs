@@ -35,12 +35,7 @@ async fn a_report_late_in_the_utc_evening_counts_in_the_next_beijing_month_and_t
 
         let from = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
         let to = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         let s = statistics(&app.db, &rules.calendar, from, to)
             .await
             .expect("statistics");

@@ -258,12 +258,7 @@ async fn every_transition_the_workflow_does_not_allow_is_refused_with_a_message(
                 Step::Close,
             ],
         ];
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         for path in paths {
             for step in steps() {
                 let case = report_without_a_card(&app).await;
@@ -522,12 +517,7 @@ async fn an_approved_extension_moves_the_deadline_and_tells_the_reporter_the_new
         ];
         assert_eq!(post(&sup, &app, &path, &form).await.status(), 303);
         let after = reload(&app, case.id).await;
-        let rules = app
-            .state
-            .sla
-            .rules(&app.db, app.state.clock.now())
-            .await
-            .expect("rules");
+        let rules = app.rules().await;
         let expected = rules
             .calendar
             .add_working_days(case.accept_due_on.expect("due"), 5);

@@ -58,6 +58,15 @@ impl TestApp {
         self.state.stamp(Actor::System("test"))
     }
 
+    /// The deadline rules (calendar and policies) in force at the server's clock.
+    pub async fn rules(&self) -> Arc<jianduka::deadlines::SlaRules> {
+        self.state
+            .sla
+            .rules(&self.db, self.state.clock.now())
+            .await
+            .expect("rules")
+    }
+
     /// Opens the login page and posts its form, as a browser does; returns the answer.
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.login_with(&self.client, username, password, Some("/staff"))

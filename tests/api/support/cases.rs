@@ -42,12 +42,7 @@ pub async fn step(app: &TestApp, case_id: i64, step: Step) -> case_rows::Model {
         .expect("query")
         .expect("case")
         .version;
-    let rules = app
-        .state
-        .sla
-        .rules(&app.db, app.state.clock.now())
-        .await
-        .expect("rules");
+    let rules = app.rules().await;
     cases::take_step(&app.state.writes, &rules, &actor, case_id, version, step)
         .await
         .expect("the step is allowed")
