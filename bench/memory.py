@@ -263,6 +263,23 @@ def seed_sql(postgres, cases=STATS_CASES):
     ]
 
 
+def run_sql(postgres_url, data_dir, statements):
+    """Runs `statements` in order on the server's database: PostgreSQL at `postgres_url` (by
+    psql, stopping at the first error), else the SQLite file in `data_dir` (each statement
+    committed on its own)."""
+    if postgres_url:
+        script = ";\n".join(statements) + ";\n"
+        subprocess.run(["psql", postgres_url, "-qv", "ON_ERROR_STOP=1"],
+                       input=script, text=True, check=True)
+        return
+    import sqlite3
+    db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
+    for statement in statements:
+        db.execute(statement)
+        db.commit()
+    db.close()
+
+
 def staff_session(lines):
     """Logs the first admin in (who may see the statistics); returns an opener with the
     session cookie."""
@@ -313,18 +330,9 @@ def stats_scenario(binary, postgres, appraisal=False):
     server = start(binary, data_dir, env, lines)
     try:
         started = time.monotonic()
-        if postgres:
-            script = ";\n".join(seed_sql(True, cases)) + ";\nANALYZE;\n"
-            subprocess.run(["psql", env["JIANDUKA_DATABASE_URL"], "-qv", "ON_ERROR_STOP=1"],
-                           input=script, text=True, check=True)
-        else:
-            import sqlite3
-            db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
-            for statement in seed_sql(False, cases):
-                db.execute(statement)
-            db.commit()
-            db.execute("ANALYZE")
-            db.close()
+        execute = lambda statements: run_sql(env.get("JIANDUKA_DATABASE_URL"), data_dir,
+                                             statements)
+        execute(seed_sql(postgres, cases) + ["ANALYZE"])
         print(f"{name}: seeded {cases} cases in {time.monotonic() - started:.1f} s")
         opener = staff_session(lines)
         if appraisal:
@@ -346,14 +354,7 @@ def stats_scenario(binary, postgres, appraisal=False):
                 ids = ", ".join(str(1 + k * (cases // changed)) for k in range(changed))
                 sql = (f"UPDATE cases SET rating = CASE WHEN rating = 'satisfied' "
                        f"THEN 'not_satisfied' ELSE 'satisfied' END WHERE id IN ({ids})")
-                if postgres:
-                    subprocess.run(["psql", env["JIANDUKA_DATABASE_URL"], "-qc", sql], check=True)
-                else:
-                    import sqlite3
-                    db = sqlite3.connect(os.path.join(data_dir, "jianduka.db"), timeout=60)
-                    db.execute(sql)
-                    db.commit()
-                    db.close()
+                execute([sql])
                 started = time.monotonic()
                 with opener.open(f"http://127.0.0.1:{PORT}/staff/stats?{STATS_PERIOD}",
                                  timeout=600) as answer:
